@@ -1,0 +1,30 @@
+"""Settings, in one place: environment variables prefixed HUANXIN_ (or a .env file)."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+VAR_DIR = Path.cwd() / "var"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HUANXIN_", env_file=".env", extra="ignore")
+
+    database_url: str = f"sqlite:///{VAR_DIR / 'huanxin.sqlite3'}"
+    # Signs nothing secret by itself; it keys the PII hash and the session tokens' hash.
+    secret_key: str = "dev-only-change-me"
+    timezone: str = "Asia/Shanghai"
+    session_hours: int = 12
+    # A light turns yellow this many days before a due date (督查督办 practice: remind at 3 days).
+    yellow_days_before_due: int = 3
+    # ...or when reported progress lags the straight-line schedule by more than this many points.
+    behind_schedule_points: int = 20
+    max_upload_bytes: int = 10 * 1024 * 1024
+
+
+@cache
+def get_settings() -> Settings:
+    return Settings()

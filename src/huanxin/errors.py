@@ -1,0 +1,43 @@
+"""Domain errors carry their HTTP status and a message in Chinese naming the field (and row)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    status_code = 400
+
+    def __init__(self, message: str, *, field: str | None = None, errors: list[dict[str, Any]] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.errors = errors or []
+
+    def to_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"error": self.message}
+        if self.field:
+            body["field"] = self.field
+        if self.errors:
+            body["errors"] = self.errors
+        return body
+
+
+class InvalidInput(DomainError):
+    status_code = 422
+
+
+class NotAuthenticated(DomainError):
+    status_code = 401
+
+
+class Forbidden(DomainError):
+    status_code = 403
+
+
+class NotFound(DomainError):
+    status_code = 404
+
+
+class Conflict(DomainError):
+    status_code = 409

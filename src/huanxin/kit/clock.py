@@ -1,0 +1,31 @@
+"""Time is timezone-aware, in the city's zone (Asia/Shanghai)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+CHINA = ZoneInfo("Asia/Shanghai")
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(CHINA)
+
+
+def today() -> dt.date:
+    return now().date()
+
+
+def aware(value: dt.datetime) -> dt.datetime:
+    """SQLite hands back naive datetimes; they were stored in China time."""
+    return value if value.tzinfo else value.replace(tzinfo=CHINA)
+
+
+def parse_date(text: str, field: str) -> dt.date:
+    from huanxin.errors import InvalidInput
+
+    cleaned = text.strip().replace("/", "-").replace(".", "-")
+    try:
+        return dt.date.fromisoformat(cleaned)
+    except ValueError:
+        raise InvalidInput(f"{field}“{text}”不是有效日期，请按 2024-06-30 格式填写", field=field) from None

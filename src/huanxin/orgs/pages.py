@@ -1,0 +1,83 @@
+"""Login, logout and the home page (which sends each role to where its work is)."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from huanxin.errors import Forbidden, NotAuthenticated
+from huanxin.orgs import service as orgs_service
+from huanxin.web.deps import SESSION_COOKIE, DbSession, MaybeScope
+from huanxin.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+ANON_CSRF_COOKIE = "huanxin_login_csrf"
+
+
+def _safe_next(target: str | None) -> str:
+    return target if target and target.startswith("/") and not target.startswith("//") else "/"
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str | None = None) -> Response:
+    token = secrets.token_urlsafe(16)
+    response = render(request, "orgs/login.html", next=_safe_next(next), csrf=token, error=None)
+    response.set_cookie(ANON_CSRF_COOKIE, token, httponly=True, samesite="lax")
+    return response
+
+
+@router.post("/login")
+def login_submit(
+    request: Request, db: DbSession,
+    username: Annotated[str, Form()], password: Annotated[str, Form()],
+    csrf_token: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/",
+) -> Response:
+    # Before a session exists, CSRF is a double-submit: the form must echo the cookie.
+    expected = request.cookies.get(ANON_CSRF_COOKIE)
+    if not expected or not secrets.compare_digest(expected, csrf_token):
+        raise Forbidden("安全校验失败（CSRF 令牌无效），请刷新页面后重试", field="csrf_token")
+    try:
+        token, _scope = orgs_service.login(db, username, password)
+    except NotAuthenticated as exc:
+        db.rollback()
+        fresh = secrets.token_urlsafe(16)
+        response = render(request, "orgs/login.html", status_code=401, next=_safe_next(next), csrf=fresh,
+                          error=exc.message, username=username)
+        response.set_cookie(ANON_CSRF_COOKIE, fresh, httponly=True, samesite="lax")
+        return response
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", max_age=12 * 3600)
+    response.delete_cookie(ANON_CSRF_COOKIE)
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, db: DbSession, scope: MaybeScope) -> Response:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token and scope is not None:
+        orgs_service.logout(db, token)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/")
+def home(scope: MaybeScope) -> Response:
+    if scope is None:
+        return RedirectResponse("/login", status_code=303)
+    if scope.city_wide:
+        return RedirectResponse(f"/cities/{scope.city_code}/cockpit", status_code=303)
+    if scope.reports:
+        return RedirectResponse("/my/work", status_code=303)
+    return RedirectResponse("/me", status_code=303)
+
+
+@router.get("/me", response_class=HTMLResponse)
+def me(request: Request, scope: MaybeScope) -> Response:
+    if scope is None:
+        return RedirectResponse("/login", status_code=303)
+    request.state.scope = scope
+    return render(request, "orgs/me.html")

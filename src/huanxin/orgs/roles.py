@@ -1,0 +1,34 @@
+"""Roles and what each may do. Kept as data so pages, API and tests read the same table."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    OFFICE = "office"  # 工作专班办公室: runs the whole plan of its city
+    LEADER = "leader"  # 市政府领导: reads everything of its city
+    DEPARTMENT = "department"  # 市直部门: its own tasks and reports
+    COUNTY = "county"  # 县（市、区）政府 / 园区: its region and its tasks
+    ENTERPRISE = "enterprise"
+    BANK = "bank"
+    RETAILER = "retailer"
+    RECYCLER = "recycler"
+    RESIDENT = "resident"
+
+
+ROLE_LABELS = {
+    Role.OFFICE: "专班办公室",
+    Role.LEADER: "市政府领导",
+    Role.DEPARTMENT: "市直部门",
+    Role.COUNTY: "县（市、区）",
+    Role.ENTERPRISE: "企业",
+    Role.BANK: "银行",
+    Role.RETAILER: "经营主体",
+    Role.RECYCLER: "回收企业",
+    Role.RESIDENT: "居民",
+}
+
+CITY_WIDE_READERS = {Role.OFFICE, Role.LEADER}
+REPORTING_ROLES = {Role.DEPARTMENT, Role.COUNTY}
+LEDGER_ROLES = CITY_WIDE_READERS | REPORTING_ROLES

@@ -1,0 +1,149 @@
+"""Units, users, login and sessions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from huanxin.config import get_settings
+from huanxin.errors import InvalidInput, NotAuthenticated
+from huanxin.kit import audit
+from huanxin.kit.clock import aware, now
+from huanxin.kit.passwords import hash_password, verify_password
+from huanxin.orgs.models import OperationLog, Region, Unit, UnitAlias, User, UserSession
+from huanxin.orgs.roles import Role
+from huanxin.orgs.scope import Scope
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def log_operation(session: Session, scope: Scope | None, action: str, target: str = "") -> None:
+    session.add(OperationLog(
+        at=now(), user_id=scope.user_id if scope else None,
+        city_code=scope.city_code if scope else None, action=action, target=target[:200],
+    ))
+
+
+def login(session: Session, username: str, password: str) -> tuple[str, Scope]:
+    """Checks the password and opens a server-side session; returns (cookie token, scope)."""
+    user = session.scalar(select(User).where(User.username == username.strip()))
+    if user is None or not user.active or not verify_password(password, user.password_hash):
+        raise NotAuthenticated("用户名或密码错误", field="password")
+    token = secrets.token_urlsafe(32)
+    started = now()
+    session.add(UserSession(
+        token_hash=_token_hash(token), user_id=user.id, csrf_token=secrets.token_urlsafe(24),
+        created_at=started, expires_at=started + dt.timedelta(hours=get_settings().session_hours),
+    ))
+    session.flush()
+    scope = scope_for_token(session, token)
+    assert scope is not None
+    log_operation(session, scope, "登录")
+    return token, scope
+
+
+def logout(session: Session, token: str) -> None:
+    session.execute(delete(UserSession).where(UserSession.token_hash == _token_hash(token)))
+
+
+def scope_for_token(session: Session, token: str) -> Scope | None:
+    row = session.get(UserSession, _token_hash(token))
+    if row is None or aware(row.expires_at) < now() or not row.user.active:
+        return None
+    return scope_of(row.user, row.csrf_token)
+
+
+def scope_of(user: User, csrf_token: str = "") -> Scope:
+    unit = user.unit
+    return Scope(
+        user_id=user.id, username=user.username, display_name=user.display_name, role=Role(user.role),
+        city_code=user.city_code or "", unit_id=unit.id if unit else None, unit_name=unit.name if unit else None,
+        region_code=unit.region_code if unit else None, csrf_token=csrf_token,
+    )
+
+
+def create_user(
+    session: Session, *, username: str, password: str, display_name: str, role: Role,
+    city_code: str, unit_id: int | None, password_hash: str | None = None,
+) -> User:
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise InvalidInput(f"用户名“{username}”已存在", field="username")
+    if role in (Role.DEPARTMENT, Role.COUNTY) and unit_id is None:
+        raise InvalidInput("部门和县区用户必须属于一个单位", field="unit_id")
+    user = User(
+        username=username, display_name=display_name, role=role.value, city_code=city_code,
+        unit_id=unit_id, password_hash=password_hash or hash_password(password),
+    )
+    session.add(user)
+    session.flush()
+    audit.record(session, actor="system", action="create_user", entity="user", entity_id=user.id,
+                 city_code=city_code, detail={"username": username, "role": role.value})
+    return user
+
+
+def load_regions(session: Session, regions: list[dict[str, str]]) -> None:
+    known = set(session.scalars(select(Region.code)))
+    for item in regions:
+        if item["code"] not in known:
+            session.add(Region(code=item["code"], name=item["name"], level=item["level"],
+                               parent_code=item.get("parent")))
+    session.flush()
+
+
+def region_name(session: Session, code: str) -> str:
+    region = session.get(Region, code)
+    return region.name if region else code
+
+
+def child_regions(session: Session, code: str) -> list[Region]:
+    return list(session.scalars(select(Region).where(Region.parent_code == code).order_by(Region.code)))
+
+
+def ensure_unit(
+    session: Session, *, city_code: str, name: str, kind: str, aliases: list[str], region_code: str | None,
+) -> Unit:
+    unit = session.scalar(select(Unit).where(Unit.city_code == city_code, Unit.name == name))
+    if unit is None:
+        unit = Unit(city_code=city_code, name=name, kind=kind, region_code=region_code)
+        session.add(unit)
+        session.flush()
+    have = {a.alias for a in unit.aliases}
+    for alias in aliases:
+        if alias not in have and alias != name:
+            session.add(UnitAlias(unit_id=unit.id, city_code=city_code, alias=alias))
+    session.flush()
+    return unit
+
+
+def unit_lookup(session: Session, city_code: str) -> dict[str, Unit]:
+    """Every spelling (canonical name and aliases) of every unit of a city."""
+    units = list(session.scalars(select(Unit).where(Unit.city_code == city_code)))
+    lookup = {u.name: u for u in units}
+    for alias in session.scalars(select(UnitAlias).where(UnitAlias.city_code == city_code)):
+        lookup[alias.alias] = alias.unit
+    return lookup
+
+
+def resolve_unit(session: Session, city_code: str, name: str, field: str = "单位") -> Unit:
+    unit = unit_lookup(session, city_code).get(name.strip())
+    if unit is None:
+        raise InvalidInput(f"{field}“{name}”不是本市已登记的单位", field=field)
+    return unit
+
+
+def units_of_city(session: Session, city_code: str) -> list[Unit]:
+    return list(session.scalars(select(Unit).where(Unit.city_code == city_code).order_by(Unit.kind, Unit.name)))
+
+
+def get_unit(session: Session, unit_id: int) -> Unit | None:
+    return session.get(Unit, unit_id)
+
+
+def users_of_city(session: Session, city_code: str) -> list[User]:
+    return list(session.scalars(select(User).where(User.city_code == city_code).order_by(User.role, User.username)))

@@ -1,0 +1,282 @@
+"""Use cases of the ledger: dispatch rounds, progress reports, review, close-out (销号)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from huanxin.config import get_settings
+from huanxin.errors import Conflict, Forbidden, InvalidInput, NotFound
+from huanxin.kit import audit
+from huanxin.kit.clock import now, today
+from huanxin.orgs.scope import Scope
+from huanxin.plans import repository as repo
+from huanxin.plans.models import Attachment, Closure, Milestone, Plan, Report, Round, RoundItem, Task
+
+TASK_STATUSES = ("not_started", "in_progress", "completed")
+
+
+@dataclass(frozen=True)
+class Upload:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class ReportInput:
+    progress_pct: int
+    task_status: str
+    narrative: str
+    figures: list[dict[str, Any]]
+    draft: bool = False
+
+
+def _audit(session: Session, scope: Scope, action: str, entity: str, entity_id: object, **detail: Any) -> None:
+    audit.record(session, actor=scope.username, action=action, entity=entity, entity_id=entity_id,
+                 city_code=scope.city_code, detail=detail)
+
+
+# ---- rounds ---------------------------------------------------------------------------------
+
+def open_round(
+    session: Session, scope: Scope, plan: Plan, *, title: str, period: str, due_on: dt.date,
+    task_ids: list[int] | None = None, include_co_units: bool = False, opened_on: dt.date | None = None,
+) -> Round:
+    """Opens a round: every chosen leaf task owes a report from its lead (or joint) units."""
+    scope.require_office()
+    scope.require_city(plan.city_code)
+    if not title.strip():
+        raise InvalidInput("调度轮次标题不能为空", field="title")
+    if not period.strip():
+        raise InvalidInput("调度期次不能为空（如 2024年第3季度）", field="period")
+    opened_on = opened_on or today()
+    if due_on < opened_on:
+        raise InvalidInput("报送截止日期不能早于开启日期", field="due_on")
+    tasks = [t for t in repo.tasks_of_plan(session, plan.id) if t.is_leaf and t.status != "closed"]
+    if task_ids is not None:
+        wanted = set(task_ids)
+        foreign = wanted - {t.id for t in tasks}
+        if foreign:
+            raise InvalidInput(f"任务 {sorted(foreign)[:5]} 不属于本方案或已销号", field="task_ids")
+        tasks = [t for t in tasks if t.id in wanted]
+    rnd = Round(plan_id=plan.id, title=title.strip(), period=period.strip(), opened_on=opened_on, due_on=due_on)
+    session.add(rnd)
+    session.flush()
+    roles = {"lead", "joint", "co"} if include_co_units else {"lead", "joint"}
+    items = [
+        RoundItem(round_id=rnd.id, task_id=t.id, unit_id=tu.unit_id)
+        for t in tasks for tu in t.units if tu.role in roles
+    ]
+    if not items:
+        raise InvalidInput("所选任务没有需要报送的责任单位", field="task_ids")
+    session.add_all(items)
+    session.flush()
+    _audit(session, scope, "open_round", "round", rnd.id, title=rnd.title, items=len(items))
+    return rnd
+
+
+def close_round(session: Session, scope: Scope, rnd: Round) -> None:
+    scope.require_office()
+    if rnd.status == "closed":
+        raise Conflict("该轮次已关闭")
+    rnd.status = "closed"
+    _audit(session, scope, "close_round", "round", rnd.id)
+
+
+# ---- reports --------------------------------------------------------------------------------
+
+def _validate_report(data: ReportInput) -> None:
+    if not 0 <= data.progress_pct <= 100:
+        raise InvalidInput("完成百分比须在 0 到 100 之间", field="progress_pct")
+    if data.task_status not in TASK_STATUSES:
+        raise InvalidInput("完成状态须为 未开始、进行中 或 已完成", field="task_status")
+    if not data.draft and not data.narrative.strip():
+        raise InvalidInput("进展情况不能为空", field="narrative")
+    if data.task_status == "completed" and data.progress_pct != 100:
+        raise InvalidInput("完成状态为“已完成”时，完成百分比应为 100", field="progress_pct")
+    for i, fig in enumerate(data.figures, start=1):
+        if not str(fig.get("label", "")).strip():
+            raise InvalidInput(f"第 {i} 项量化数据缺少名称", field="figures")
+        if not isinstance(fig.get("value"), int | float):
+            raise InvalidInput(f"第 {i} 项量化数据“{fig.get('label')}”的数值无效", field="figures")
+
+
+def submit_report(
+    session: Session, scope: Scope, item: RoundItem, data: ReportInput, *,
+    uploads: list[Upload] = (), idempotency_key: str | None = None,  # type: ignore[assignment]
+) -> Report:
+    """Saves a draft or submits a report for one round item of the user's own unit."""
+    if idempotency_key:
+        previous = repo.report_by_key(session, idempotency_key)
+        if previous is not None:
+            if previous.round_item_id != item.id or previous.unit_id != scope.unit_id:
+                raise Conflict("该幂等键已用于另一份报告", field="Idempotency-Key")
+            return previous  # a replay of an acknowledged submission: same answer, nothing new
+    plan, rnd = repo.get_round(session, scope, item.round_id)
+    if not scope.reports or item.unit_id != scope.unit_id:
+        raise Forbidden("只能为本单位的事项报送进展")
+    if rnd.status != "open":
+        raise Conflict("该调度轮次已关闭，不能再报送")
+    if item.status in ("submitted", "accepted"):
+        raise Conflict("本轮已报送该事项，请勿重复提交；如需修改，请等待办公室退回")
+    _validate_report(data)
+    _check_uploads(uploads)
+    latest = repo.latest_report_for_item(session, item.id)
+    if latest is not None and latest.status == "draft":
+        report = latest  # a draft is edited in place until it is submitted
+    else:
+        report = Report(round_item_id=item.id, task_id=item.task_id, unit_id=item.unit_id,
+                        version=(latest.version + 1) if latest else 1)
+        session.add(report)
+    report.status = "draft" if data.draft else "submitted"
+    report.task_status = data.task_status
+    report.progress_pct = data.progress_pct
+    report.narrative = data.narrative.strip()
+    report.figures = data.figures
+    report.submitted_at = now()
+    report.submitted_by = scope.user_id
+    report.idempotency_key = None if data.draft else idempotency_key
+    session.flush()
+    for up in uploads:
+        session.add(Attachment(report_id=report.id, filename=up.filename, content_type=up.content_type,
+                               size=len(up.data), data=up.data))
+    if not data.draft:
+        item.status = "submitted"
+        task = session.get(Task, item.task_id)
+        assert task is not None
+        _apply_to_task(task, report)
+        _audit(session, scope, "submit_report", "report", report.id, task_id=task.id,
+               progress_pct=report.progress_pct, task_status=report.task_status)
+    session.flush()
+    return report
+
+
+def _apply_to_task(task: Task, report: Report) -> None:
+    if task.status == "closed":
+        return
+    task.progress_pct = report.progress_pct
+    task.status = report.task_status
+    task.last_reported_at = report.submitted_at
+
+
+def _check_uploads(uploads: list[Upload] | tuple[Upload, ...]) -> None:
+    limit = get_settings().max_upload_bytes
+    for up in uploads:
+        if len(up.data) > limit:
+            raise InvalidInput(f"附件“{up.filename}”超过 {limit // (1024 * 1024)} MB", field="attachments")
+
+
+def return_report(session: Session, scope: Scope, report: Report, reason: str) -> None:
+    scope.require_office()
+    _, _ = repo.get_task(session, scope, report.task_id)
+    if report.status != "submitted":
+        raise Conflict("只能退回已报送、尚未采纳的报告")
+    if not reason.strip():
+        raise InvalidInput("请填写退回理由", field="reason")
+    report.status = "returned"
+    report.review_note = reason.strip()
+    report.reviewed_at = now()
+    item = repo.get_round_item(session, report.round_item_id)
+    item.status = "returned"
+    _audit(session, scope, "return_report", "report", report.id, reason=reason.strip())
+
+
+def accept_report(session: Session, scope: Scope, report: Report, note: str = "") -> None:
+    scope.require_office()
+    _, _ = repo.get_task(session, scope, report.task_id)
+    if report.status != "submitted":
+        raise Conflict("只能采纳已报送的报告")
+    report.status = "accepted"
+    report.review_note = note.strip() or None
+    report.reviewed_at = now()
+    repo.get_round_item(session, report.round_item_id).status = "accepted"
+    _audit(session, scope, "accept_report", "report", report.id)
+
+
+def can_see_report(scope: Scope, report: Report) -> bool:
+    """Drafts are the unit's own; the office sees everything submitted; other units see accepted ones."""
+    if report.unit_id == scope.unit_id:
+        return True
+    if report.status == "draft":
+        return False
+    return scope.city_wide or report.status == "accepted"
+
+
+# ---- close-out (销号) ------------------------------------------------------------------------
+
+def request_closure(session: Session, scope: Scope, task: Task, evidence: str, uploads: list[Upload]) -> Closure:
+    _plan, _ = repo.get_task(session, scope, task.id)
+    if not scope.reports or scope.unit_id not in {tu.unit_id for tu in task.units if tu.role in ("lead", "joint")}:
+        raise Forbidden("只有该任务的牵头（责任）单位可以申请销号")
+    if task.status == "closed":
+        raise Conflict("该任务已销号")
+    if task.status != "completed":
+        raise InvalidInput("任务须先报送“已完成”，才能申请销号", field="task_status")
+    if not evidence.strip() and not uploads:
+        raise InvalidInput("申请销号须提供佐证材料（说明或附件）", field="evidence")
+    if any(c.status == "pending" for c in repo.closures_of_task(session, task.id)):
+        raise Conflict("该任务已有待审核的销号申请")
+    _check_uploads(uploads)
+    closure = Closure(task_id=task.id, unit_id=scope.unit_id or 0, evidence=evidence.strip(),
+                      requested_at=now(), requested_by=scope.user_id)
+    session.add(closure)
+    session.flush()
+    for up in uploads:
+        session.add(Attachment(closure_id=closure.id, filename=up.filename, content_type=up.content_type,
+                               size=len(up.data), data=up.data))
+    _audit(session, scope, "request_closure", "closure", closure.id, task_id=task.id)
+    return closure
+
+
+def decide_closure(session: Session, scope: Scope, closure: Closure, *, approve: bool, note: str = "") -> None:
+    scope.require_office()
+    _, task = repo.get_task(session, scope, closure.task_id)
+    if closure.status != "pending":
+        raise Conflict("该销号申请已处理")
+    if not approve and not note.strip():
+        raise InvalidInput("驳回销号申请须说明理由", field="note")
+    closure.status = "approved" if approve else "rejected"
+    closure.decided_at = now()
+    closure.decided_by = scope.user_id
+    closure.decision_note = note.strip() or None
+    if approve:
+        task.status = "closed"
+        task.progress_pct = 100
+        task.closed_at = closure.decided_at
+    _audit(session, scope, "approve_closure" if approve else "reject_closure", "closure", closure.id, task_id=task.id)
+
+
+# ---- task settings --------------------------------------------------------------------------
+
+def set_task_schedule(session: Session, scope: Scope, task: Task, *, due_on: dt.date | None, weight: int) -> None:
+    scope.require_office()
+    repo.get_task(session, scope, task.id)
+    if not 1 <= weight <= 100:
+        raise InvalidInput("权重须在 1 到 100 之间", field="weight")
+    task.due_on = due_on
+    task.weight = weight
+    _audit(session, scope, "set_schedule", "task", task.id, due_on=str(due_on), weight=weight)
+
+
+def add_milestone(session: Session, scope: Scope, task: Task, title: str, due_on: dt.date) -> Milestone:
+    scope.require_office()
+    repo.get_task(session, scope, task.id)
+    if not title.strip():
+        raise InvalidInput("节点名称不能为空", field="title")
+    milestone = Milestone(task_id=task.id, title=title.strip(), due_on=due_on)
+    session.add(milestone)
+    session.flush()
+    _audit(session, scope, "add_milestone", "milestone", milestone.id, task_id=task.id)
+    return milestone
+
+
+def item_for_unit(session: Session, scope: Scope, item_id: int) -> RoundItem:
+    item = repo.get_round_item(session, item_id)
+    repo.get_round(session, scope, item.round_id)  # city check: 404 for another city
+    if item.unit_id != scope.unit_id and not scope.city_wide:
+        raise NotFound("未找到该报送事项")
+    return item
