@@ -101,7 +101,7 @@ def owed_items(session: Session, unit_id: int) -> list[tuple[RoundItem, Round, T
         .where(RoundItem.unit_id == unit_id, Round.status == "open", RoundItem.status.in_(("pending", "returned")))
         .order_by(Round.due_on, Task.path)
     )
-    return [(i, r, t) for i, r, t in rows.tuples()]
+    return [(i, r, t) for i, r, t in rows]
 
 
 def reports_of_task(session: Session, task_id: int) -> list[Report]:
@@ -159,7 +159,7 @@ def pending_closures(session: Session, plan_id: int) -> list[tuple[Closure, Task
         select(Closure, Task).join(Task, Task.id == Closure.task_id)
         .where(Task.plan_id == plan_id, Closure.status == "pending").order_by(Closure.requested_at)
     )
-    return [(c, t) for c, t in rows.tuples()]
+    return [(c, t) for c, t in rows]
 
 
 def get_closure(session: Session, closure_id: int) -> Closure:
@@ -174,3 +174,11 @@ def task_units(session: Session, task_ids: list[int]) -> dict[int, list[TaskUnit
     for tu in session.scalars(select(TaskUnit).where(TaskUnit.task_id.in_(task_ids))):
         out[tu.task_id].append(tu)
     return out
+
+
+def items_of_task_for_unit(session: Session, task_id: int, unit_id: int) -> list[tuple[RoundItem, Round]]:
+    rows = session.execute(
+        select(RoundItem, Round).join(Round, Round.id == RoundItem.round_id)
+        .where(RoundItem.task_id == task_id, RoundItem.unit_id == unit_id).order_by(Round.opened_on.desc())
+    )
+    return [(i, r) for i, r in rows]

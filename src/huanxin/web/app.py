@@ -14,6 +14,7 @@ from huanxin.indicators import pages as indicators_pages
 from huanxin.orgs import api as orgs_api
 from huanxin.orgs import pages as orgs_pages
 from huanxin.plans import api as plans_api
+from huanxin.plans import exports as plans_exports
 from huanxin.plans import pages as plans_pages
 from huanxin.web import errors
 
@@ -29,7 +30,7 @@ def create_app() -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     if VENDOR_DIR.exists():
         app.mount("/vendor/chartjs", StaticFiles(directory=VENDOR_DIR), name="chartjs")
-    for module in (orgs_pages, plans_pages, indicators_pages):
+    for module in (orgs_pages, plans_pages, indicators_pages, plans_exports):
         app.include_router(module.router)
     for api in (orgs_api, plans_api, indicators_api):
         app.include_router(api.router, prefix="/api/v1")

@@ -1,0 +1,86 @@
+"""Loads the shipped reference data (regions, the five plans) and creates each role's users."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from huanxin.kit.passwords import hash_password
+from huanxin.orgs import service as orgs_service
+from huanxin.orgs.models import Unit, User
+from huanxin.orgs.roles import Role
+from huanxin.plans import loader
+from huanxin.plans.models import Plan
+from huanxin.plans.plan_document import shipped_plan_documents
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+DEMO_PASSWORD = "huanxin2024"
+# The office sits at the development-and-reform commission in every seed plan (专班办公室设在发改委).
+OFFICE_UNIT_HINTS = ("发展改革", "发改")
+
+
+@dataclass(frozen=True)
+class Login:
+    city: str
+    username: str
+    role: Role
+    unit: str | None
+
+
+def city_slug(plan_key: str) -> str:
+    return plan_key.split("-")[0]
+
+
+def load_regions(session: Session) -> None:
+    orgs_service.load_regions(session, yaml.safe_load((DATA_DIR / "regions.yaml").read_text(encoding="utf-8")))
+
+
+def load_seed_plans(session: Session) -> list[Plan]:
+    plans = []
+    for doc in shipped_plan_documents():
+        existing = session.scalar(select(Plan).where(Plan.key == doc.key))
+        plans.append(existing or loader.load_plan(session, doc))
+    return plans
+
+
+def _office_unit(units: list[Unit]) -> Unit | None:
+    return next((u for u in units if u.kind == "department" and any(h in u.name for h in OFFICE_UNIT_HINTS)), None)
+
+
+def create_users(session: Session, plan: Plan, password: str = DEMO_PASSWORD) -> list[Login]:
+    """One office, one leader, one user per department and per county government of the city."""
+    slug = city_slug(plan.key)
+    hashed = hash_password(password)  # one hash for all demo users: scrypt is slow on purpose
+    units = orgs_service.units_of_city(session, plan.city_code)
+    office_unit = _office_unit(units)
+    wanted: list[tuple[str, Role, Unit | None, str]] = [
+        (f"{slug}-office", Role.OFFICE, office_unit, "专班办公室"),
+        (f"{slug}-leader", Role.LEADER, None, "市政府分管领导"),
+    ]
+    dept_no = 0
+    for unit in units:
+        if unit.name.startswith("各"):
+            continue  # a collective such as 各县市区人民政府 is carried by each member's own user
+        if unit.kind in ("department", "agency", "bank", "enterprise"):
+            dept_no += 1
+            wanted.append((f"{slug}-dept{dept_no:02d}", Role.DEPARTMENT, unit, unit.name))
+        elif unit.kind in ("county", "zone", "town"):
+            suffix = unit.region_code or f"z{unit.id}"
+            wanted.append((f"{slug}-county-{suffix}", Role.COUNTY, unit, unit.name))
+    logins = []
+    for username, role, unit, display in wanted:
+        if session.scalar(select(User.id).where(User.username == username)) is None:
+            orgs_service.create_user(session, username=username, password=password, display_name=display,
+                                     role=role, city_code=plan.city_code, unit_id=unit.id if unit else None,
+                                     password_hash=hashed)
+        logins.append(Login(city=plan.title[:3], username=username, role=role, unit=unit.name if unit else None))
+    return logins
+
+
+def bootstrap(session: Session, password: str = DEMO_PASSWORD) -> dict[str, list[Login]]:
+    load_regions(session)
+    return {plan.key: create_users(session, plan, password) for plan in load_seed_plans(session)}

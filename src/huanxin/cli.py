@@ -1,0 +1,100 @@
+"""The `huanxin` command. Each domain adds its own sub-commands (`huanxin plans …`)."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from collections.abc import Iterator
+
+import typer
+from sqlalchemy.orm import Session
+
+from huanxin.db import get_engine, session_factory
+
+app = typer.Typer(help="焕新：推动大规模设备更新和消费品以旧换新 城市工作平台", no_args_is_help=True)
+db_app = typer.Typer(help="数据库")
+audit_app = typer.Typer(help="审计日志")
+app.add_typer(db_app, name="db")
+app.add_typer(audit_app, name="audit")
+
+
+@contextmanager
+def transaction() -> Iterator[Session]:
+    """One CLI command = one transaction, like one request."""
+    session = session_factory()()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """运行数据库迁移到最新版本。"""
+    from huanxin.migrate import upgrade
+
+    upgrade(get_engine())
+    typer.echo("数据库已迁移到最新版本")
+
+
+@app.command("bootstrap")
+def bootstrap_cmd(password: str = typer.Option("huanxin2024", help="各角色演示账号的初始密码")) -> None:
+    """迁移数据库，载入行政区划、五个城市方案并创建各角色账号。"""
+    from huanxin.bootstrap import bootstrap
+    from huanxin.migrate import upgrade
+
+    upgrade(get_engine())
+    with transaction() as session:
+        logins = bootstrap(session, password)
+    typer.echo(f"已载入 {len(logins)} 个方案，{sum(len(v) for v in logins.values())} 个账号")
+
+
+@app.command("serve")
+def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
+    """启动 Web 服务（页面与 /api/v1）。"""
+    import uvicorn
+
+    uvicorn.run("huanxin.web.main:app", host=host, port=port, workers=workers, log_level="warning")
+
+
+@app.command("demo")
+def demo(
+    rebuild: bool = typer.Option(False, help="删除并重建演示数据库"),
+    host: str = "127.0.0.1", port: int = 8000,
+    serve_after: bool = typer.Option(True, "--serve/--no-serve", help="建库后启动服务"),
+) -> None:
+    """建立演示库（五个城市、多轮报送、指标数据），启动服务并打印各角色账号。"""
+    from huanxin.demo import build_demo, print_logins
+
+    logins = build_demo(rebuild=rebuild)
+    print_logins(logins, host, port)
+    if serve_after:
+        serve(host=host, port=port)
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """校验审计日志哈希链是否完整。"""
+    from huanxin.kit.audit import verify_chain
+
+    with transaction() as session:
+        count, broken = verify_chain(session)
+    if broken is not None:
+        typer.echo(f"审计日志在第 {count} 条（id={broken}）处断链：记录被篡改或删除", err=True)
+        sys.exit(1)
+    typer.echo(f"审计日志完整：共 {count} 条记录，哈希链校验通过")
+
+
+def _register_domains() -> None:
+    from huanxin.indicators import cli as indicators_cli
+    from huanxin.plans import cli as plans_cli
+
+    app.add_typer(plans_cli.app, name="plans")
+    app.add_typer(indicators_cli.app, name="indicators")
+
+
+_register_domains()

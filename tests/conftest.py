@@ -1,0 +1,104 @@
+"""Tests run the real migrations on a real database (SQLite file by default, PostgreSQL when
+HUANXIN_TEST_DATABASE_URL is set), load the five plans once, and roll back each test."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+TEST_DB_URL = os.environ.get("HUANXIN_TEST_DATABASE_URL") or (
+    f"sqlite:///{Path(tempfile.mkdtemp(prefix='huanxin-test-')) / 'test.sqlite3'}"
+)
+os.environ["HUANXIN_DATABASE_URL"] = TEST_DB_URL
+
+from fastapi.testclient import TestClient  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+from sqlalchemy.engine import Engine  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from huanxin.bootstrap import bootstrap  # noqa: E402
+from huanxin.db import get_db, get_engine  # noqa: E402
+from huanxin.migrate import upgrade  # noqa: E402
+from huanxin.web.app import create_app  # noqa: E402
+
+PASSWORD = "test-pass-1"
+SEEDS_DIR = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+
+
+def _reset(engine: Engine) -> None:
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+
+
+@pytest.fixture(scope="session")
+def engine() -> Engine:
+    engine = get_engine()
+    _reset(engine)
+    upgrade(engine)
+    with Session(engine) as session:
+        bootstrap(session, PASSWORD)
+        session.commit()
+    return engine
+
+
+@pytest.fixture()
+def db(engine: Engine) -> Iterator[Session]:
+    """A session inside an outer transaction that is rolled back after the test: services may
+    commit (savepoints), nothing leaks to the next test."""
+    connection = engine.connect()
+    outer = connection.begin()
+    session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    try:
+        yield session
+    finally:
+        session.close()
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture()
+def app(db: Session):  # type: ignore[no-untyped-def]
+    application = create_app()
+
+    def override() -> Iterator[Session]:
+        try:
+            yield db
+            db.commit()
+        except BaseException:
+            db.rollback()
+            raise
+
+    application.dependency_overrides[get_db] = override
+    return application
+
+
+@pytest.fixture()
+def client(app) -> TestClient:  # type: ignore[no-untyped-def]
+    return TestClient(app)
+
+
+def login_browser(client: TestClient, username: str, password: str = PASSWORD) -> str:
+    """Logs in through the login form like a browser; returns the session's CSRF token."""
+    page = client.get("/login")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert csrf, "login form has no CSRF token"
+    response = client.post("/login", data={"username": username, "password": password,
+                                            "csrf_token": csrf.group(1), "next": "/"}, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    me = client.get("/me")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', me.text)
+    assert token, "signed-in pages carry the CSRF token"
+    return token.group(1)
+
+
+def api_token(client: TestClient, username: str, password: str = PASSWORD) -> dict[str, str]:
+    response = client.post("/api/v1/auth/login", json={"username": username, "password": password})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['token']}"}
