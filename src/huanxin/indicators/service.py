@@ -8,11 +8,14 @@ import leaves the database as it was.
 from __future__ import annotations
 
 import datetime as dt
+import io
+import zipfile
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from openpyxl import Workbook, load_workbook
 from sqlalchemy.orm import Session
 
 from huanxin.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -363,6 +366,59 @@ def _check_rows(
             seen[item.key] = row
             clean.append((row, item))
     return clean, errors
+
+
+# ---- the import sheet -----------------------------------------------------------------------
+
+SHEET_COLUMNS = ("指标代码", "地区代码", "年份", "月份", "数值", "备注")
+REQUIRED_COLUMNS = SHEET_COLUMNS[:5]
+MAX_ROWS = 20000
+
+
+def read_sheet(data: bytes) -> list[tuple[int, ObservationInput]]:
+    """Rows of the first worksheet as (Excel row number, input); columns found by their header."""
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
+        raise InvalidInput("文件不是有效的 .xlsx 工作簿，请用导入模板填写后上传", field="file") from None
+    sheet = book.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    header = [_text(c) if c is not None else "" for c in next(rows, ())]
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise InvalidInput(f"导入失败：表头缺少列“{'、'.join(missing)}”（第1行须为 {'、'.join(SHEET_COLUMNS)}）",
+                           field=missing[0])
+    at = {name: header.index(name) for name in SHEET_COLUMNS if name in header}
+    out: list[tuple[int, ObservationInput]] = []
+    for number, cells in enumerate(rows, start=2):
+        if all(_blank(c) for c in cells):
+            continue  # blank lines between blocks are common in hand-made sheets
+        if len(out) >= MAX_ROWS:
+            raise InvalidInput(f"导入失败：一次最多导入 {MAX_ROWS} 行", field="file")
+
+        def cell(name: str, cells: tuple[Any, ...] = cells) -> Any:
+            index = at.get(name)
+            return cells[index] if index is not None and index < len(cells) else None
+
+        out.append((number, ObservationInput(
+            indicator_code=cell("指标代码"), region_code=cell("地区代码"), year=cell("年份"),
+            month=cell("月份"), value=cell("数值"), note=cell("备注"),
+        )))
+    book.close()
+    return out
+
+
+def template_workbook(city_code: str) -> bytes:
+    """An empty import sheet with the header and one example row (the city-wide code)."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "指标数据"
+    sheet.append(list(SHEET_COLUMNS))
+    sheet.append(["equipment_investment", city_code, 2024, 12, 0, "示例行，请替换；月份12为全年，1–11为累计"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
 
 
 # ---- baselines ------------------------------------------------------------------------------

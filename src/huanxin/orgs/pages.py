@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from huanxin.errors import Forbidden, NotAuthenticated
 from huanxin.orgs import service as orgs_service
-from huanxin.web.deps import SESSION_COOKIE, DbSession, MaybeScope
+from huanxin.web.deps import SESSION_COOKIE, CurrentScope, DbSession, MaybeScope
 from huanxin.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -81,3 +81,13 @@ def me(request: Request, scope: MaybeScope) -> Response:
         return RedirectResponse("/login", status_code=303)
     request.state.scope = scope
     return render(request, "orgs/me.html")
+
+
+@router.get("/cities/{city_code}/logs", response_class=HTMLResponse)
+def logs_page(request: Request, city_code: str, db: DbSession, scope: CurrentScope) -> Response:
+    """The office's view of who did what: operation log and the hash-chained audit trail."""
+    scope.require_city(city_code)
+    scope.require_office()
+    request.state.scope = scope
+    return render(request, "orgs/logs.html", operations=orgs_service.recent_operations(db, city_code),
+                  records=orgs_service.recent_audit(db, city_code), users=orgs_service.users_of_city(db, city_code))

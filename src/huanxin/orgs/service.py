@@ -147,3 +147,18 @@ def get_unit(session: Session, unit_id: int) -> Unit | None:
 
 def users_of_city(session: Session, city_code: str) -> list[User]:
     return list(session.scalars(select(User).where(User.city_code == city_code).order_by(User.role, User.username)))
+
+
+def recent_operations(session: Session, city_code: str, limit: int = 200) -> list[tuple[OperationLog, str]]:
+    rows = session.execute(
+        select(OperationLog, User.username).join(User, User.id == OperationLog.user_id, isouter=True)
+        .where(OperationLog.city_code == city_code).order_by(OperationLog.id.desc()).limit(limit)
+    )
+    return [(op, name or "") for op, name in rows]
+
+
+def recent_audit(session: Session, city_code: str, limit: int = 200) -> list[audit.AuditRecord]:
+    return list(session.scalars(
+        select(audit.AuditRecord).where(audit.AuditRecord.city_code == city_code)
+        .order_by(audit.AuditRecord.id.desc()).limit(limit)
+    ))

@@ -1,0 +1,142 @@
+"""Login, sessions, CSRF, data scope by role and city, and the hash-chained audit log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from huanxin.kit import audit
+from huanxin.orgs.models import Unit, User, UserSession
+from huanxin.plans.models import Plan, Task, TaskUnit
+from tests.conftest import PASSWORD, api_token, login_browser
+
+
+def test_wrong_password_is_refused_in_chinese(client: TestClient) -> None:
+    response = client.post("/api/v1/auth/login", json={"username": "ziyang-office", "password": "nope"})
+    assert response.status_code == 401
+    assert response.json()["error"] == "用户名或密码错误"
+    page = client.get("/login")
+    csrf = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    form = client.post("/login", data={"username": "ziyang-office", "password": "nope", "csrf_token": csrf})
+    assert form.status_code == 401 and "用户名或密码错误" in form.text
+
+
+def test_login_form_rejects_forged_csrf(client: TestClient) -> None:
+    client.get("/login")
+    response = client.post("/login", data={"username": "ziyang-office", "password": PASSWORD, "csrf_token": "x"},
+                           follow_redirects=False)
+    assert response.status_code == 403
+    assert "huanxin_session" not in response.cookies
+
+
+def test_passwords_are_hashed(db: Session) -> None:
+    user = db.scalar(select(User).where(User.username == "ziyang-office"))
+    assert user is not None and PASSWORD not in user.password_hash and user.password_hash.startswith("scrypt$")
+
+
+def test_expired_session_is_signed_out(client: TestClient, db: Session) -> None:
+    headers = api_token(client, "ziyang-office")
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    for row in db.scalars(select(UserSession)):
+        row.expires_at = row.expires_at - dt.timedelta(days=2)
+    db.flush()
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
+
+
+def test_logout_ends_the_session(client: TestClient) -> None:
+    token = login_browser(client, "anqiu-office")
+    assert client.get("/my/work").status_code in (200, 403)
+    client.post("/logout", data={"csrf_token": token})
+    assert client.get("/my/work", follow_redirects=False).status_code == 303
+
+
+def test_home_sends_each_role_to_its_work(client: TestClient) -> None:
+    login_browser(client, "ziyang-office")
+    assert client.get("/", follow_redirects=False).headers["location"] == "/cities/512000/cockpit"
+    client.cookies.clear()
+    login_browser(client, "ziyang-dept01")
+    assert client.get("/", follow_redirects=False).headers["location"] == "/my/work"
+
+
+def test_county_sees_tasks_all_counties_carry_out(client: TestClient, db: Session) -> None:
+    plan = db.scalar(select(Plan).where(Plan.key == "ziyang-2024"))
+    assert plan is not None
+    headers = api_token(client, "ziyang-county-512021")  # 安岳县
+    rows = client.get(f"/api/v1/plans/{plan.id}/ledger", headers=headers).json()["rows"]
+    assert rows and any(r["all_counties"] for r in rows)
+    county_tasks = db.scalars(select(Task).where(Task.plan_id == plan.id, Task.all_counties)).all()
+    assert {t.id for t in county_tasks} <= {r["task_id"] for r in rows}
+
+
+def test_department_ledger_lists_only_its_units_tasks(client: TestClient, db: Session) -> None:
+    user = db.scalar(select(User).where(User.username == "yangquan-dept01"))
+    assert user is not None
+    plan = db.scalar(select(Plan).where(Plan.key == "yangquan-2024"))
+    assert plan is not None
+    own = set(db.scalars(select(TaskUnit.task_id).where(TaskUnit.unit_id == user.unit_id)))
+    rows = client.get(f"/api/v1/plans/{plan.id}/ledger", headers=api_token(client, user.username)).json()["rows"]
+    leaf_ids = {r["task_id"] for r in rows if r["units"]}
+    others = {r["task_id"] for r in rows if r["units"] and all(u["unit_id"] != user.unit_id for u in r["units"])}
+    assert own & leaf_ids == own
+    # rows naming other units only are ancestors shown for context, never leaves of other units
+    leaves = set(db.scalars(select(Task.id).where(Task.plan_id == plan.id, Task.is_leaf)))
+    assert not (others & leaves)
+
+
+def test_roles_without_ledger_get_403(client: TestClient, db: Session) -> None:
+    from huanxin.orgs import service as orgs_service
+    from huanxin.orgs.roles import Role
+
+    unit = db.scalar(select(Unit).where(Unit.city_code == "512000", Unit.kind == "enterprise"))
+    orgs_service.create_user(db, username="zy-enterprise", password=PASSWORD, display_name="企业用户",
+                             role=Role.ENTERPRISE, city_code="512000", unit_id=unit.id if unit else None)
+    db.flush()
+    headers = api_token(client, "zy-enterprise")
+    assert client.get("/api/v1/cities/512000/plans", headers=headers).status_code == 403
+
+
+def test_audit_chain_verifies_and_detects_tampering(db: Session) -> None:
+    audit.record(db, actor="t", action="probe", entity="x", entity_id=1, detail={"n": 1})
+    audit.record(db, actor="t", action="probe", entity="x", entity_id=2, detail={"n": 2})
+    count, broken = audit.verify_chain(db)
+    assert broken is None and count >= 2
+    last = db.scalar(select(audit.AuditRecord).order_by(audit.AuditRecord.id.desc()).limit(1))
+    assert last is not None
+    db.execute(text("UPDATE audit_record SET detail = :d WHERE id = :i"), {"d": '{"n": 99}', "i": last.id})
+    db.expire_all()
+    _, broken = audit.verify_chain(db)
+    assert broken == last.id
+
+
+def test_audit_records_refuse_updates_through_the_orm(db: Session) -> None:
+    record = audit.record(db, actor="t", action="probe", entity="x", entity_id=3)
+    record.actor = "someone else"
+    try:
+        db.flush()
+    except RuntimeError as exc:
+        assert "只能追加" in str(exc)
+    else:
+        raise AssertionError("an audit record was updated")
+    finally:
+        db.rollback()
+
+
+def test_audit_verify_cli(engine: object, tmp_path: object) -> None:
+    result = subprocess.run([sys.executable, "-m", "huanxin.cli", "audit", "verify"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "哈希链校验通过" in result.stdout
+
+
+def test_office_sees_logs_departments_do_not(client: TestClient) -> None:
+    login_browser(client, "ziyang-office")
+    page = client.get("/cities/512000/logs")
+    assert page.status_code == 200 and "登录" in page.text and "load_plan" in page.text
+    assert client.get("/cities/370784/logs").status_code == 404
+    client.cookies.clear()
+    login_browser(client, "ziyang-dept01")
+    assert client.get("/cities/512000/logs").status_code == 403
