@@ -498,35 +498,35 @@ def _outcome(
 ) -> tuple[str, list[ReportDraft]]:
     """The round item's status and the report versions behind it."""
     pct = profile.unit_progress(plan, spec.opened_on, unit_id)
-    title = profile.task.title
+    task = profile.task
     first = _submitted_at(spec, rng)
     r = rng.random()
     if spec.kind == "closed":
         if r < 0.04:
             return "pending", []  # missed a round long ago: the round was closed anyway
         if r < 0.10:
-            return "accepted", _returned_then(spec, pct, title, first, "accepted", rng)
-        return "accepted", [_version(1, "accepted", pct, title, first, rng, reviewed=True)]
+            return "accepted", _returned_then(spec, pct, task, first, "accepted", rng)
+        return "accepted", [_version(1, "accepted", pct, task, first, rng, reviewed=True)]
     if spec.kind == "overdue":
         if laggard:
             if rng.random() < 0.5:
                 return "pending", []
-            return "returned", [_returned(1, pct, title, first, rng)]
+            return "returned", [_returned(1, pct, task, first, rng)]
         if r < 0.12:
-            return "submitted", [_version(1, "submitted", pct, title, first, rng)]
+            return "submitted", [_version(1, "submitted", pct, task, first, rng)]
         if r < 0.17:
-            return "submitted", _returned_then(spec, pct, title, first, "submitted", rng)
-        return "accepted", [_version(1, "accepted", pct, title, first, rng, reviewed=True)]
+            return "submitted", _returned_then(spec, pct, task, first, "submitted", rng)
+        return "accepted", [_version(1, "accepted", pct, task, first, rng, reviewed=True)]
     # current round: due in two days, so many units have not reported yet
     if r < 0.28:
         return "pending", []
     if r < 0.33:
-        return "pending", [_version(1, "draft", pct, title, first, rng, draft=True)]
+        return "pending", [_version(1, "draft", pct, task, first, rng, draft=True)]
     if r < 0.38:
-        return "returned", [_returned(1, pct, title, first, rng)]
+        return "returned", [_returned(1, pct, task, first, rng)]
     if r < 0.68:
-        return "submitted", [_version(1, "submitted", pct, title, first, rng)]
-    return "accepted", [_version(1, "accepted", pct, title, first, rng, reviewed=True)]
+        return "submitted", [_version(1, "submitted", pct, task, first, rng)]
+    return "accepted", [_version(1, "accepted", pct, task, first, rng, reviewed=True)]
 
 
 def _submitted_at(spec: RoundSpec, rng: random.Random) -> dt.datetime:
@@ -546,14 +546,14 @@ def _version(
     version: int,
     status: str,
     pct: int,
-    title: str,
+    task: Task,
     at: dt.datetime,
     rng: random.Random,
     *,
     reviewed: bool = False,
     draft: bool = False,
 ) -> ReportDraft:
-    narrative, figures = _narrative(title, pct, rng)
+    narrative, figures = _narrative(task.title, task.action, pct, rng)
     if draft:
         narrative = narrative.split("。")[0]  # a draft is half-written
     return ReportDraft(
@@ -568,9 +568,9 @@ def _version(
     )
 
 
-def _returned(version: int, pct: int, title: str, at: dt.datetime, rng: random.Random) -> ReportDraft:
+def _returned(version: int, pct: int, task: Task, at: dt.datetime, rng: random.Random) -> ReportDraft:
     # A returned report often claimed more than its narrative supports.
-    draft = _version(version, "returned", min(100, pct + rng.choice((0, 5, 10))), title, at, rng)
+    draft = _version(version, "returned", min(100, pct + rng.choice((0, 5, 10))), task, at, rng)
     draft.review_note = rng.choice(RETURN_REASONS)
     draft.reviewed_at = _later(at, rng)
     return draft
@@ -579,15 +579,15 @@ def _returned(version: int, pct: int, title: str, at: dt.datetime, rng: random.R
 def _returned_then(
     spec: RoundSpec,
     pct: int,
-    title: str,
+    task: Task,
     first: dt.datetime,
     final: str,
     rng: random.Random,
 ) -> list[ReportDraft]:
-    returned = _returned(1, pct, title, first, rng)
+    returned = _returned(1, pct, task, first, rng)
     assert returned.reviewed_at is not None
     again = _version(
-        2, final, pct, title, _later(returned.reviewed_at, rng), rng, reviewed=final == "accepted"
+        2, final, pct, task, _later(returned.reviewed_at, rng), rng, reviewed=final == "accepted"
     )
     return [returned, again]
 
@@ -790,12 +790,6 @@ STAGE_PHRASES = {
         "已向上争取超长期特别国债资金{x}亿元",
         "已形成第一批项目清单并报送省级主管部门",
     ),
-    "mid": (
-        "已推动{n}个项目开工建设，完成投资{x}亿元",
-        "已组织供需对接活动{n}场，促成签约{m}项",
-        "已落实财政贴息资金{x}亿元，惠及企业{m}家",
-        "累计完成更新改造{n}处，正在加快推进剩余任务",
-    ),
     "late": (
         "主体工作基本完成，正在组织验收",
         "已完成目标任务的{pct}%，剩余工作正加快收尾",
@@ -806,6 +800,42 @@ STAGE_PHRASES = {
         "任务已完成并通过验收，相关佐证材料已归档",
         "已完成全部目标任务，正在总结推广经验做法",
     ),
+}
+# Half-way there, a report speaks the language of its action (the plan's four actions and guarantees).
+MID_PHRASES = {
+    "equipment": (
+        "已推动{n}个设备更新项目开工建设，完成设备投资{x}亿元",
+        "已入库设备更新项目{n}个，其中{m}个获超长期特别国债或贴息支持",
+        "已组织设备供需对接活动{n}场，促成签约{m}项",
+    ),
+    "consumer": (
+        "已兑付以旧换新补贴{x}亿元，惠及消费者{m}百人次",
+        "已组织以旧换新促销活动{n}场，参与经营主体{m}家",
+    ),
+    "recycling": (
+        "已新建或改造回收网点{n}个，规范回收废旧物资{m}百吨",
+        "已推动{n}家回收企业规范经营，开展“反向开票”{m}笔",
+    ),
+    "standards": (
+        "已推动{n}家企业开展对标达标，制修订标准{m}项",
+        "已组织能效、排放等标准宣贯{n}场，覆盖企业{m}家",
+    ),
+    "guarantee": (
+        "已落实财政贴息资金{x}亿元，惠及企业{m}家",
+        "已向金融机构推送融资需求项目{n}个，获授信{x}亿元",
+    ),
+    "other": (
+        "累计完成更新改造{n}处，正在加快推进剩余任务",
+        "已召开专题调度会{n}次，协调解决问题{m}个",
+    ),
+}
+FIGURE_OF_ACTION = {
+    "equipment": ("完成设备投资", "亿元"),
+    "consumer": ("兑付补贴", "亿元"),
+    "recycling": ("回收网点", "个"),
+    "standards": ("对标达标企业", "家"),
+    "guarantee": ("落实资金", "亿元"),
+    "other": ("完成事项", "项"),
 }
 NEXT_STEPS = (
     "下一步将加强要素保障，确保按期完成。",
@@ -846,17 +876,23 @@ def _short_title(title: str) -> str:
     return title[:24]
 
 
-def _narrative(title: str, pct: int, rng: random.Random) -> tuple[str, list[dict[str, Any]]]:
-    """A plausible progress narrative and its figures, varied by how far the task has come."""
+def _narrative(
+    title: str, action: str | None, pct: int, rng: random.Random
+) -> tuple[str, list[dict[str, Any]]]:
+    """A plausible progress narrative and its figures, varied by the action and how far the task has come."""
+    kind = action if action in MID_PHRASES else "other"
     n, m, x = rng.randint(2, 30), rng.randint(10, 200), round(rng.uniform(0.2, 12.0), 2)
-    phrase = rng.choice(STAGE_PHRASES[_stage(pct)]).format(n=n, m=m, x=x, pct=pct)
-    text_ = f"围绕“{_short_title(title)}”，{phrase}。{rng.choice(NEXT_STEPS)}"
+    stage = _stage(pct)
+    phrases = MID_PHRASES[kind] if stage == "mid" else STAGE_PHRASES[stage]
+    phrase = rng.choice(phrases).format(n=n, m=m, x=x, pct=pct)
+    follow_up = "" if stage == "done" else rng.choice(NEXT_STEPS)
     figures: list[dict[str, Any]] = []
     if pct >= 10:
         figures.append({"label": "推进项目数", "value": n, "unit": "个"})
     if pct >= 35:
-        figures.append({"label": "完成投资", "value": x, "unit": "亿元"})
-    return text_, figures
+        label, unit = FIGURE_OF_ACTION[kind]
+        figures.append({"label": label, "value": x if unit == "亿元" else m, "unit": unit})
+    return f"围绕“{_short_title(title)}”，{phrase}。{follow_up}", figures
 
 
 # ---- indicators -----------------------------------------------------------------------------
