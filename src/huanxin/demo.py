@@ -409,8 +409,6 @@ def _set_due_dates(session: Session, plan: Plan, profiles: list[TaskProfile], rn
             profile.pace = max(profile.pace, rng.uniform(1.0, 1.3))  # a met deadline
         elif due < today():
             profile.pace = rng.uniform(0.7, 0.9)  # a missed one: stuck below 100, red in the ledger
-    if chosen:
-        session.execute(update(Task), [{"id": p.task.id, "due_on": p.task.due_on} for p in chosen])
 
 
 def _unit_users(session: Session, city_code: str) -> dict[int, int]:
@@ -489,12 +487,7 @@ def _laggards(
 
 
 def _outcome(
-    plan: Plan,
-    profile: TaskProfile,
-    unit_id: int,
-    spec: RoundSpec,
-    laggard: bool,
-    rng: random.Random,
+    plan: Plan, profile: TaskProfile, unit_id: int, spec: RoundSpec, laggard: bool, rng: random.Random
 ) -> tuple[str, list[ReportDraft]]:
     """The round item's status and the report versions behind it."""
     pct = profile.unit_progress(plan, spec.opened_on, unit_id)
@@ -577,12 +570,7 @@ def _returned(version: int, pct: int, task: Task, at: dt.datetime, rng: random.R
 
 
 def _returned_then(
-    spec: RoundSpec,
-    pct: int,
-    task: Task,
-    first: dt.datetime,
-    final: str,
-    rng: random.Random,
+    spec: RoundSpec, pct: int, task: Task, first: dt.datetime, final: str, rng: random.Random
 ) -> list[ReportDraft]:
     returned = _returned(1, pct, task, first, rng)
     assert returned.reviewed_at is not None
@@ -824,10 +812,7 @@ MID_PHRASES = {
         "已落实财政贴息资金{x}亿元，惠及企业{m}家",
         "已向金融机构推送融资需求项目{n}个，获授信{x}亿元",
     ),
-    "other": (
-        "累计完成更新改造{n}处，正在加快推进剩余任务",
-        "已召开专题调度会{n}次，协调解决问题{m}个",
-    ),
+    "other": ("累计完成更新改造{n}处，正在加快推进剩余任务", "已召开专题调度会{n}次，协调解决问题{m}个"),
 }
 FIGURE_OF_ACTION = {
     "equipment": ("完成设备投资", "亿元"),
@@ -970,7 +955,7 @@ def generate_indicators(session: Session, plan: Plan, rng: random.Random, scale:
                     "month": month,
                     "value": value,
                     "source": "imported",
-                    "note": "演示数据" if month == 12 else "演示数据：1-%d月累计" % month,
+                    "note": "演示数据" if month == 12 else f"演示数据：1-{month}月累计",
                     "entered_at": _at(_published(year, month), 10),
                 }
             )
