@@ -69,7 +69,6 @@ if [[ -x .venv/bin/huanxin && ( "$have" == "$want" || "$have" == "${want% *} [te
   say "python package up to date"
 else
   say "pip install -e '.$extras'"
-  .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
   .venv/bin/python -m pip install -q --disable-pip-version-check -e ".$extras"
   echo "$want" > "$stamp"
 fi

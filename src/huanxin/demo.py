@@ -16,7 +16,7 @@ import random
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,10 +31,12 @@ from huanxin.config import get_settings
 from huanxin.db import make_engine
 from huanxin.indicators.catalogue import catalogue
 from huanxin.indicators.models import Baseline, Observation
+from huanxin.indicators.progress import is_flow
 from huanxin.kit import audit
 from huanxin.kit.audit import AuditRecord
 from huanxin.kit.clock import CHINA, now, today
 from huanxin.migrate import upgrade
+from huanxin.orgs import service as orgs_service
 from huanxin.orgs.models import Unit, User
 from huanxin.orgs.roles import ROLE_LABELS, Role
 from huanxin.plans.lights import expected_progress
@@ -128,15 +130,19 @@ def _print_role(role: Role, members: list[Login]) -> None:
         return
     # Departments and counties are many: two per line keeps a city on one screen.
     print(f"  {label}（{len(members)}）")
-    cells = [f"{_pad(lg.username, 24)}{_pad(lg.unit or '', 24)}" for lg in members]
+    name_width = min(34, max(_width(lg.unit or "") for lg in members) + 2)
+    cells = [f"{_pad(lg.username, 24)}{_pad(lg.unit or '', name_width)}" for lg in members]
     for i in range(0, len(cells), 2):
         print("    " + "".join(cells[i : i + 2]).rstrip())
 
 
+def _width(value: str) -> int:
+    """Display width: a Chinese character takes two columns in a terminal."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in value)
+
+
 def _pad(value: str, width: int) -> str:
-    """Pads by display width: a Chinese character takes two columns in a terminal."""
-    shown = sum(2 if ord(ch) > 0x2E80 else 1 for ch in value)
-    return value + " " * max(1, width - shown)
+    return value + " " * max(1, width - _width(value))
 
 
 # ---- database lifecycle ---------------------------------------------------------------------
@@ -187,10 +193,9 @@ def logins_from_db(session: Session) -> dict[str, list[Login]]:
     for plan in plans:
         if any(p.city_code == plan.city_code for p in plans if p.key in out):
             continue  # a city with two plans lists its accounts once
+        city = orgs_service.region_name(session, plan.city_code)
         mine = [
-            Login(city=plan.title[:3], username=u, role=Role(r), unit=n)
-            for u, r, c, n in rows
-            if c == plan.city_code
+            Login(city=city, username=u, role=Role(r), unit=n) for u, r, c, n in rows if c == plan.city_code
         ]
         out[plan.key] = sorted(mine, key=lambda lg: (order[lg.role], lg.username))
     return out
@@ -323,43 +328,50 @@ def generate_operations(
         select(User).where(User.city_code == plan.city_code, User.role == Role.OFFICE.value)
     )
     outcome = PlanOutcome(plan=plan, office=office.username if office else "system")
-    closures = _plan_closures(plan, profiles, schedule, rng)
-    round_ids = list(
-        session.scalars(
-            insert(Round).returning(Round.id, sort_by_parameter_order=True),
-            [
-                {
-                    "plan_id": plan.id,
-                    "title": s.title,
-                    "period": s.period,
-                    "opened_on": s.opened_on,
-                    "due_on": s.due_on,
-                    "status": "open" if s.is_open else "closed",
-                }
-                for s in schedule
-            ],
-        )
-    )
+    closures = _approved_closures(plan, profiles, schedule, rng)
+    round_ids = _insert_rounds(session, plan, schedule)
     outcome.current_round_id = round_ids[-1]
     drafts = _round_drafts(plan, profiles, schedule, round_ids, closures, rng)
-    item_ids = list(
-        session.scalars(
-            insert(RoundItem).returning(RoundItem.id, sort_by_parameter_order=True),
-            [item for item, _ in drafts],
-        )
-    )
-    report_rows = [
-        _report_row(item, item_id, version, users)
-        for (item, versions), item_id in zip(drafts, item_ids, strict=True)
-        for version in versions
-    ]
-    if report_rows:
-        session.execute(insert(Report), report_rows)
-    _apply_latest_reports(session, plan, report_rows)
+    report_rows = _insert_items_and_reports(session, drafts, users)
+    latest = _apply_latest_reports(session, report_rows)
+    closures.update(_pending_closure(latest, closures, rng))
     _insert_closures(session, plan, profiles, closures, users, office, outcome)
     _insert_milestones(session, plan, profiles)
     _pick_examples(session, plan, outcome)
     return outcome
+
+
+def _insert_rounds(session: Session, plan: Plan, schedule: list[RoundSpec]) -> list[int]:
+    rows = [
+        {
+            "plan_id": plan.id,
+            "title": s.title,
+            "period": s.period,
+            "opened_on": s.opened_on,
+            "due_on": s.due_on,
+            "status": "open" if s.is_open else "closed",
+        }
+        for s in schedule
+    ]
+    return list(session.scalars(insert(Round).returning(Round.id, sort_by_parameter_order=True), rows))
+
+
+def _insert_items_and_reports(
+    session: Session, drafts: list[tuple[dict[str, Any], list[ReportDraft]]], users: dict[int, int]
+) -> list[dict[str, Any]]:
+    """Bulk inserts: the items first (their ids come back in order), then every report version."""
+    items = [item for item, _ in drafts]
+    item_ids = list(
+        session.scalars(insert(RoundItem).returning(RoundItem.id, sort_by_parameter_order=True), items)
+    )
+    rows = [
+        _report_row(item, item_id, version, users)
+        for (item, versions), item_id in zip(drafts, item_ids, strict=True)
+        for version in versions
+    ]
+    if rows:
+        session.execute(insert(Report), rows)
+    return rows
 
 
 def _profiles(session: Session, plan: Plan, rng: random.Random) -> list[TaskProfile]:
@@ -423,26 +435,37 @@ def _unit_users(session: Session, city_code: str) -> dict[int, int]:
 
 @dataclass(frozen=True)
 class ClosurePlan:
-    requested_on: dt.date
-    decided_on: dt.date | None  # None: still waiting for the office
+    requested_at: dt.datetime
+    decided_at: dt.datetime | None  # None: still waiting for the office
 
 
-def _plan_closures(
+def _approved_closures(
     plan: Plan, profiles: list[TaskProfile], schedule: list[RoundSpec], rng: random.Random
 ) -> dict[int, ClosurePlan]:
-    """Two tasks finished before the last closed round are closed out; one recent one waits."""
+    """Two tasks finished before the last closed round were closed out after it; later rounds
+    leave them out, as the service does for closed tasks."""
     closed_rounds = [s for s in schedule if s.kind == "closed"]
-    out: dict[int, ClosurePlan] = {}
-    if closed_rounds:
-        last_closed = closed_rounds[-1]
-        early = [p for p in profiles if p.progress_at(plan, last_closed.opened_on) >= 100]
-        for p in rng.sample(early, min(2, len(early))):
-            requested = last_closed.due_on + dt.timedelta(days=rng.randint(2, 6))
-            out[p.task.id] = ClosurePlan(requested, requested + dt.timedelta(days=rng.randint(2, 5)))
-    done_now = [p for p in profiles if p.task.id not in out and p.progress_at(plan, today()) >= 100]
-    if done_now:
-        out[rng.choice(done_now).task.id] = ClosurePlan(today() - dt.timedelta(days=3), None)
+    if not closed_rounds:
+        return {}
+    last_closed = closed_rounds[-1]
+    early = [p for p in profiles if p.progress_at(plan, last_closed.opened_on) >= 100]
+    out = {}
+    for p in rng.sample(early, min(2, len(early))):
+        requested = last_closed.due_on + dt.timedelta(days=rng.randint(2, 6))
+        decided = requested + dt.timedelta(days=rng.randint(2, 5))
+        out[p.task.id] = ClosurePlan(_at(requested, 10), _at(decided, 15))
     return out
+
+
+def _pending_closure(
+    latest: dict[int, dict[str, Any]], closures: dict[int, ClosurePlan], rng: random.Random
+) -> dict[int, ClosurePlan]:
+    """One task whose latest report says completed asks to be closed out and waits for the office."""
+    done = sorted(t for t, row in latest.items() if row["task_status"] == "completed" and t not in closures)
+    if not done:
+        return {}
+    task_id = rng.choice(done)
+    return {task_id: ClosurePlan(_later(latest[task_id]["submitted_at"], rng), None)}
 
 
 def _round_drafts(
@@ -474,7 +497,7 @@ def _round_drafts(
 
 
 def _closed_before(closure: ClosurePlan | None, on: dt.date) -> bool:
-    return closure is not None and closure.decided_on is not None and closure.decided_on < on
+    return closure is not None and closure.decided_at is not None and closure.decided_at.date() < on
 
 
 def _laggards(
@@ -602,7 +625,7 @@ def _report_row(
     }
 
 
-def _apply_latest_reports(session: Session, plan: Plan, rows: list[dict[str, Any]]) -> None:
+def _apply_latest_reports(session: Session, rows: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
     """As the reporting service does: a task shows its latest submitted (not draft) report."""
     latest: dict[int, dict[str, Any]] = {}
     for row in rows:
@@ -624,6 +647,7 @@ def _apply_latest_reports(session: Session, plan: Plan, rows: list[dict[str, Any
                 for task_id, row in latest.items()
             ],
         )
+    return latest
 
 
 def _insert_closures(
@@ -638,21 +662,20 @@ def _insert_closures(
     owners = {p.task.id: p.owners for p in profiles}
     for task_id, cp in closures.items():
         unit_id = owners[task_id][0]
-        requested = _at(cp.requested_on, 10)
         closure = Closure(
             task_id=task_id,
             unit_id=unit_id,
             evidence=EVIDENCE[task_id % len(EVIDENCE)],
-            status="approved" if cp.decided_on else "pending",
-            requested_at=requested,
+            status="approved" if cp.decided_at else "pending",
+            requested_at=cp.requested_at,
             requested_by=users.get(unit_id),
         )
-        if cp.decided_on:
-            closure.decided_at = _at(cp.decided_on, 15)
+        if cp.decided_at:
+            closure.decided_at = cp.decided_at
             closure.decided_by = office.id if office else None
             closure.decision_note = "佐证材料齐全，同意销号"
         session.add(closure)
-        if cp.decided_on:
+        if cp.decided_at:
             outcome.approved.append(closure)
         else:
             outcome.pending = closure
@@ -664,10 +687,6 @@ def _insert_closures(
                 {"id": c.task_id, "status": "closed", "progress_pct": 100, "closed_at": c.decided_at}
                 for c in outcome.approved
             ],
-        )
-    if outcome.pending is not None:  # the unit reported it completed before asking to close it
-        session.execute(
-            update(Task), [{"id": outcome.pending.task_id, "status": "completed", "progress_pct": 100}]
         )
 
 
@@ -897,7 +916,7 @@ MAGNITUDE_2023 = {
     "env_a_level_capacity_share": 18.0,
     "nev_stock": 15000,
 }
-# Annual amounts: a year-to-date figure is a fraction of the year's; everything else is a level.
+# Annual amounts, for the baseline guess (the indicators service decides what a flow is for progress).
 FLOW = {
     "equipment_investment",
     "equipment_manufacturing_revenue",
@@ -973,26 +992,50 @@ def _published(year: int, month: int) -> dt.date:
 def _series(
     code: str, targets: list[Target], rng: random.Random, scale: float, *, lagging: bool
 ) -> dict[tuple[int, int], float]:
-    unit = catalogue()[code].unit
+    """Observations read the way the indicators service reads them: full years as month 12,
+    this year's figure to date (a running sum for flows, a level for shares and stocks), and
+    yearly amounts, not running totals, where a target counts 2024–2027 累计."""
+    indicator = catalogue()[code]
+    pace = rng.uniform(0.5, 0.8) if lagging else rng.uniform(1.04, 1.12)
+    if any(t.cumulative for t in targets):
+        year_value = _cumulative_amounts(targets, pace, rng)
+    else:
+        year_value = _level_path(code, indicator.unit, targets, pace, rng, scale)
+    this_year, ytd_month = today().year, today().month - 1
+    out = {(year, 12): _clean(indicator.unit, year_value(year)) for year in range(BASE_YEAR, this_year)}
+    if ytd_month >= 1:
+        if is_flow(indicator):
+            so_far = year_value(this_year) * ytd_month / 12 * rng.uniform(0.95, 1.0)
+        else:
+            so_far = year_value(this_year - 1 + ytd_month / 12)
+        out[(this_year, ytd_month)] = _clean(indicator.unit, so_far)
+    return out
+
+
+def _cumulative_amounts(targets: list[Target], pace: float, rng: random.Random) -> Callable[[float], float]:
+    """Each year adds about its share of the cumulative target; 2023, before the plan, a little less."""
+    target = max(targets, key=lambda t: t.year)
+    per_year = target.value / max(target.year - BASE_YEAR, 1) * pace
+
+    def amount(year: float) -> float:
+        return per_year * (0.6 if year <= BASE_YEAR else rng.uniform(0.96, 1.04))
+
+    return amount
+
+
+def _level_path(
+    code: str, unit: str, targets: list[Target], pace: float, rng: random.Random, scale: float
+) -> Callable[[float], float]:
+    """From the 2023 value along the path the targets ask for, at the indicator's pace."""
     base = _baseline(code, unit, targets, rng, scale)
     anchors = _anchors(base, targets)
-    pace = rng.uniform(0.5, 0.8) if lagging else rng.uniform(1.0, 1.12)
-    this_year, ytd_month = today().year, today().month - 1
 
-    def actual(year: float) -> float:
-        noise = 1 + rng.uniform(-0.03, 0.03) if year > BASE_YEAR else 1
-        return _clean(unit, (base + (_interpolate(anchors, year) - base) * pace) * noise)
+    def value(year: float) -> float:
+        if year <= BASE_YEAR:
+            return base
+        return (base + (_interpolate(anchors, year) - base) * pace) * rng.uniform(0.98, 1.02)
 
-    out = {(year, 12): actual(year) for year in range(BASE_YEAR, this_year)}
-    out[(BASE_YEAR, 12)] = _clean(unit, base)
-    if ytd_month >= 1:
-        if code in FLOW:
-            out[(this_year, ytd_month)] = _clean(
-                unit, actual(this_year) * ytd_month / 12 * rng.uniform(0.92, 1.0)
-            )
-        else:
-            out[(this_year, ytd_month)] = actual(this_year - 1 + ytd_month / 12)
-    return out
+    return value
 
 
 def _baseline(code: str, unit: str, targets: list[Target], rng: random.Random, scale: float) -> float:

@@ -28,7 +28,10 @@ class Forecast:
 
 
 def forecast(
-    points: list[tuple[int, float]], year: int, *, upper: float | None = None,
+    points: list[tuple[int, float]],
+    year: int,
+    *,
+    upper: float | None = None,
 ) -> Forecast | None:
     """Forecast for `year` from (year, value) points; clipped to [0, upper] (upper=100 for %)."""
     clean = sorted({y: v for y, v in points}.items())
@@ -68,7 +71,9 @@ def _clip(value: float, upper: float | None) -> float:
     return min(value, upper) if upper is not None else value
 
 
-def needed_path(start_year: int, start_value: float, target_year: int, target_value: float) -> list[tuple[int, float]]:
+def needed_path(
+    start_year: int, start_value: float, target_year: int, target_value: float
+) -> list[tuple[int, float]]:
     """The straight line from the base-year value to the target, one point per year."""
     if target_year <= start_year:
         return [(target_year, target_value)]

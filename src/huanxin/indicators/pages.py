@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -12,6 +12,7 @@ from huanxin.config import get_settings
 from huanxin.errors import InvalidInput
 from huanxin.indicators import service
 from huanxin.indicators.catalogue import catalogue
+from huanxin.indicators.progress import format_number
 from huanxin.orgs.scope import Scope
 from huanxin.web import labels
 from huanxin.web.deps import CurrentScope, DbSession
@@ -27,16 +28,6 @@ FLASH = {
 }
 
 
-def format_number(value: float | None, digits: int = 2) -> str:
-    """Figures as a reader expects them: thousands separated, no trailing zeros."""
-    if value is None:
-        return "—"
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
-    return text if text not in ("", "-0") else "0"
-
-
 def period_label(year: int, month: int) -> str:
     return f"{year}年" if month == 12 else f"{year}年1–{month}月"
 
@@ -50,43 +41,77 @@ def _flash(ok: str, created: int, updated: int) -> str | None:
     return template.format(created=created, updated=updated) if template else None
 
 
-def _common(request: Request, scope: Scope) -> dict[str, object]:
+def _common(request: Request, scope: Scope) -> dict[str, Any]:
     request.state.scope = scope
     return {"fmt": format_number, "period": period_label, "L": labels, "catalogue": catalogue()}
 
 
 @router.get("/cities/{city_code}/indicators", response_class=HTMLResponse)
 def indicators_page(
-    request: Request, city_code: str, db: DbSession, scope: CurrentScope,
-    ok: str = "", created: int = 0, updated: int = 0,
+    request: Request,
+    city_code: str,
+    db: DbSession,
+    scope: CurrentScope,
+    ok: str = "",
+    created: int = 0,
+    updated: int = 0,
 ) -> Response:
     progress = service.city_progress(db, scope, city_code)
     ctx = service.city_context(db, city_code)
+    enterable = service.enterable_codes(scope, ctx)
     return render(
-        request, "indicators/index.html", **_common(request, scope), progress=progress, ctx=ctx,
-        can_enter=service.can_enter_any(scope), enterable=service.enterable_codes(scope, ctx),
-        baselines=service.list_baselines(db, scope, city_code), flash=_flash(ok, created, updated),
+        request,
+        "indicators/index.html",
+        **_common(request, scope),
+        progress=progress,
+        ctx=ctx,
+        can_enter=service.can_enter_any(scope) and bool(enterable),  # a unit that owns no indicator
+        enterable=enterable,
+        baselines=service.list_baselines(db, scope, city_code),
+        flash=_flash(ok, created, updated),
     )
 
 
 @router.post("/cities/{city_code}/observations")
 def enter_observation(
-    city_code: str, db: DbSession, scope: CurrentScope,
-    indicator_code: Annotated[str, Form()] = "", region_code: Annotated[str, Form()] = "",
-    year: Annotated[str, Form()] = "", month: Annotated[str, Form()] = "12",
-    value: Annotated[str, Form()] = "", note: Annotated[str, Form()] = "",
+    city_code: str,
+    db: DbSession,
+    scope: CurrentScope,
+    indicator_code: Annotated[str, Form()] = "",
+    region_code: Annotated[str, Form()] = "",
+    year: Annotated[str, Form()] = "",
+    month: Annotated[str, Form()] = "12",
+    value: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
     back: Annotated[str, Form()] = "",
 ) -> Response:
-    service.record_observation(db, scope, city_code, service.ObservationInput(
-        indicator_code=indicator_code, region_code=region_code, year=year, month=month, value=value, note=note,
-    ))
-    target = f"/cities/{city_code}/indicators/{indicator_code}" if back == "detail" else f"/cities/{city_code}/indicators"
+    service.record_observation(
+        db,
+        scope,
+        city_code,
+        service.ObservationInput(
+            indicator_code=indicator_code,
+            region_code=region_code,
+            year=year,
+            month=month,
+            value=value,
+            note=note,
+        ),
+    )
+    target = (
+        f"/cities/{city_code}/indicators/{indicator_code}"
+        if back == "detail"
+        else f"/cities/{city_code}/indicators"
+    )
     return _see_other(target, ok="observation")
 
 
 @router.post("/cities/{city_code}/observations/import")
 async def import_observations(
-    city_code: str, db: DbSession, scope: CurrentScope, file: Annotated[UploadFile | None, File()] = None,
+    city_code: str,
+    db: DbSession,
+    scope: CurrentScope,
+    file: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     service.require_reader(scope, city_code)
     if file is None or not file.filename:
@@ -95,40 +120,70 @@ async def import_observations(
     if len(data) > get_settings().max_upload_bytes:
         raise InvalidInput("文件过大，请分批导入", field="file")
     result = service.import_observations(db, scope, city_code, service.read_sheet(data))
-    return _see_other(f"/cities/{city_code}/indicators", ok="import", created=result.created, updated=result.updated)
+    return _see_other(
+        f"/cities/{city_code}/indicators", ok="import", created=result.created, updated=result.updated
+    )
 
 
 @router.get("/cities/{city_code}/indicators/template.xlsx")
 def import_template(city_code: str, scope: CurrentScope) -> Response:
     service.require_reader(scope, city_code)
-    return Response(service.template_workbook(city_code), media_type=XLSX,
-                    headers={"Content-Disposition": "attachment; filename*=UTF-8''indicators-template.xlsx"})
+    return Response(
+        service.template_workbook(city_code),
+        media_type=XLSX,
+        headers={"Content-Disposition": "attachment; filename*=UTF-8''indicators-template.xlsx"},
+    )
 
 
 @router.post("/cities/{city_code}/baselines")
 def enter_baseline(
-    city_code: str, db: DbSession, scope: CurrentScope,
-    indicator_code: Annotated[str, Form()] = "", region_code: Annotated[str, Form()] = "",
-    year: Annotated[str, Form()] = "2023", value: Annotated[str, Form()] = "", note: Annotated[str, Form()] = "",
+    city_code: str,
+    db: DbSession,
+    scope: CurrentScope,
+    indicator_code: Annotated[str, Form()] = "",
+    region_code: Annotated[str, Form()] = "",
+    year: Annotated[str, Form()] = "2023",
+    value: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
     correct: Annotated[str, Form()] = "",
 ) -> Response:
-    service.set_baseline(db, scope, city_code, service.BaselineInput(
-        indicator_code=indicator_code, region_code=region_code, year=year, value=value, note=note,
-        correct=correct in ("1", "on", "true"),
-    ))
+    service.set_baseline(
+        db,
+        scope,
+        city_code,
+        service.BaselineInput(
+            indicator_code=indicator_code,
+            region_code=region_code,
+            year=year,
+            value=value,
+            note=note,
+            correct=correct in ("1", "on", "true"),
+        ),
+    )
     return _see_other(f"/cities/{city_code}/indicators", ok="baseline")
 
 
 @router.get("/cities/{city_code}/indicators/{indicator_code}", response_class=HTMLResponse)
 def indicator_page(
-    request: Request, city_code: str, indicator_code: str, db: DbSession, scope: CurrentScope, ok: str = "",
+    request: Request,
+    city_code: str,
+    indicator_code: str,
+    db: DbSession,
+    scope: CurrentScope,
+    ok: str = "",
 ) -> Response:
     detail = service.indicator_detail(db, scope, city_code, indicator_code)
     ctx = service.city_context(db, city_code)
     may = service.can_enter_any(scope) and indicator_code in service.enterable_codes(scope, ctx)
     return render(
-        request, "indicators/detail.html", **_common(request, scope), d=detail, ctx=ctx, can_enter=may,
-        charts=[t.chart() for t in detail.targets if t.target_value is not None], flash=_flash(ok, 0, 0),
+        request,
+        "indicators/detail.html",
+        **_common(request, scope),
+        d=detail,
+        ctx=ctx,
+        can_enter=may,
+        charts=[t.chart() for t in detail.targets if t.target_value is not None],
+        flash=_flash(ok, 0, 0),
     )
 
 

@@ -29,8 +29,13 @@ LEVEL_UNITS = {"%", ":1"}
 STOCK_CODES = {"nev_stock", "digital_workshops_smart_factories", "green_factories_provincial"}
 
 STATUS_LABELS = {
-    "missing_baseline": "缺少基期值", "no_data": "暂无数据", "achieved": "已达成", "missed": "未达成",
-    "at_risk": "有风险", "on_track": "按进度", "unknown": "数据不足",
+    "missing_baseline": "缺少基期值",
+    "no_data": "暂无数据",
+    "achieved": "已达成",
+    "missed": "未达成",
+    "at_risk": "有风险",
+    "on_track": "按进度",
+    "unknown": "数据不足",
 }
 
 
@@ -96,13 +101,30 @@ class TargetProgress:
     def chart(self) -> dict[str, Any]:
         """The needed and actual paths as JSON for static/charts.js."""
         return {
-            "id": self.spec.id, "title": f"{self.indicator.name}（{self.spec.year}年）", "unit": self.indicator.unit,
-            "target": self.target_value, "target_year": self.spec.year,
+            "id": self.spec.id,
+            "title": f"{self.indicator.name}（{self.spec.year}年）",
+            "unit": self.indicator.unit,
+            "target": self.target_value,
+            "target_year": self.spec.year,
             "needed": [{"year": y, "value": round(v, 4)} for y, v in self.needed],
-            "actual": [{"year": p.year, "value": round(p.value, 4), "estimated": p.estimated} for p in self.path],
-            "forecast": {"year": self.forecast.year, "value": round(self.forecast.value, 4)} if self.forecast else None,
+            "actual": [
+                {"year": p.year, "value": round(p.value, 4), "estimated": p.estimated} for p in self.path
+            ],
+            "forecast": {"year": self.forecast.year, "value": round(self.forecast.value, 4)}
+            if self.forecast
+            else None,
             "at_risk": self.at_risk,
         }
+
+
+def format_number(value: float | None, digits: int = 2) -> str:
+    """Figures as a reader expects them: thousands separated, no trailing zeros."""
+    if value is None:
+        return "—"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
+    return text if text not in ("", "-0") else "0"
 
 
 def is_flow(indicator: IndicatorDef) -> bool:
@@ -134,7 +156,9 @@ def yearly_values(observations: list[Obs], indicator: IndicatorDef) -> list[Year
     for year in sorted(latest):
         obs = latest[year]
         value = obs.value * 12 / obs.month if obs.month < 12 and is_flow(indicator) else obs.value
-        out.append(YearValue(year=year, value=value, month=obs.month, estimated=obs.month < 12, raw=obs.value))
+        out.append(
+            YearValue(year=year, value=value, month=obs.month, estimated=obs.month < 12, raw=obs.value)
+        )
     return out
 
 
@@ -146,7 +170,9 @@ def _cumulative(values: list[YearValue], start_year: int) -> list[YearValue]:
         if item.year < start_year:
             continue
         total += item.raw
-        out.append(YearValue(year=item.year, value=total, month=item.month, estimated=item.estimated, raw=item.raw))
+        out.append(
+            YearValue(year=item.year, value=total, month=item.month, estimated=item.estimated, raw=item.raw)
+        )
     return out
 
 
@@ -163,8 +189,14 @@ def _percent(actual: float, start: float | None, target: float) -> float | None:
 
 
 def compute(
-    spec: TargetSpec, indicator: IndicatorDef, observations: list[Obs], baseline: float | None,
-    *, start_year: int, end_year: int, this_year: int,
+    spec: TargetSpec,
+    indicator: IndicatorDef,
+    observations: list[Obs],
+    baseline: float | None,
+    *,
+    start_year: int,
+    end_year: int,
+    this_year: int,
 ) -> TargetProgress:
     """Progress of one target. `start_year`/`end_year` are the plan's; `this_year` is today's."""
     base_year = base_year_of(spec, start_year)
@@ -172,8 +204,19 @@ def compute(
     latest = max(observations, key=lambda o: (o.year, o.month), default=None)
     years = yearly_values(observations, indicator)
     result = TargetProgress(
-        spec=spec, indicator=indicator, base_year=base_year, baseline=baseline, target_value=target,
-        latest=latest, actual=None, percent=None, needed=[], path=years, forecast=None, at_risk=None, status="no_data",
+        spec=spec,
+        indicator=indicator,
+        base_year=base_year,
+        baseline=baseline,
+        target_value=target,
+        latest=latest,
+        actual=None,
+        percent=None,
+        needed=[],
+        path=years,
+        forecast=None,
+        at_risk=None,
+        status="no_data",
     )
     if spec.kind in RELATIVE_KINDS and baseline is None:
         result.status = "missing_baseline"
@@ -191,7 +234,11 @@ def compute(
 
 
 def _level(
-    result: TargetProgress, years: list[YearValue], target: float, base_year: int, baseline: float | None,
+    result: TargetProgress,
+    years: list[YearValue],
+    target: float,
+    base_year: int,
+    baseline: float | None,
     upper: float | None,
 ) -> None:
     spec, direction = result.spec, result.indicator.direction
@@ -216,7 +263,11 @@ def _level(
 
 
 def _cumulative_target(
-    result: TargetProgress, years: list[YearValue], target: float, start_year: int, upper: float | None,
+    result: TargetProgress,
+    years: list[YearValue],
+    target: float,
+    start_year: int,
+    upper: float | None,
 ) -> None:
     spec = result.spec
     result.needed = needed_path(start_year - 1, 0.0, spec.year, target)
@@ -241,8 +292,13 @@ def _cumulative_target(
 
 
 def _annual(
-    result: TargetProgress, years: list[YearValue], target: float, start_year: int, last_year: int,
-    this_year: int, upper: float | None,
+    result: TargetProgress,
+    years: list[YearValue],
+    target: float,
+    start_year: int,
+    last_year: int,
+    this_year: int,
+    upper: float | None,
 ) -> None:
     direction = result.indicator.direction
     by_year = {y.year: y for y in years}
@@ -271,7 +327,11 @@ def _annual(
 
 
 def _forecast(
-    result: TargetProgress, points: list[tuple[int, float]], target: float, upper: float | None, year: int,
+    result: TargetProgress,
+    points: list[tuple[int, float]],
+    target: float,
+    upper: float | None,
+    year: int,
 ) -> None:
     result.forecast = forecast(points, year, upper=upper)
     if result.forecast is None:

@@ -111,17 +111,38 @@ class TargetProgressOut(BaseModel):
     def of(cls, t: TargetProgress) -> TargetProgressOut:
         s = t.spec
         return cls(
-            target_id=s.id, indicator_code=s.indicator_code, indicator_name=t.indicator.name, unit=t.indicator.unit,
-            year=s.year, kind=s.kind, stated_value=s.value, stated_unit=s.unit, comparator=s.comparator,
-            aspirational=s.aspirational, annual=s.annual, cumulative=s.cumulative, text=s.text,
-            base_year=t.base_year, baseline=t.baseline, target_value=t.target_value,
-            latest=LatestOut(year=t.latest.year, month=t.latest.month, value=t.latest.value) if t.latest else None,
-            actual=t.actual, percent=t.percent,
+            target_id=s.id,
+            indicator_code=s.indicator_code,
+            indicator_name=t.indicator.name,
+            unit=t.indicator.unit,
+            year=s.year,
+            kind=s.kind,
+            stated_value=s.value,
+            stated_unit=s.unit,
+            comparator=s.comparator,
+            aspirational=s.aspirational,
+            annual=s.annual,
+            cumulative=s.cumulative,
+            text=s.text,
+            base_year=t.base_year,
+            baseline=t.baseline,
+            target_value=t.target_value,
+            latest=LatestOut(year=t.latest.year, month=t.latest.month, value=t.latest.value)
+            if t.latest
+            else None,
+            actual=t.actual,
+            percent=t.percent,
             needed_path=[PathPoint(year=y, value=v) for y, v in t.needed],
             actual_path=[PathPoint(year=p.year, value=p.value, estimated=p.estimated) for p in t.path],
-            forecast=ForecastOut(year=t.forecast.year, value=t.forecast.value, method=t.forecast.method,
-                                 label=t.forecast.label) if t.forecast else None,
-            at_risk=t.at_risk, status=t.status, status_label=t.status_label, note=t.note,
+            forecast=ForecastOut(
+                year=t.forecast.year, value=t.forecast.value, method=t.forecast.method, label=t.forecast.label
+            )
+            if t.forecast
+            else None,
+            at_risk=t.at_risk,
+            status=t.status,
+            status_label=t.status_label,
+            note=t.note,
         )
 
 

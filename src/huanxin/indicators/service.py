@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy.orm import Session
 
 from huanxin.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -36,8 +37,12 @@ MAX_NOTE = 500
 
 # The Chinese name of each input field, as the entry form and the import sheet call it.
 LABELS = {
-    "indicator_code": "指标代码", "region_code": "地区代码", "year": "年份", "month": "月份",
-    "value": "数值", "note": "备注",
+    "indicator_code": "指标代码",
+    "region_code": "地区代码",
+    "year": "年份",
+    "month": "月份",
+    "value": "数值",
+    "note": "备注",
 }
 
 
@@ -102,6 +107,7 @@ class CityContext:
 
 # ---- access ---------------------------------------------------------------------------------
 
+
 def require_reader(scope: Scope, city_code: str) -> None:
     """Another city answers 404; roles without government work (enterprises, residents …) 403."""
     scope.require_city(city_code)
@@ -126,7 +132,8 @@ def may_enter(scope: Scope, ctx: CityContext, indicator_code: str, region_code: 
         owner = ctx.owners.get(indicator_code)
         if owner is not None and owner.id == scope.unit_id:
             return None
-        return f"指标“{indicator_code}”由{ctx.owner_name(indicator_code) or '专班办公室'}负责填报，本单位无权录入"
+        owner_name = ctx.owner_name(indicator_code) or "专班办公室"
+        return f"指标“{indicator_code}”由{owner_name}负责填报，本单位无权录入"
     if scope.role == Role.COUNTY and scope.region_code:
         if region_code == scope.region_code:
             return None
@@ -148,12 +155,19 @@ def enterable_codes(scope: Scope, ctx: CityContext) -> list[str]:
 def city_context(session: Session, city_code: str) -> CityContext:
     regions = {city_code: orgs_service.region_name(session, city_code)}
     regions.update({r.code: r.name for r in orgs_service.child_regions(session, city_code)})
-    units = [UnitRef(id=u.id, name=u.name, kind=u.kind) for u in orgs_service.units_of_city(session, city_code)]
-    return CityContext(city_code=city_code, city_name=regions[city_code], regions=regions,
-                       owners=owners_of_city(units, catalogue()))
+    units = [
+        UnitRef(id=u.id, name=u.name, kind=u.kind) for u in orgs_service.units_of_city(session, city_code)
+    ]
+    return CityContext(
+        city_code=city_code,
+        city_name=regions[city_code],
+        regions=regions,
+        owners=owners_of_city(units, catalogue()),
+    )
 
 
 # ---- validation -----------------------------------------------------------------------------
+
 
 def _blank(raw: Any) -> bool:
     return raw is None or (isinstance(raw, str) and not raw.strip())
@@ -231,13 +245,18 @@ def parse_note(raw: Any) -> str | None:
     return note
 
 
-def clean_observation(raw: ObservationInput, ctx: CityContext, *, default_city: bool = True) -> CleanObservation:
+def clean_observation(
+    raw: ObservationInput, ctx: CityContext, *, default_city: bool = True
+) -> CleanObservation:
     indicator = parse_indicator(raw.indicator_code)
     month = 12 if _blank(raw.month) and default_city else parse_int(raw.month, "month", 1, 12)
     return CleanObservation(
-        indicator_code=indicator.code, region_code=parse_region(raw.region_code, ctx, default_city=default_city),
-        year=parse_int(raw.year, "year", MIN_YEAR, MAX_YEAR), month=month,
-        value=parse_value(raw.value, indicator), note=parse_note(raw.note),
+        indicator_code=indicator.code,
+        region_code=parse_region(raw.region_code, ctx, default_city=default_city),
+        year=parse_int(raw.year, "year", MIN_YEAR, MAX_YEAR),
+        month=month,
+        value=parse_value(raw.value, indicator),
+        note=parse_note(raw.note),
     )
 
 
@@ -247,17 +266,27 @@ def _invalid(error: FieldError) -> InvalidInput:
 
 # ---- observations ---------------------------------------------------------------------------
 
+
 def _entered_by(scope: Scope) -> int | None:
     return scope.user_id if scope.user_id > 0 else None  # the CLI acts without a user row
 
 
-def _upsert(session: Session, scope: Scope, city_code: str, item: CleanObservation,
-            existing: Observation | None, source: str) -> tuple[Observation, bool]:
+def _upsert(
+    session: Session,
+    scope: Scope,
+    city_code: str,
+    item: CleanObservation,
+    existing: Observation | None,
+    source: str,
+) -> tuple[Observation, bool]:
     """Writes one observation; returns it and whether it was new."""
     created = existing is None
     obs = existing or Observation(
-        city_code=city_code, indicator_code=item.indicator_code, region_code=item.region_code,
-        year=item.year, month=item.month,
+        city_code=city_code,
+        indicator_code=item.indicator_code,
+        region_code=item.region_code,
+        year=item.year,
+        month=item.month,
     )
     obs.value, obs.note, obs.source = item.value, item.note, source
     obs.entered_by, obs.entered_at = _entered_by(scope), now()
@@ -283,22 +312,35 @@ def record_observation(session: Session, scope: Scope, city_code: str, raw: Obse
     before = existing.value if existing else None
     obs, _ = _upsert(session, scope, city_code, item, existing, "entered")
     session.flush()
-    audit.record(session, actor=scope.username, action="record_observation", entity="observation",
-                 entity_id=obs.id, city_code=city_code,
-                 detail={"key": list(item.key), "value": item.value, "before": before})
+    audit.record(
+        session,
+        actor=scope.username,
+        action="record_observation",
+        entity="observation",
+        entity_id=obs.id,
+        city_code=city_code,
+        detail={"key": list(item.key), "value": item.value, "before": before},
+    )
     return obs
 
 
 def list_observations(
-    session: Session, scope: Scope, city_code: str, *, indicator_code: str | None = None,
-    region_code: str | None = None, year: int | None = None,
+    session: Session,
+    scope: Scope,
+    city_code: str,
+    *,
+    indicator_code: str | None = None,
+    region_code: str | None = None,
+    year: int | None = None,
 ) -> list[Observation]:
     require_reader(scope, city_code)
     rows = repo.observations_of_city(session, city_code)
     return [
-        o for o in rows
+        o
+        for o in rows
         if (indicator_code is None or o.indicator_code == indicator_code)
-        and (region_code is None or o.region_code == region_code) and (year is None or o.year == year)
+        and (region_code is None or o.region_code == region_code)
+        and (year is None or o.year == year)
     ]
 
 
@@ -313,7 +355,10 @@ class ImportResult:
 
 
 def import_observations(
-    session: Session, scope: Scope, city_code: str, rows: Iterable[tuple[int, ObservationInput]],
+    session: Session,
+    scope: Scope,
+    city_code: str,
+    rows: Iterable[tuple[int, ObservationInput]],
 ) -> ImportResult:
     """Upserts sheet rows (row number, input): every row is checked first; one bad row, nothing written."""
     require_reader(scope, city_code)
@@ -323,8 +368,11 @@ def import_observations(
     clean, errors = _check_rows(scope, ctx, rows)
     if errors:
         first = errors[0]["message"]
-        raise InvalidInput(f"导入失败：共 {len(errors)} 处错误，未写入任何数据。{first}",
-                           field=errors[0]["column"], errors=errors)
+        raise InvalidInput(
+            f"导入失败：共 {len(errors)} 处错误，未写入任何数据。{first}",
+            field=errors[0]["column"],
+            errors=errors,
+        )
     if not clean:
         raise InvalidInput("导入失败：文件中没有数据行", field="file")
     existing = repo.find_observations(session, city_code, [c.key for _, c in clean])
@@ -334,14 +382,22 @@ def import_observations(
         result.created += created
         result.updated += not created
     session.flush()
-    audit.record(session, actor=scope.username, action="import_observations", entity="observation",
-                 entity_id=f"import:{len(clean)}", city_code=city_code,
-                 detail={"created": result.created, "updated": result.updated})
+    audit.record(
+        session,
+        actor=scope.username,
+        action="import_observations",
+        entity="observation",
+        entity_id=f"import:{len(clean)}",
+        city_code=city_code,
+        detail={"created": result.created, "updated": result.updated},
+    )
     return result
 
 
 def _check_rows(
-    scope: Scope, ctx: CityContext, rows: Iterable[tuple[int, ObservationInput]],
+    scope: Scope,
+    ctx: CityContext,
+    rows: Iterable[tuple[int, ObservationInput]],
 ) -> tuple[list[tuple[int, CleanObservation]], list[dict[str, Any]]]:
     clean: list[tuple[int, CleanObservation]] = []
     errors: list[dict[str, Any]] = []
@@ -349,7 +405,9 @@ def _check_rows(
 
     def fail(row: int, field: str, message: str) -> None:
         column = LABELS.get(field, field)
-        errors.append({"row": row, "column": column, "field": field, "message": f"第{row}行「{column}」：{message}"})
+        errors.append(
+            {"row": row, "column": column, "field": field, "message": f"第{row}行「{column}」：{message}"}
+        )
 
     for row, raw in rows:
         try:
@@ -379,15 +437,17 @@ def read_sheet(data: bytes) -> list[tuple[int, ObservationInput]]:
     """Rows of the first worksheet as (Excel row number, input); columns found by their header."""
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError):
         raise InvalidInput("文件不是有效的 .xlsx 工作簿，请用导入模板填写后上传", field="file") from None
     sheet = book.worksheets[0]
     rows = sheet.iter_rows(values_only=True)
     header = [_text(c) if c is not None else "" for c in next(rows, ())]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
-        raise InvalidInput(f"导入失败：表头缺少列“{'、'.join(missing)}”（第1行须为 {'、'.join(SHEET_COLUMNS)}）",
-                           field=missing[0])
+        raise InvalidInput(
+            f"导入失败：表头缺少列“{'、'.join(missing)}”（第1行须为 {'、'.join(SHEET_COLUMNS)}）",
+            field=missing[0],
+        )
     at = {name: header.index(name) for name in SHEET_COLUMNS if name in header}
     out: list[tuple[int, ObservationInput]] = []
     for number, cells in enumerate(rows, start=2):
@@ -400,10 +460,19 @@ def read_sheet(data: bytes) -> list[tuple[int, ObservationInput]]:
             index = at.get(name)
             return cells[index] if index is not None and index < len(cells) else None
 
-        out.append((number, ObservationInput(
-            indicator_code=cell("指标代码"), region_code=cell("地区代码"), year=cell("年份"),
-            month=cell("月份"), value=cell("数值"), note=cell("备注"),
-        )))
+        out.append(
+            (
+                number,
+                ObservationInput(
+                    indicator_code=cell("指标代码"),
+                    region_code=cell("地区代码"),
+                    year=cell("年份"),
+                    month=cell("月份"),
+                    value=cell("数值"),
+                    note=cell("备注"),
+                ),
+            )
+        )
     book.close()
     return out
 
@@ -423,6 +492,7 @@ def template_workbook(city_code: str) -> bytes:
 
 # ---- baselines ------------------------------------------------------------------------------
 
+
 def set_baseline(session: Session, scope: Scope, city_code: str, raw: BaselineInput) -> Baseline:
     """Enters a base-year value once; a second entry is refused unless the office corrects it (audited)."""
     scope.require_city(city_code)
@@ -440,19 +510,38 @@ def set_baseline(session: Session, scope: Scope, city_code: str, raw: BaselineIn
     existing = repo.find_baseline(session, city_code, indicator.code, region, year)
     if existing is not None:
         return _correct_baseline(session, scope, existing, indicator, value, note, raw.correct)
-    baseline = Baseline(city_code=city_code, indicator_code=indicator.code, region_code=region, year=year,
-                        value=value, note=note, entered_by=_entered_by(scope), entered_at=now())
+    baseline = Baseline(
+        city_code=city_code,
+        indicator_code=indicator.code,
+        region_code=region,
+        year=year,
+        value=value,
+        note=note,
+        entered_by=_entered_by(scope),
+        entered_at=now(),
+    )
     repo.add_baseline(session, baseline)
     session.flush()
-    audit.record(session, actor=scope.username, action="set_baseline", entity="baseline", entity_id=baseline.id,
-                 city_code=city_code, detail={"indicator": indicator.code, "region": region, "year": year,
-                                              "value": value})
+    audit.record(
+        session,
+        actor=scope.username,
+        action="set_baseline",
+        entity="baseline",
+        entity_id=baseline.id,
+        city_code=city_code,
+        detail={"indicator": indicator.code, "region": region, "year": year, "value": value},
+    )
     return baseline
 
 
 def _correct_baseline(
-    session: Session, scope: Scope, baseline: Baseline, indicator: IndicatorDef, value: float,
-    note: str | None, correct: bool,
+    session: Session,
+    scope: Scope,
+    baseline: Baseline,
+    indicator: IndicatorDef,
+    value: float,
+    note: str | None,
+    correct: bool,
 ) -> Baseline:
     if not correct:
         raise Conflict(
@@ -466,10 +555,21 @@ def _correct_baseline(
     baseline.value, baseline.note = value, note
     baseline.entered_by, baseline.entered_at = _entered_by(scope), now()
     session.flush()
-    audit.record(session, actor=scope.username, action="correct_baseline", entity="baseline",
-                 entity_id=baseline.id, city_code=baseline.city_code,
-                 detail={"indicator": indicator.code, "year": baseline.year, "before": before, "after": value,
-                         "reason": note})
+    audit.record(
+        session,
+        actor=scope.username,
+        action="correct_baseline",
+        entity="baseline",
+        entity_id=baseline.id,
+        city_code=baseline.city_code,
+        detail={
+            "indicator": indicator.code,
+            "year": baseline.year,
+            "before": before,
+            "after": value,
+            "reason": note,
+        },
+    )
     return baseline
 
 
@@ -479,6 +579,7 @@ def list_baselines(session: Session, scope: Scope, city_code: str) -> list[Basel
 
 
 # ---- progress -------------------------------------------------------------------------------
+
 
 @dataclass
 class PlanProgress:
@@ -513,10 +614,23 @@ def _plans_and_targets(session: Session, city_code: str) -> list[tuple[Any, list
     out = []
     for plan in plans_repo.plans_of_city(session, city_code):
         specs = [
-            TargetSpec(id=t.id, plan_id=plan.id, indicator_code=t.indicator_code, year=t.year, kind=t.kind,
-                       value=t.value, unit=t.unit, comparator=t.comparator, aspirational=t.aspirational,
-                       baseline_year=t.baseline_year, cumulative=t.cumulative, annual=t.annual,
-                       region_code=t.region_code, text=t.text, section=t.section)
+            TargetSpec(
+                id=t.id,
+                plan_id=plan.id,
+                indicator_code=t.indicator_code,
+                year=t.year,
+                kind=t.kind,
+                value=t.value,
+                unit=t.unit,
+                comparator=t.comparator,
+                aspirational=t.aspirational,
+                baseline_year=t.baseline_year,
+                cumulative=t.cumulative,
+                annual=t.annual,
+                region_code=t.region_code,
+                text=t.text,
+                section=t.section,
+            )
             for t in plans_repo.targets_of_plan(session, plan.id)
         ]
         out.append((plan, specs))
@@ -531,10 +645,14 @@ def _observations_by_key(session: Session, city_code: str) -> dict[tuple[str, st
 
 
 def _baselines_by_key(session: Session, city_code: str) -> dict[tuple[str, str, int], float]:
-    return {(b.indicator_code, b.region_code, b.year): b.value for b in repo.baselines_of_city(session, city_code)}
+    return {
+        (b.indicator_code, b.region_code, b.year): b.value for b in repo.baselines_of_city(session, city_code)
+    }
 
 
-def city_progress(session: Session, scope: Scope, city_code: str, *, on: dt.date | None = None) -> CityProgress:
+def city_progress(
+    session: Session, scope: Scope, city_code: str, *, on: dt.date | None = None
+) -> CityProgress:
     """Progress of every quantified target of every plan of the city."""
     require_reader(scope, city_code)
     on = on or today()
@@ -548,14 +666,21 @@ def city_progress(session: Session, scope: Scope, city_code: str, *, on: dt.date
             region = spec.region_code or city_code
             start = plan.starts_on.year
             base_year = spec.baseline_year or start - 1
-            rows.append(compute(
-                spec, cat[spec.indicator_code], observations.get((spec.indicator_code, region), []),
-                baselines.get((spec.indicator_code, region, base_year)),
-                start_year=start, end_year=plan.ends_on.year, this_year=on.year,
-            ))
+            rows.append(
+                compute(
+                    spec,
+                    cat[spec.indicator_code],
+                    observations.get((spec.indicator_code, region), []),
+                    baselines.get((spec.indicator_code, region, base_year)),
+                    start_year=start,
+                    end_year=plan.ends_on.year,
+                    this_year=on.year,
+                )
+            )
         plans.append(PlanProgress(plan_id=plan.id, plan_key=plan.key, title=plan.title, targets=rows))
-    return CityProgress(city_code=city_code, city_name=orgs_service.region_name(session, city_code),
-                        plans=plans, on=on)
+    return CityProgress(
+        city_code=city_code, city_name=orgs_service.region_name(session, city_code), plans=plans, on=on
+    )
 
 
 @dataclass
@@ -578,15 +703,21 @@ def indicator_detail(session: Session, scope: Scope, city_code: str, indicator_c
     ctx = city_context(session, city_code)
     progress = city_progress(session, scope, city_code)
     return IndicatorDetail(
-        indicator=indicator, city_code=city_code, city_name=ctx.city_name, owner=ctx.owner_name(indicator_code),
+        indicator=indicator,
+        city_code=city_code,
+        city_name=ctx.city_name,
+        owner=ctx.owner_name(indicator_code),
         observations=repo.observations_of_indicator(session, city_code, indicator_code),
-        baselines=[b for b in repo.baselines_of_city(session, city_code) if b.indicator_code == indicator_code],
+        baselines=[
+            b for b in repo.baselines_of_city(session, city_code) if b.indicator_code == indicator_code
+        ],
         targets=[t for t in progress.targets if t.spec.indicator_code == indicator_code],
         regions=ctx.regions,
     )
 
 
 # ---- cockpit --------------------------------------------------------------------------------
+
 
 @dataclass
 class PlanStatus:
@@ -634,13 +765,23 @@ def cockpit(session: Session, scope: Scope, city_code: str) -> Cockpit:
     overdue: dict[str, OverdueUnit] = {}
     for plan, _ in _plans_and_targets(session, city_code):
         ledger = plans_ledger.build(session, scope, plan)
-        statuses.append(PlanStatus(plan_id=plan.id, title=plan.title, progress=ledger.progress,
-                                   light_counts=ledger.light_counts,
-                                   by_action=plans_ledger.progress_by_action(ledger)))
+        statuses.append(
+            PlanStatus(
+                plan_id=plan.id,
+                title=plan.title,
+                progress=ledger.progress,
+                light_counts=ledger.light_counts,
+                by_action=plans_ledger.progress_by_action(ledger),
+            )
+        )
         _collect_overdue(overdue, plan.title, ledger.rows)
     ranked = sorted(overdue.values(), key=lambda u: (-len(u.tasks), u.unit))
-    return Cockpit(progress=progress, headline=[t for t in progress.targets if is_headline(t)],
-                   plans=statuses, overdue=ranked)
+    return Cockpit(
+        progress=progress,
+        headline=[t for t in progress.targets if is_headline(t)],
+        plans=statuses,
+        overdue=ranked,
+    )
 
 
 def _collect_overdue(into: dict[str, OverdueUnit], plan_title: str, rows: Iterable[Any]) -> None:

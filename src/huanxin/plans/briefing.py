@@ -22,18 +22,17 @@ from docx.shared import Cm, Pt
 from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from huanxin.errors import Forbidden, NotFound
-from huanxin.indicators.catalogue import catalogue
-from huanxin.indicators.models import Baseline, Observation
+from huanxin.indicators import service as indicators_service
+from huanxin.indicators.progress import TargetSpec
 from huanxin.kit.clock import today
 from huanxin.orgs import service as orgs_service
 from huanxin.orgs.scope import Scope
 from huanxin.plans import ledger as ledger_mod
 from huanxin.plans import repository as repo
-from huanxin.plans.models import Plan, Report, Round, Target
+from huanxin.plans.models import Plan, Report, Round
 from huanxin.web import labels
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -43,6 +42,7 @@ SECTIONS = (
 HIGHLIGHTS = 5
 EXCERPT_CHARS = 120
 HEADLINE_TARGETS = 8
+OVERDUE_LISTED = 8
 # Fonts that carry Chinese glyphs, in order of preference; whichever matplotlib finds first is used.
 CJK_FONTS = (
     "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei",
@@ -89,6 +89,7 @@ class BriefingData:
     indicators: list[IndicatorLine]
     by_action: dict[str, float]
     overdue: dict[str, list[OverdueTask]] = field(default_factory=dict)
+    overdue_tasks: int = 0  # distinct red tasks: a task led by two units is listed under both
     highlights: list[Highlight] = field(default_factory=list)
 
 
@@ -146,77 +147,33 @@ def gather(
     return BriefingData(
         city=orgs_service.region_name(session, plan.city_code), plan=plan, round=rnd, on=on,
         counts=_round_counts(session, rnd), overall=ledger.progress,
-        indicators=headline_indicators(session, plan),
+        indicators=headline_indicators(session, scope, plan),
         by_action={labels.ACTION.get(a, a): p for a, p in ledger_mod.progress_by_action(ledger).items()},
         overdue=_overdue_by_unit(session, ledger),
+        overdue_tasks=sum(1 for row in ledger.rows if row.task.is_leaf and row.light == "red"),
         highlights=_highlights(session, plan, repo.submitted_reports_of_round(session, rnd.id)),
     )
 
 
 # ---- headline indicators -------------------------------------------------------------------
-# TEMPORARY: switch to huanxin.indicators.service once it exposes a plan's target progress
-# (the cockpit's rules: annualised year-to-date figures, forecasts). Until then this reads the
-# indicators' tables directly and applies the simple rule below.
 
-def _target_value(target: Target, baseline: float | None) -> float | None:
-    if target.kind == "growth":
-        return None if baseline is None else baseline * (1 + target.value / 100)
-    if target.kind == "multiple":
-        return None if baseline is None else baseline * (1 + target.value)
-    if target.kind == "pp_increase":
-        return None if baseline is None else baseline + target.value
-    return target.value
-
-
-def _actual(observations: list[Observation], target: Target, start_year: int) -> float | None:
-    """The latest figure up to the target year; cumulative targets add up each year's latest."""
-    latest: dict[int, Observation] = {}
-    for obs in observations:
-        if obs.year <= target.year and (obs.year not in latest or obs.month > latest[obs.year].month):
-            latest[obs.year] = obs
-    if not latest:
-        return None
-    if target.cumulative:
-        return sum(o.value for y, o in latest.items() if y >= start_year)
-    return latest[max(latest)].value
+def headline_indicators(session: Session, scope: Scope, plan: Plan) -> list[IndicatorLine]:
+    """The plan's headline targets as the cockpit computes them (indicators' own rules: base
+    values, annualised year-to-date figures, cumulative sums), so briefing and cockpit agree."""
+    progress = indicators_service.city_progress(session, scope, plan.city_code)
+    targets = next((p.targets for p in progress.plans if p.plan_id == plan.id), [])
+    headline = [t for t in targets if indicators_service.is_headline(t)] or targets
+    return [
+        IndicatorLine(
+            code=t.spec.indicator_code, name=t.indicator.name, year=t.spec.year,
+            target_text=_target_text(t.spec), actual=t.actual, unit=t.indicator.unit, percent=t.percent,
+            note=t.status_label,
+        )
+        for t in headline[:HEADLINE_TARGETS]
+    ]
 
 
-def _percent(actual: float | None, baseline: float | None, goal: float | None) -> float | None:
-    if actual is None or goal is None:
-        return None
-    if baseline is not None and goal != baseline:
-        return (actual - baseline) / (goal - baseline) * 100
-    return actual / goal * 100 if goal else None
-
-
-def headline_indicators(session: Session, plan: Plan) -> list[IndicatorLine]:
-    targets = repo.targets_of_plan(session, plan.id)
-    headline = [t for t in targets if t.section == "goals"] or targets
-    region_of = {t.id: t.region_code or plan.city_code for t in headline}
-    observations = list(session.scalars(select(Observation).where(Observation.city_code == plan.city_code)))
-    baselines = list(session.scalars(select(Baseline).where(Baseline.city_code == plan.city_code)))
-    lines = []
-    for target in headline[:HEADLINE_TARGETS]:
-        region = region_of[target.id]
-        base_year = target.baseline_year or plan.starts_on.year - 1
-        baseline = next((b.value for b in baselines if b.indicator_code == target.indicator_code
-                         and b.region_code == region and b.year == base_year), None)
-        own = [o for o in observations
-               if o.indicator_code == target.indicator_code and o.region_code == region]
-        actual = _actual(own, target, plan.starts_on.year)
-        goal = _target_value(target, baseline)
-        indicator = catalogue().get(target.indicator_code)
-        note = "缺少基期值" if goal is None else ("暂无数据" if actual is None else "")
-        lines.append(IndicatorLine(
-            code=target.indicator_code, name=indicator.name if indicator else target.indicator_code,
-            year=target.year, target_text=_target_text(target), actual=actual,
-            unit=indicator.unit if indicator else target.unit, percent=_percent(actual, baseline, goal),
-            note=note,
-        ))
-    return lines
-
-
-def _target_text(target: Target) -> str:
+def _target_text(target: TargetSpec) -> str:
     kind = labels.TARGET_KIND.get(target.kind, target.kind)
     value = f"{target.value:g}{target.unit}{target.comparator or ''}"
     base = f"（基期{target.baseline_year}年）" if target.baseline_year else ""
@@ -347,11 +304,14 @@ def _overdue(doc: Document, data: BriefingData) -> None:
     if not data.overdue:
         doc.add_paragraph("本轮无逾期事项。")
         return
-    total = sum(len(v) for v in data.overdue.values())
-    doc.add_paragraph(f"截至{_cn_date(data.on)}，共有 {total} 项任务亮红灯（已过时间节点或逾期未报送）：")
+    doc.add_paragraph(
+        f"截至{_cn_date(data.on)}，共有 {data.overdue_tasks} 项任务亮红灯（已过时间节点或逾期未报送）："
+    )
     for unit, tasks in data.overdue.items():
         items = "；".join(f"{t.title}（{t.due_on.isoformat() if t.due_on else '未定时间节点'}）"
-                         for t in tasks)
+                         for t in tasks[:OVERDUE_LISTED])
+        if len(tasks) > OVERDUE_LISTED:
+            items += f"等{len(tasks)}项"  # a briefing names the first few; the ledger has them all
         paragraph = doc.add_paragraph(style="List Bullet")
         paragraph.add_run(f"{unit}（{len(tasks)}项）：").bold = True
         paragraph.add_run(items)

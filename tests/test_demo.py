@@ -1,0 +1,225 @@
+"""The demo database, checked for what a user opening it would notice: five plans with rounds
+of reports in every state, red and yellow lights in each ledger, close-outs, indicator data for
+every target, a verifiable audit chain, and a second run that reuses the database.
+
+The demo is built into its own temporary SQLite file (not the suite's test database)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from huanxin.bootstrap import DEMO_PASSWORD, Login
+from huanxin.db import make_engine
+from huanxin.demo import build_demo, print_logins
+from huanxin.indicators.catalogue import catalogue
+from huanxin.indicators.models import Baseline, Observation
+from huanxin.kit.audit import AuditRecord, verify_chain
+from huanxin.kit.clock import today
+from huanxin.orgs.models import User
+from huanxin.orgs.roles import Role
+from huanxin.orgs.service import scope_of
+from huanxin.plans import ledger
+from huanxin.plans.models import Closure, Plan, Report, Round, RoundItem, Target, Task
+
+PLAN_KEYS = {"anqiu-2024", "panzhihua-2024", "shaoyang-2024", "yangquan-2024", "ziyang-2024"}
+
+
+@pytest.fixture(scope="module")
+def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.sqlite3'}"
+
+
+@pytest.fixture(scope="module")
+def logins(demo_url: str) -> dict[str, list[Login]]:
+    return build_demo(rebuild=True, url=demo_url)
+
+
+@pytest.fixture(scope="module")
+def engine(demo_url: str, logins: dict[str, list[Login]]) -> Iterator[Engine]:
+    engine = make_engine(demo_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture()
+def db(engine: Engine) -> Iterator[Session]:
+    with Session(engine) as session:
+        yield session
+
+
+def _plans(db: Session) -> list[Plan]:
+    return list(db.scalars(select(Plan).order_by(Plan.key)))
+
+
+def test_five_plans_each_with_closed_overdue_and_current_rounds(db: Session) -> None:
+    plans = _plans(db)
+    assert {p.key for p in plans} == PLAN_KEYS
+    for plan in plans:
+        rounds = list(db.scalars(select(Round).where(Round.plan_id == plan.id).order_by(Round.opened_on)))
+        assert len(rounds) >= 6, plan.key
+        assert any(r.status == "closed" for r in rounds), plan.key
+        open_rounds = [r for r in rounds if r.status == "open"]
+        assert any(r.due_on < today() for r in open_rounds), f"{plan.key}: no overdue open round"
+        assert any(r.due_on >= today() for r in open_rounds), f"{plan.key}: no current round"
+        assert rounds[0].opened_on.year == 2024
+
+
+def test_reports_in_every_status_with_narratives_and_reasons(db: Session) -> None:
+    counts = dict(db.execute(select(Report.status, func.count()).group_by(Report.status)).all())
+    assert set(counts) == {"draft", "submitted", "returned", "accepted"}, counts
+    items = dict(db.execute(select(RoundItem.status, func.count()).group_by(RoundItem.status)).all())
+    assert {"pending", "submitted", "returned", "accepted"} <= set(items)
+    returned = list(db.scalars(select(Report).where(Report.status == "returned")))
+    assert all(r.review_note for r in returned), "a returned report says why"
+    sample = db.scalars(select(Report).where(Report.status == "accepted").limit(50)).all()
+    assert all(r.narrative.startswith("围绕“") and len(r.narrative) > 15 for r in sample)
+    assert len({r.narrative for r in sample}) > 40, "narratives vary"
+
+
+def test_progress_grows_over_rounds(db: Session) -> None:
+    """A unit's reported progress on a task never goes down from one round to the next."""
+    rows = db.execute(
+        select(Report.task_id, Report.unit_id, Report.progress_pct)
+        .join(RoundItem, RoundItem.id == Report.round_item_id)
+        .where(Report.status == "accepted").order_by(RoundItem.round_id)
+    )
+    last: dict[tuple[int, int], int] = {}
+    for task_id, unit_id, pct in rows:
+        assert pct >= last.get((task_id, unit_id), 0)
+        last[(task_id, unit_id)] = pct
+    assert max(last.values()) == 100 and min(last.values()) < 100
+
+
+def test_task_shows_its_latest_submitted_report(db: Session) -> None:
+    for task in db.scalars(select(Task).where(Task.last_reported_at.is_not(None), Task.status != "closed")):
+        latest = db.scalars(
+            select(Report).where(Report.task_id == task.id, Report.status != "draft")
+            .order_by(Report.submitted_at.desc(), Report.id.desc()).limit(1)
+        ).one()
+        assert (task.status, task.progress_pct) == (latest.task_status, latest.progress_pct), task.id
+
+
+def test_every_ledger_has_red_yellow_and_green_lights(db: Session) -> None:
+    for plan in _plans(db):
+        office = db.scalars(
+            select(User).where(User.city_code == plan.city_code, User.role == Role.OFFICE.value)
+        ).one()
+        counts = ledger.build(db, scope_of(office), plan).light_counts
+        assert counts["red"] >= 1 and counts["yellow"] >= 1 and counts["green"] >= 1, (plan.key, counts)
+
+
+def test_closures_approved_and_one_pending_per_plan(db: Session) -> None:
+    for plan in _plans(db):
+        rows = db.execute(
+            select(Closure.status, Task.status)
+            .join(Task, Task.id == Closure.task_id).where(Task.plan_id == plan.id)
+        ).all()
+        approved = [task_status for status, task_status in rows if status == "approved"]
+        pending = [task_status for status, task_status in rows if status == "pending"]
+        assert approved and set(approved) == {"closed"}, plan.key
+        assert pending == ["completed"], plan.key
+    with_due_date = db.scalar(select(func.count()).select_from(Task).where(Task.due_on.is_not(None)))
+    assert with_due_date, "the office has set due dates for some tasks"
+
+
+def test_observations_for_every_target_indicator(db: Session) -> None:
+    this_year = today().year
+    for plan in _plans(db):
+        codes = set(db.scalars(select(Target.indicator_code).where(Target.plan_id == plan.id)))
+        observed = db.execute(
+            select(Observation.indicator_code, Observation.year, Observation.month, Observation.value)
+            .where(Observation.city_code == plan.city_code)
+        ).all()
+        baselines = set(db.scalars(select(Baseline.indicator_code).where(
+            Baseline.city_code == plan.city_code, Baseline.year == 2023)))
+        assert codes <= baselines, plan.key
+        for code in codes:
+            years = {(y, m) for c, y, m, _ in observed if c == code}
+            assert {(y, 12) for y in range(2023, this_year)} <= years, (plan.key, code)
+            if today().month > 1:
+                assert any(y == this_year and m < 12 for y, m in years), (plan.key, code, "year to date")
+        for code, _, _, value in observed:
+            assert value >= 0
+            if catalogue()[code].unit == "%":
+                assert value <= 100, (plan.key, code, value)
+
+
+def test_equipment_investment_is_city_sized(db: Session) -> None:
+    values = dict(db.execute(
+        select(Observation.city_code, Observation.value)
+        .where(Observation.indicator_code == "equipment_investment", Observation.year == 2023)
+    ).all())
+    assert values and all(10 <= v <= 1000 for v in values.values()), values  # 亿元
+
+
+def test_audit_chain_verifies(db: Session) -> None:
+    count, broken = verify_chain(db)
+    assert broken is None and count > 0
+    actions = set(db.scalars(select(AuditRecord.action)))
+    assert {"open_round", "return_report", "accept_report", "approve_closure", "request_closure"} <= actions
+
+
+def test_logins_cover_each_role_of_each_city(
+    logins: dict[str, list[Login]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert set(logins) == PLAN_KEYS
+    for key, city_logins in logins.items():
+        roles = {lg.role for lg in city_logins}
+        assert {Role.OFFICE, Role.LEADER, Role.DEPARTMENT, Role.COUNTY} <= roles, key
+    print_logins(logins, "127.0.0.1", 8000)
+    out = capsys.readouterr().out
+    assert "http://127.0.0.1:8000/" in out and DEMO_PASSWORD in out
+    for city_logins in logins.values():
+        assert all(lg.username in out for lg in city_logins)
+    assert "专班办公室" in out and "攀枝花市" in out
+
+
+def test_second_run_reuses_the_database(demo_url: str, logins: dict[str, list[Login]], db: Session) -> None:
+    reports_before = db.scalar(select(func.max(Report.id)))
+    audit_before = db.scalar(select(func.count()).select_from(AuditRecord))
+    again = build_demo(url=demo_url)
+    db.expire_all()
+    assert again == logins
+    assert db.scalar(select(func.max(Report.id))) == reports_before
+    assert db.scalar(select(func.count()).select_from(AuditRecord)) == audit_before
+
+
+def test_an_unfinished_database_is_rebuilt(tmp_path: Path) -> None:
+    """A build that died before its final marker is not mistaken for a complete demo."""
+    from huanxin.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'half.sqlite3'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    logins = build_demo(url=url)
+    assert set(logins) == PLAN_KEYS
+    engine = make_engine(url)
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Round)) >= 30
+    engine.dispose()
+
+
+def test_rebuild_starts_from_an_empty_database(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'again.sqlite3'}"
+    build_demo(url=url)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        session.add(Observation(city_code="512000", indicator_code="stray", region_code="512000", year=2020,
+                                month=12, value=1.0, source="entered",
+                                entered_at=dt.datetime(2021, 1, 1, tzinfo=dt.UTC)))
+        session.commit()
+    engine.dispose()
+    build_demo(rebuild=True, url=url)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        assert session.scalar(select(Observation.id).where(Observation.indicator_code == "stray")) is None
+        assert verify_chain(session)[1] is None
+    engine.dispose()
