@@ -221,6 +221,7 @@ def compute(
     if spec.kind in RELATIVE_KINDS and baseline is None:
         result.status = "missing_baseline"
         result.note = f"缺少{base_year}年基期值，无法换算目标值；请专班办公室录入基期值"
+        result.actual = years[-1].value if years else None  # the figure itself is known, only the target is not
         return result
     assert target is not None
     upper = 100.0 if indicator.unit == "%" else None

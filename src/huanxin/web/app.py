@@ -15,6 +15,7 @@ from huanxin.orgs import api as orgs_api
 from huanxin.orgs import pages as orgs_pages
 from huanxin.plans import api as plans_api
 from huanxin.plans import exports as plans_exports
+from huanxin.plans import import_api, import_pages
 from huanxin.plans import pages as plans_pages
 from huanxin.web import errors
 
@@ -30,9 +31,9 @@ def create_app() -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     if VENDOR_DIR.exists():
         app.mount("/vendor/chartjs", StaticFiles(directory=VENDOR_DIR), name="chartjs")
-    for module in (orgs_pages, plans_pages, indicators_pages, plans_exports):
+    for module in (orgs_pages, plans_pages, indicators_pages, plans_exports, import_pages):
         app.include_router(module.router)
-    for api in (orgs_api, plans_api, indicators_api):
+    for api in (orgs_api, plans_api, indicators_api, import_api):
         app.include_router(api.router, prefix="/api/v1")
 
     @app.middleware("http")
