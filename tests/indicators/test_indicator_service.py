@@ -116,11 +116,7 @@ def test_at_risk_both_ways_on_the_seed_target(db: Session, scope_for: Scopes) ->
     ],
 )
 def test_bad_values_are_refused_naming_the_field_and_nothing_is_written(
-    db: Session,
-    scope_for: Scopes,
-    raw: ObservationInput,
-    field: str,
-    words: str,
+    db: Session, scope_for: Scopes, raw: ObservationInput, field: str, words: str
 ) -> None:
     before = count_observations(db)
     with pytest.raises(InvalidInput) as caught:

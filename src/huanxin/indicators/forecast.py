@@ -27,12 +27,7 @@ class Forecast:
     label: str  # the method in Chinese, with the data it used
 
 
-def forecast(
-    points: list[tuple[int, float]],
-    year: int,
-    *,
-    upper: float | None = None,
-) -> Forecast | None:
+def forecast(points: list[tuple[int, float]], year: int, *, upper: float | None = None) -> Forecast | None:
     """Forecast for `year` from (year, value) points; clipped to [0, upper] (upper=100 for %)."""
     clean = sorted({y: v for y, v in points}.items())
     if len(clean) < 2:

@@ -108,10 +108,7 @@ def enter_observation(
 
 @router.post("/cities/{city_code}/observations/import")
 async def import_observations(
-    city_code: str,
-    db: DbSession,
-    scope: CurrentScope,
-    file: Annotated[UploadFile | None, File()] = None,
+    city_code: str, db: DbSession, scope: CurrentScope, file: Annotated[UploadFile | None, File()] = None
 ) -> Response:
     service.require_reader(scope, city_code)
     if file is None or not file.filename:
@@ -165,12 +162,7 @@ def enter_baseline(
 
 @router.get("/cities/{city_code}/indicators/{indicator_code}", response_class=HTMLResponse)
 def indicator_page(
-    request: Request,
-    city_code: str,
-    indicator_code: str,
-    db: DbSession,
-    scope: CurrentScope,
-    ok: str = "",
+    request: Request, city_code: str, indicator_code: str, db: DbSession, scope: CurrentScope, ok: str = ""
 ) -> Response:
     detail = service.indicator_detail(db, scope, city_code, indicator_code)
     ctx = service.city_context(db, city_code)

@@ -221,7 +221,9 @@ def compute(
     if spec.kind in RELATIVE_KINDS and baseline is None:
         result.status = "missing_baseline"
         result.note = f"缺少{base_year}年基期值，无法换算目标值；请专班办公室录入基期值"
-        result.actual = years[-1].value if years else None  # the figure itself is known, only the target is not
+        result.actual = (
+            years[-1].value if years else None
+        )  # the figure itself is known, only the target is not
         return result
     assert target is not None
     upper = 100.0 if indicator.unit == "%" else None
@@ -264,11 +266,7 @@ def _level(
 
 
 def _cumulative_target(
-    result: TargetProgress,
-    years: list[YearValue],
-    target: float,
-    start_year: int,
-    upper: float | None,
+    result: TargetProgress, years: list[YearValue], target: float, start_year: int, upper: float | None
 ) -> None:
     spec = result.spec
     result.needed = needed_path(start_year - 1, 0.0, spec.year, target)
@@ -328,11 +326,7 @@ def _annual(
 
 
 def _forecast(
-    result: TargetProgress,
-    points: list[tuple[int, float]],
-    target: float,
-    upper: float | None,
-    year: int,
+    result: TargetProgress, points: list[tuple[int, float]], target: float, upper: float | None, year: int
 ) -> None:
     result.forecast = forecast(points, year, upper=upper)
     if result.forecast is None:

@@ -355,10 +355,7 @@ class ImportResult:
 
 
 def import_observations(
-    session: Session,
-    scope: Scope,
-    city_code: str,
-    rows: Iterable[tuple[int, ObservationInput]],
+    session: Session, scope: Scope, city_code: str, rows: Iterable[tuple[int, ObservationInput]]
 ) -> ImportResult:
     """Upserts sheet rows (row number, input): every row is checked first; one bad row, nothing written."""
     require_reader(scope, city_code)
@@ -395,9 +392,7 @@ def import_observations(
 
 
 def _check_rows(
-    scope: Scope,
-    ctx: CityContext,
-    rows: Iterable[tuple[int, ObservationInput]],
+    scope: Scope, ctx: CityContext, rows: Iterable[tuple[int, ObservationInput]]
 ) -> tuple[list[tuple[int, CleanObservation]], list[dict[str, Any]]]:
     clean: list[tuple[int, CleanObservation]] = []
     errors: list[dict[str, Any]] = []
@@ -583,6 +578,7 @@ def list_baselines(session: Session, scope: Scope, city_code: str) -> list[Basel
 
 @dataclass
 class PlanProgress:
+    plan: Any  # plans' Plan row, kept for the cockpit's ledger
     plan_id: int
     plan_key: str
     title: str
@@ -606,13 +602,11 @@ class CityProgress:
 
 
 def _plans_and_targets(session: Session, city_code: str) -> list[tuple[Any, list[TargetSpec]]]:
-    """The city's plans and their quantified targets.
-
-    Read through the plans domain's own read functions: indicators never writes to plans."""
-    from huanxin.plans import repository as plans_repo  # TODO: plans.service.plans_of_city/targets_of_plan
+    """The city's plans and their quantified targets, copied into TargetSpec."""
+    from huanxin.plans import service as plans_service
 
     out = []
-    for plan in plans_repo.plans_of_city(session, city_code):
+    for plan in plans_service.plans_of_city(session, city_code):
         specs = [
             TargetSpec(
                 id=t.id,
@@ -631,7 +625,7 @@ def _plans_and_targets(session: Session, city_code: str) -> list[tuple[Any, list
                 text=t.text,
                 section=t.section,
             )
-            for t in plans_repo.targets_of_plan(session, plan.id)
+            for t in plans_service.targets_of_plan(session, plan.id)
         ]
         out.append((plan, specs))
     return out
@@ -677,7 +671,9 @@ def city_progress(
                     this_year=on.year,
                 )
             )
-        plans.append(PlanProgress(plan_id=plan.id, plan_key=plan.key, title=plan.title, targets=rows))
+        plans.append(
+            PlanProgress(plan=plan, plan_id=plan.id, plan_key=plan.key, title=plan.title, targets=rows)
+        )
     return CityProgress(
         city_code=city_code, city_name=orgs_service.region_name(session, city_code), plans=plans, on=on
     )
@@ -763,7 +759,7 @@ def cockpit(session: Session, scope: Scope, city_code: str) -> Cockpit:
     progress = city_progress(session, scope, city_code)
     statuses: list[PlanStatus] = []
     overdue: dict[str, OverdueUnit] = {}
-    for plan, _ in _plans_and_targets(session, city_code):
+    for plan in (p.plan for p in progress.plans):
         ledger = plans_ledger.build(session, scope, plan)
         statuses.append(
             PlanStatus(

@@ -14,7 +14,7 @@ from huanxin.kit import audit
 from huanxin.kit.clock import now, today
 from huanxin.orgs.scope import Scope
 from huanxin.plans import repository as repo
-from huanxin.plans.models import Attachment, Closure, Milestone, Plan, Report, Round, RoundItem, Task
+from huanxin.plans.models import Attachment, Closure, Milestone, Plan, Report, Round, RoundItem, Target, Task
 
 TASK_STATUSES = ("not_started", "in_progress", "completed")
 
@@ -280,3 +280,13 @@ def item_for_unit(session: Session, scope: Scope, item_id: int) -> RoundItem:
     if item.unit_id != scope.unit_id and not scope.city_wide:
         raise NotFound("未找到该报送事项")
     return item
+
+
+# ---- reads offered to other domains ---------------------------------------------------------
+
+def plans_of_city(session: Session, city_code: str) -> list[Plan]:
+    return repo.plans_of_city(session, city_code)
+
+
+def targets_of_plan(session: Session, plan_id: int) -> list[Target]:
+    return repo.targets_of_plan(session, plan_id)
