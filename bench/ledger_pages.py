@@ -27,7 +27,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +38,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from huanxin import demo
-from huanxin.bootstrap import DEMO_PASSWORD, OFFICE_UNIT_HINTS, bootstrap, load_regions
+from huanxin.bootstrap import DEMO_PASSWORD, OFFICE_UNIT_HINTS, bootstrap, city_slug, load_regions
 from huanxin.db import make_engine
 from huanxin.kit.audit import AuditRecord
 from huanxin.kit.clock import today
@@ -352,13 +352,16 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     print(f"机器：{machine()}\n每个方案 {rounds} 轮调度；每个页面每个账号请求 {repeats} 次", flush=True)
     suffix = "-quick" if args.quick else ""
-    backends = {"SQLite": lambda name: f"sqlite:///{OUT / f'{name}{suffix}.sqlite3'}"}
-    if os.environ.get("HUANXIN_BENCH_PG_URL"):
-        backends["PostgreSQL"] = lambda _name: os.environ["HUANXIN_BENCH_PG_URL"]
+    backends: dict[str, Callable[[str], str]] = {
+        "SQLite": lambda name: f"sqlite:///{OUT / f'{name}{suffix}.sqlite3'}",
+    }
+    pg_url = os.environ.get("HUANXIN_BENCH_PG_URL")
+    if pg_url:
+        backends["PostgreSQL"] = lambda _name: pg_url
     summary: dict[str, Any] = {"machine": machine(), "date": today().isoformat(), "rounds": rounds,
                                "cities": args.cities, "repeats": repeats}
     for backend, url_of in backends.items():
-        five_users = [f"{demo.city_slug(d.key)}-office" for d in shipped_plan_documents()]
+        five_users = [f"{city_slug(d.key)}-office" for d in shipped_plan_documents()]
         # One office per seed plan shape, from the middle of the deployment.
         city_users = [office_username(args.cities // 2 + k) for k in range(5)]
         rebuild = args.rebuild or backend == "PostgreSQL"  # one PG database holds one deployment at a time

@@ -1,7 +1,68 @@
-"""JSON API of the plan importer."""
+"""JSON API of the plan importer: upload a document, read and edit the proposal, commit it.
+
+    POST /api/v1/cities/{city}/plan-imports            multipart `file` → the proposal (201)
+    GET  /api/v1/cities/{city}/plan-imports/{id}       the proposal and, for a newer version, its diff
+    PUT  /api/v1/cities/{city}/plan-imports/{id}       replace the proposal with an edited one (same schema)
+    POST /api/v1/cities/{city}/plan-imports/{id}/commit   create the plan (all or nothing)
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from dataclasses import asdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, UploadFile
+from fastapi.responses import JSONResponse
+
+from huanxin.plans.importer import service, store
+from huanxin.plans.importer.proposal import Proposal
+from huanxin.plans.importer.readers import MAX_BYTES
+from huanxin.plans.importer.store import ImportRecord
+from huanxin.web.deps import CurrentScope, DbSession
 
 router = APIRouter(tags=["方案导入"])
+
+
+async def read_limited(upload: UploadFile) -> bytes:
+    """Reads at most one byte over the limit, so a huge upload is refused without filling memory."""
+    return await upload.read(MAX_BYTES + 1)
+
+
+def _body(db: DbSession, record: ImportRecord) -> dict[str, Any]:
+    diff = service.diff_for(db, record)
+    return {
+        "id": record.id, "city": record.city, "replaces": record.replaces,
+        "review_url": f"/cities/{record.city}/plans/import/{record.id}",
+        "proposal": record.proposal.model_dump(mode="json", by_alias=True),
+        "diff": asdict(diff) if diff is not None else None,
+    }
+
+
+@router.post("/cities/{city_code}/plan-imports", status_code=201)
+async def upload(city_code: str, db: DbSession, scope: CurrentScope,
+                 file: Annotated[UploadFile, File()]) -> dict[str, Any]:
+    record = service.start(db, scope, city_code, file.filename or "", await read_limited(file))
+    return _body(db, record)
+
+
+@router.get("/cities/{city_code}/plan-imports/{import_id}")
+def read(city_code: str, import_id: str, db: DbSession, scope: CurrentScope) -> dict[str, Any]:
+    return _body(db, service.get(scope, city_code, import_id))
+
+
+@router.put("/cities/{city_code}/plan-imports/{import_id}")
+def replace(city_code: str, import_id: str, proposal: Proposal, db: DbSession, scope: CurrentScope) -> dict[str, Any]:
+    record = service.get(scope, city_code, import_id)
+    record.proposal = proposal
+    record.proposal.plan.city = city_code
+    store.save(record)
+    return _body(db, record)
+
+
+@router.post("/cities/{city_code}/plan-imports/{import_id}/commit", status_code=201)
+def commit(city_code: str, import_id: str, db: DbSession, scope: CurrentScope) -> JSONResponse:
+    record = service.get(scope, city_code, import_id)
+    plan = service.commit(db, scope, record)
+    service.mark_committed(record, plan)
+    return JSONResponse({"plan_id": plan.id, "key": plan.key, "ledger_url": f"/plans/{plan.id}/ledger"},
+                        status_code=201)

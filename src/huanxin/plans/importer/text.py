@@ -37,8 +37,8 @@ def tidy_numbers(text: str) -> str:
     """Removes the spaces that typesetting puts around Arabic numbers and Markdown emphasis
     ("到 2027 年", "**100%**"), which would otherwise split a quantity from its unit."""
     text = text.replace("**", "")
-    text = re.sub(r"(?<=[\d%])[ \t]+(?=[^\sA-Za-z])", "", text)
-    return re.sub(r"(?<=[^\sA-Za-z\d])[ \t]+(?=\d)", "", text)
+    text = re.sub(r"(?<=[\d%]) +(?=[^\sA-Za-z])", "", text)
+    return re.sub(r"(?<=[^\sA-Za-z\d]) +(?=\d)", "", text)
 
 
 def cn_to_int(numeral: str) -> int | None:

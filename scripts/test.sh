@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# The whole test suite, twice: on SQLite (the embedded default) and on a real PostgreSQL server
+# started for this run only. Browser tests (tests/e2e) run in both, in headless Debian Chromium.
+#
+#   bash scripts/test.sh                 everything (installs what is missing the first time)
+#   bash scripts/test.sh tests/plans -x  extra arguments go to both pytest runs
+#
+# Environment: PYTEST_WORKERS=N runs the SQLite pass with pytest-xdist (the PostgreSQL pass always
+# runs in one process: its session database is shared); SKIP_SETUP=1 skips scripts/setup.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+STARTED=$SECONDS
+
+elapsed() { local s=$((SECONDS - STARTED)); printf '%dm%02ds' $((s / 60)) $((s % 60)); }
+say() { printf '\n[test] %s\n' "$*"; }
+
+if [[ "${SKIP_SETUP:-0}" != 1 ]]; then bash scripts/setup.sh --test; fi
+PY="$ROOT/.venv/bin/python"
+
+# --- a throwaway PostgreSQL cluster owned by this run -----------------------------------------
+PG_BIN=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}
+[[ -x "$PG_BIN/initdb" ]] || { echo "[test] PostgreSQL server binaries not found (apt-get install postgresql)" >&2; exit 1; }
+PG_TMP=$(mktemp -d /tmp/huanxin-pg.XXXXXX)
+PG_DATA="$PG_TMP/data"
+PG_PORT=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+as_pg() { if [[ $(id -u) == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+[[ $(id -u) == 0 ]] && chown postgres: "$PG_TMP" && chmod 700 "$PG_TMP"
+
+stop_pg() {
+  if [[ -f "$PG_DATA/postmaster.pid" ]]; then as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -m immediate -w stop >/dev/null 2>&1 || true; fi
+  rm -rf "$PG_TMP"
+}
+trap stop_pg EXIT
+trap 'exit 130' INT TERM
+
+say "starting PostgreSQL ($("$PG_BIN/postgres" --version | awk '{print $3}')) on 127.0.0.1:$PG_PORT"
+as_pg "$PG_BIN/initdb" -D "$PG_DATA" -U postgres -A trust -E UTF8 --no-locale >/dev/null
+# Durability is not what a throwaway test cluster is for: fsync off makes DDL-heavy tests fast.
+as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_TMP/server.log" -w -t 60 \
+  -o "-h 127.0.0.1 -p $PG_PORT -k $PG_TMP -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+  start >/dev/null || { cat "$PG_TMP/server.log" >&2; exit 1; }
+for db in huanxin_test huanxin_e2e; do
+  "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres "$db"
+done
+PG_URL="postgresql+psycopg://postgres@127.0.0.1:$PG_PORT"
+
+# --- the two runs -------------------------------------------------------------------------------
+RESULTS=(); FAILED=0
+run_pytest() {  # name, then `env` arguments and the command; records the outcome in RESULTS
+  local name=$1; shift
+  local started=$SECONDS code=0
+  say "pytest on $name"
+  env "$@" || code=$?
+  local took=$((SECONDS - started))
+  if [[ $code == 0 || $code == 5 ]]; then   # 5: no tests collected, not a failure
+    RESULTS+=("$name passed (${took}s)")
+  else
+    RESULTS+=("$name FAILED with pytest exit code $code (${took}s)"); FAILED=1
+  fi
+}
+
+PYTEST=("$PY" -m pytest -p no:cacheprovider -rfEs)
+xdist=()
+if [[ -n "${PYTEST_WORKERS:-}" && "${PYTEST_WORKERS}" != 1 ]]; then xdist=(-n "$PYTEST_WORKERS"); fi
+
+run_pytest "SQLite" -u HUANXIN_TEST_DATABASE_URL -u HUANXIN_E2E_DATABASE_URL -u HUANXIN_DATABASE_URL \
+  "${PYTEST[@]}" "${xdist[@]}" "$@"
+run_pytest "PostgreSQL" -u HUANXIN_DATABASE_URL \
+  HUANXIN_TEST_DATABASE_URL="$PG_URL/huanxin_test" HUANXIN_E2E_DATABASE_URL="$PG_URL/huanxin_e2e" \
+  "${PYTEST[@]}" "$@"
+
+summary=$(IFS=';'; echo "${RESULTS[*]}" | sed 's/;/ · /g')
+if [[ $FAILED == 0 ]]; then
+  printf '\n[test] OK: %s · total %s\n' "$summary" "$(elapsed)"
+else
+  printf '\n[test] FAILED: %s · total %s\n' "$summary" "$(elapsed)" >&2
+fi
+exit "$FAILED"
