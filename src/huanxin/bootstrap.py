@@ -63,8 +63,8 @@ def create_users(session: Session, plan: Plan, password: str = DEMO_PASSWORD) ->
     ]
     dept_no = 0
     for unit in units:
-        if unit.name.startswith("各"):
-            continue  # a collective such as 各县市区人民政府 is carried by each member's own user
+        if orgs_service.represented_by_members(unit, units):
+            continue
         if unit.kind in ("department", "agency", "bank", "enterprise"):
             dept_no += 1
             wanted.append((f"{slug}-dept{dept_no:02d}", Role.DEPARTMENT, unit, unit.name))

@@ -389,6 +389,10 @@ def _profiles(session: Session, plan: Plan, rng: random.Random) -> list[TaskProf
         .order_by(TaskUnit.id)
     ):
         owners[tu.task_id].append(tu.unit_id)
+    city_units = orgs_service.units_of_city(session, plan.city_code)
+    collectives = {u.id for u in city_units if orgs_service.represented_by_members(u, city_units)}
+    for task_id in owners:  # the same rule as plans_service.open_round: members report, not collectives
+        owners[task_id] = [u for u in owners[task_id] if u not in collectives]
     profiles = []
     for task in leaves:
         if not owners[task.id]:

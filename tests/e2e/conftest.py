@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING
 
 import httpx
 import pytest
-
 from tests.e2e.support import CHROMIUM, CHROMIUM_ARGS, HERE, PASSWORD, Directory, Server, in_ci, unavailable
 
 if TYPE_CHECKING:
@@ -96,10 +95,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     if boot.returncode != 0:
         pytest.fail(f"huanxin bootstrap failed ({boot.returncode}):\n{boot.stdout}\n{boot.stderr}")
     log_path = tmp / "server.log"
+    port = _free_port()
     with log_path.open("wb") as log:
-        process = subprocess.Popen([command, "serve", "--host", "127.0.0.1", "--port", str(_free_port())],
+        process = subprocess.Popen([command, "serve", "--host", "127.0.0.1", "--port", str(port)],
                                    env=env, cwd=tmp, stdout=log, stderr=subprocess.STDOUT)
-    srv = Server(f"http://127.0.0.1:{process.args[-1]}", process, log_path)  # type: ignore[index]
+    srv = Server(f"http://127.0.0.1:{port}", process, log_path)
     try:
         _wait_until_up(srv)
         yield srv
@@ -159,7 +159,8 @@ def login_as(browser: Browser, server: Server) -> Iterator[LoginAs]:
         try:
             page.wait_for_url(lambda url: "/login" not in url)
         except PlaywrightTimeout:
-            raise AssertionError(f"{username} could not log in (at {page.url}): {page.inner_text('main')}") from None
+            shown = page.inner_text("main")
+            raise AssertionError(f"{username} could not log in (at {page.url}): {shown}") from None
         expect(page.get_by_test_id("whoami")).to_be_visible()
         return page
 

@@ -77,7 +77,8 @@ class Api:
 
     def get(self, path: str, **kw: Any) -> Any:
         response = self.client.get(path, **kw)
-        assert response.status_code == 200, f"GET {path} as {self.username}: {response.status_code} {response.text}"
+        assert response.status_code == 200, (
+            f"GET {path} as {self.username}: {response.status_code} {response.text}")
         return response.json()
 
     def post(self, path: str, body: dict[str, Any], expect: int = 201) -> Any:
@@ -165,17 +166,20 @@ def other_department(directory: Directory, slug: str, *not_these: str) -> str:
     return next(u for u in directory.departments(slug) if u not in not_these)
 
 
-def open_round_api(office: Api, plan_id: int, title: str, due_in_days: int, task_ids: list[int]) -> dict[str, Any]:
+def open_round_api(
+    office: Api, plan_id: int, title: str, due_in_days: int, task_ids: list[int],
+) -> dict[str, Any]:
     due = china_today() + dt.timedelta(days=due_in_days)
-    return office.post(f"/plans/{plan_id}/rounds", {"title": title, "period": due.strftime("%Y-%m"),
-                                                     "due_on": due.isoformat(), "task_ids": task_ids})
+    body = {"title": title, "period": due.strftime("%Y-%m"), "due_on": due.isoformat(), "task_ids": task_ids}
+    rnd: dict[str, Any] = office.post(f"/plans/{plan_id}/rounds", body)
+    return rnd
 
 
 def owed_item(api: Api, round_id: int, task_id: int) -> dict[str, Any]:
     owed = api.get("/my/items")
     item = next((o for o in owed if o["round_id"] == round_id and o["task_id"] == task_id), None)
     assert item is not None, f"{api.username} owes nothing for task {task_id} in round {round_id}: {owed}"
-    return item
+    return dict(item)
 
 
 def screenshot(page: Page, name: str) -> None:

@@ -9,7 +9,6 @@ import docx
 import openpyxl
 import pytest
 from playwright.sync_api import expect
-
 from tests.e2e.conftest import LoginAs
 from tests.e2e.support import Directory, open_round_api, owed_item, pick_assignment
 
@@ -35,7 +34,7 @@ def test_office_downloads_ledger_excel_and_round_briefing(login_as: LoginAs, dir
     download = ledger_download.value
     assert download.failure() is None
     assert download.suggested_filename.endswith(".xlsx")
-    workbook = openpyxl.load_workbook(io.BytesIO(open(download.path(), "rb").read()), read_only=True)
+    workbook = openpyxl.load_workbook(io.BytesIO(download.path().read_bytes()), read_only=True)
     rows = [[("" if c is None else str(c)) for c in row] for ws in workbook.worksheets
             for row in ws.iter_rows(values_only=True)]
     header = next((r for r in rows if "序号" in r), None)
@@ -54,7 +53,7 @@ def test_office_downloads_ledger_excel_and_round_briefing(login_as: LoginAs, dir
     download = briefing_download.value
     assert download.failure() is None
     assert download.suggested_filename.endswith(".docx")
-    document = docx.Document(download.path())
+    document = docx.Document(str(download.path()))
     text = "\n".join([p.text for p in document.paragraphs]
                      + [cell.text for table in document.tables for row in table.rows for cell in row.cells])
     assert round_title in text

@@ -6,8 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import expect
-
+from playwright.sync_api import Browser, expect
 from tests.e2e.conftest import LoginAs
 from tests.e2e.support import Directory, Server, screenshot
 
@@ -17,10 +16,11 @@ ZIYANG, ANQIU = "512000", "370784"
 
 
 def test_office_sees_its_cockpit_and_ledger_but_not_another_city(
-    login_as: LoginAs, server: Server, directory: Directory, browser,  # type: ignore[no-untyped-def]
+    login_as: LoginAs, server: Server, directory: Directory, browser: Browser,
 ) -> None:
     # The login page as a visitor meets it.
-    visitor = browser.new_context(base_url=server.base_url, locale="zh-CN", viewport={"width": 1280, "height": 800})
+    visitor = browser.new_context(base_url=server.base_url, locale="zh-CN",
+                                  viewport={"width": 1280, "height": 800})
     login_page = visitor.new_page()
     login_page.goto("/")
     expect(login_page).to_have_url(re.compile(r"/login"))

@@ -9,8 +9,7 @@ import re
 import uuid
 
 import pytest
-from playwright.sync_api import Page, expect
-
+from playwright.sync_api import FilePayload, Locator, Page, expect
 from tests.e2e.conftest import LoginAs
 from tests.e2e.support import (
     Directory,
@@ -25,7 +24,7 @@ from tests.e2e.support import (
 pytestmark = pytest.mark.e2e
 
 
-def report_form(page: Page, round_title: str):  # type: ignore[no-untyped-def]
+def report_form(page: Page, round_title: str) -> Locator:
     return page.get_by_test_id("report-form").filter(has_text=round_title)
 
 
@@ -56,7 +55,8 @@ def test_round_draft_submit_and_light(login_as: LoginAs, directory: Directory) -
 
     # The lead department finds the item on its work list and saves a draft.
     dept = login_as(task.lead, next="/my/work")
-    owed = dept.get_by_test_id("owed").locator(f"tr:has(a[href='/tasks/{task.task_id}'])").filter(has_text=round_title)
+    owed = (dept.get_by_test_id("owed").locator(f"tr:has(a[href='/tasks/{task.task_id}'])")
+            .filter(has_text=round_title))
     expect(owed).to_contain_text(task.title)
     expect(owed).to_contain_text("待报送")
     screenshot(dept, "my-work")
@@ -137,7 +137,7 @@ def test_close_out_requested_with_evidence_and_approved(login_as: LoginAs, direc
     evidence = f"佐证{tag}：项目库已上线运行，验收报告见附件"
     dept.get_by_label("佐证材料说明").fill(evidence)
     dept.locator("form[action$='/closure'] input[name=attachments]").set_input_files(
-        files=[{"name": "验收报告.txt", "mimeType": "text/plain", "buffer": "验收合格".encode()}])
+        files=[FilePayload(name="验收报告.txt", mimeType="text/plain", buffer="验收合格".encode())])
     dept.get_by_role("button", name="申请销号").click()
     expect(dept.get_by_test_id("flash")).to_contain_text("销号申请已提交")
     closure = dept.get_by_test_id("closure").filter(has_text=evidence)

@@ -9,11 +9,11 @@ import sys
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
+from tests.conftest import PASSWORD, api_token, login_browser
 
 from huanxin.kit import audit
 from huanxin.orgs.models import Unit, User, UserSession
 from huanxin.plans.models import Plan, Task, TaskUnit
-from tests.conftest import PASSWORD, api_token, login_browser
 
 
 def test_wrong_password_is_refused_in_chinese(client: TestClient) -> None:

@@ -10,11 +10,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from tests.conftest import api_token, login_browser
 
 from huanxin.kit.clock import today
 from huanxin.orgs.models import User
 from huanxin.plans.models import Plan, Report, RoundItem, Task, TaskUnit
-from tests.conftest import api_token, login_browser
 
 
 def plan_of(db: Session, key: str) -> Plan:

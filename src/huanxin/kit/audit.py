@@ -42,9 +42,10 @@ def _refuse_change(*_: Any) -> None:
 
 
 def _digest(prev_hash: str, record: AuditRecord) -> str:
+    # UTC, so the same instant hashes the same whether the database hands it back naive or aware.
+    at = aware(record.at).astimezone(dt.UTC).isoformat(timespec="microseconds")
     body = json.dumps(
-        [prev_hash, aware(record.at).astimezone(dt.UTC).isoformat(timespec="microseconds"), record.actor, record.city_code,
-         record.action, record.entity, record.entity_id, record.detail],
+        [prev_hash, at, record.actor, record.city_code, record.action, record.entity, record.entity_id, record.detail],
         ensure_ascii=False, sort_keys=True, default=str,
     )
     return hashlib.sha256(body.encode()).hexdigest()

@@ -162,3 +162,11 @@ def recent_audit(session: Session, city_code: str, limit: int = 200) -> list[aud
         select(audit.AuditRecord).where(audit.AuditRecord.city_code == city_code)
         .order_by(audit.AuditRecord.id.desc()).limit(limit)
     ))
+
+
+def represented_by_members(unit: Unit, city_units: list[Unit]) -> bool:
+    """A collective such as 各县市区人民政府 is carried by each member's own unit when the city
+    has individual units of that kind; it then owes no report and has no account of its own."""
+    return unit.name.startswith("各") and any(
+        u.kind == unit.kind and not u.name.startswith("各") for u in city_units
+    )

@@ -31,7 +31,7 @@ def parse_cmd(
     city: str | None = typer.Option(None, "--city", help="城市区划代码；给出时按该市已有单位识别单位名称"),
 ) -> None:
     """解析方案文件，输出导入建议（不写数据库）。"""
-    from huanxin.plans.importer import CityContext, parse
+    from huanxin.plans.importer import parse
 
     try:
         context = None

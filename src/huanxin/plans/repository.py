@@ -12,7 +12,16 @@ from huanxin.errors import NotFound
 from huanxin.orgs.models import Unit
 from huanxin.orgs.scope import Scope
 from huanxin.plans.models import (
-    Attachment, Closure, Milestone, Plan, Report, Round, RoundItem, Target, Task, TaskUnit,
+    Attachment,
+    Closure,
+    Milestone,
+    Plan,
+    Report,
+    Round,
+    RoundItem,
+    Target,
+    Task,
+    TaskUnit,
 )
 
 

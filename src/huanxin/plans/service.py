@@ -12,6 +12,7 @@ from huanxin.config import get_settings
 from huanxin.errors import Conflict, Forbidden, InvalidInput, NotFound
 from huanxin.kit import audit
 from huanxin.kit.clock import now, today
+from huanxin.orgs import service as orgs_service
 from huanxin.orgs.scope import Scope
 from huanxin.plans import repository as repo
 from huanxin.plans.models import Attachment, Closure, Milestone, Plan, Report, Round, RoundItem, Target, Task
@@ -67,9 +68,11 @@ def open_round(
     session.add(rnd)
     session.flush()
     roles = {"lead", "joint", "co"} if include_co_units else {"lead", "joint"}
+    city_units = orgs_service.units_of_city(session, plan.city_code)
+    collectives = {u.id for u in city_units if orgs_service.represented_by_members(u, city_units)}
     items = [
         RoundItem(round_id=rnd.id, task_id=t.id, unit_id=tu.unit_id)
-        for t in tasks for tu in t.units if tu.role in roles
+        for t in tasks for tu in t.units if tu.role in roles and tu.unit_id not in collectives
     ]
     if not items:
         raise InvalidInput("所选任务没有需要报送的责任单位", field="task_ids")

@@ -19,8 +19,16 @@ from huanxin.errors import InvalidInput
 from huanxin.plans.importer import layout as layout_mod
 from huanxin.plans.importer import metadata as metadata_mod
 from huanxin.plans.importer.proposal import (
-    AttachmentProposal, PlanInfo, ProposedIndicator, Proposal, QualitativeProposal, SourceBlock, SourceInfo,
-    TargetProposal, TaskProposal, UnitProposal,
+    AttachmentProposal,
+    PlanInfo,
+    Proposal,
+    ProposedIndicator,
+    QualitativeProposal,
+    SourceBlock,
+    SourceInfo,
+    TargetProposal,
+    TaskProposal,
+    UnitProposal,
 )
 from huanxin.plans.importer.readers import MAX_BYTES, read_document
 from huanxin.plans.importer.tables import TableBuilder

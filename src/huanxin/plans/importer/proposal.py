@@ -15,7 +15,14 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from huanxin.plans.plan_document import (
-    ActionKind, AttachmentDoc, PlanDoc, QualitativeTargetDoc, TargetDoc, TaskDoc, TaskLevel, UnitDoc,
+    ActionKind,
+    AttachmentDoc,
+    PlanDoc,
+    QualitativeTargetDoc,
+    TargetDoc,
+    TaskDoc,
+    TaskLevel,
+    UnitDoc,
 )
 
 SCHEMA = "huanxin.plan-import/1"

@@ -82,10 +82,20 @@ def parse_clause(clause: str, *, comma_rule: bool, column: str | None = None) ->
 
 
 def _labelled(text: str) -> Assignment | None:
+    """牵头单位：…；责任单位：… and 责任单位：…；配合单位：…: 责任单位 leads unless a 牵头 label precedes it."""
     lead_match = LEAD_LABEL.search(text)
-    if not lead_match:
-        return None
-    co_match = CO_LABEL.search(text, lead_match.end())
+    co_match = CO_LABEL.search(text, lead_match.end()) if lead_match else None
+    if lead_match is None:
+        responsible = re.search(r"(?:责任单位|责任部门)[:：]", text)
+        helper = re.search(r"(?:配合单位|参与单位|协同单位|协办单位|配合部门)[:：]", text)
+        if responsible is None:
+            return None
+        if helper is None:
+            names, counties, _ = split_names(text[responsible.end():])
+            mode = "lead_only" if len(names) == 1 else "joint"
+            return Assignment(mode=mode, lead=names if mode == "lead_only" else [],
+                              joint=names if mode == "joint" else [], all_counties=counties)
+        lead_match, co_match = responsible, helper
     lead_text = text[lead_match.end():co_match.start() if co_match else len(text)]
     lead, c1, _ = split_names(lead_text)
     co, c2, _ = split_names(text[co_match.end():]) if co_match else ([], False, False)
@@ -130,7 +140,7 @@ def _by_punctuation(text: str, comma_rule: bool, column: str | None) -> Assignme
 def is_unit_clause(clause: str) -> bool:
     """Whether a bracketed clause assigns units (rather than explaining a term, e.g. （含县城））."""
     text, counties = _strip_notes(clause.strip().strip("（）()〔〕[]【】"))
-    if LEAD_LABEL.search(text) or counties and not text:
+    if LEAD_LABEL.search(text) or re.search(r"(?:责任|配合)(?:单位|部门)[:：]", text) or counties and not text:
         return True
     names, counties2, generic = split_names(JOINT_PHRASE.sub("", re.sub(r"牵头|负责$", "", text)))
     leftovers = [clean_name(p) for p in re.split(r"[、，,；;\s]+", JOINT_PHRASE.sub("", text)) if clean_name(p)]

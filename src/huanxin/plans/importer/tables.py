@@ -18,7 +18,11 @@ from dataclasses import dataclass, field
 
 from huanxin.plans.importer.layout import AttachmentZone, Block
 from huanxin.plans.importer.responsibility import (
-    JOINT_PHRASE, Assignment, is_unit_clause, parse_clause, split_names,
+    JOINT_PHRASE,
+    Assignment,
+    is_unit_clause,
+    parse_clause,
+    split_names,
 )
 from huanxin.plans.importer.tasks import Node, action_kind
 from huanxin.plans.importer.text import squeeze

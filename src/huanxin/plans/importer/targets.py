@@ -23,6 +23,10 @@ UNITS = ("个百分点", "百分点", "台（套）", "台(套)", "万平方米"
 COMPOUND_UNITS = ("亿元", "万元", "万吨", "万平方米", "万千瓦", "亿千瓦时", "万千瓦时", "万亩", "万人次")
 NUMBER = re.compile(r"(?<![\d.A-Za-z〔\[])(\d+(?:\.\d+)?)(?![\d.])")
 CN_NUMBER = re.compile(r"([一二两三四五六七八九十百千]+)(?=个?百分点|倍|番)")
+# 不少于六场 / 达到十个: a Chinese numeral counts only right after a comparator, where it cannot be
+# part of a word (一批, 三级, 四大行动).
+CN_COUNT = re.compile(r"(?:不少于|不低于|达到|超过|突破|完成|建成)([一二两三四五六七八九十百千]+)")
+PERCENT_WORDS = re.compile(r"百分之([一二两三四五六七八九十百零〇点]+|\d+(?:\.\d+)?)")
 PRE_COMPARATORS = ("不低于", "不少于", "不超过", "超过", "达到", "高于", "低于", "突破", "约")
 POST_COMPARATORS = ("及以上", "以上", "以内", "以下", "左右")
 YEAR = re.compile(r"(?<![较比与从自])(?:到|至|在|于|力争到|力争)?((?:19|20)\d\d)年(?:底|末|前|年底)?(?![版度])")
@@ -100,6 +104,19 @@ def _quoted_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _percent_words(sentence: str) -> str:
+    """百分之十二 → 12%, 百分之3.5 → 3.5%: rewritten in place so the number parser reads it."""
+    def digits(match: re.Match[str]) -> str:
+        raw = match.group(1)
+        if re.fullmatch(r"\d+(?:\.\d+)?", raw):
+            return raw + "%"
+        whole, _, frac = raw.partition("点")
+        value = cn_to_int(whole) or 0
+        tail = "".join(str(cn_to_int(c) or 0) for c in frac)
+        return f"{value}{'.' + tail if tail else ''}%"
+    return PERCENT_WORDS.sub(digits, sentence)
+
+
 def quantities(sentence: str) -> list[Quantity]:
     """Every quantity with a unit in a (folded) sentence, in order."""
     out: list[Quantity] = []
@@ -118,6 +135,12 @@ def quantities(sentence: str) -> list[Quantity]:
         name, magnitude, unit_end = unit
         value = float(match.group(1)) * {"万": 1e4, "亿": 1e8, "千": 1e3, None: 1}[magnitude]
         out.append(Quantity(start, unit_end, value, name))
+    for match in CN_COUNT.finditer(sentence):
+        unit = _unit_at(sentence, match.end(1))
+        value = cn_to_int(match.group(1))
+        if unit is not None and value is not None and unit[0] not in ("倍", "个百分点", "百分点"):
+            out.append(Quantity(match.start(1), unit[2],
+                                float(value) * {"万": 1e4, "亿": 1e8, "千": 1e3, None: 1}[unit[1]], unit[0]))
     for match in CN_NUMBER.finditer(sentence):
         if any(a <= match.start() < b for a, b in quoted):
             continue
@@ -167,7 +190,7 @@ def _kind(sentence: str, q: Quantity, clause_start: int) -> tuple[str, int | Non
     if q.ratio:
         return "ratio", None, q.value, ":1"
     before = sentence[:q.start]
-    baseline = BASELINE.search(sentence[clause_start:q.start]) or BASELINE.search(before)
+    baseline = BASELINE.search(sentence[clause_start:q.start])
     changing = bool(CHANGE_VERBS.search(before.rstrip()[-8:] if before else ""))
     changing = changing or bool(re.search(r"(?:增长|提高|提升|增加|上升)(?:约)?$", before))
     if q.unit in ("个百分点", "百分点"):
@@ -190,7 +213,7 @@ class TargetFinder:
         if found:
             text = found[2]
         year_in_force = paragraph_year
-        for sentence in sentences(fold(text.replace("\t", "。"))):
+        for sentence in sentences(_percent_words(fold(text.replace("\t", "。")))):
             sentence_year = _year_before(sentence, len(sentence))
             self._sentence(sentence, block.id, section, year_in_force)
             if section == "goals" and sentence_year:
