@@ -46,6 +46,8 @@ async def optional_scope(request: Request, db: DbSession) -> Scope | None:
     if not token:
         return None
     scope = orgs_service.scope_for_token(db, token)
+    # Pages (error pages included) show who is signed in and the navigation of their role.
+    request.state.scope = scope
     if scope is not None and bearer is None and request.method in UNSAFE:
         await _check_csrf(request, scope)
     return scope
