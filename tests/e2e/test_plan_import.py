@@ -21,7 +21,8 @@ TASK = "推进建筑施工设备更新"
 
 
 def test_office_imports_a_plan_through_the_review_screen(login_as: LoginAs) -> None:
-    page = login_as("ziyang-office", next=f"/cities/{ZIYANG}/plans/import")
+    page = login_as("ziyang-office")
+    page.goto(f"/cities/{ZIYANG}/plans/import")
     expect(page.get_by_role("heading", level=1)).to_contain_text("导入方案文件")
 
     # A file that is not a plan gets a clear message and stays on the upload page.

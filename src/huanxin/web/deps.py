@@ -22,7 +22,8 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
-DbSession = Annotated[Session, Depends(get_db)]
+# scope="function": the commit runs before the response is sent, so a redirect never outruns its data.
+DbSession = Annotated[Session, Depends(get_db, scope="function")]
 
 
 def _bearer(request: Request) -> str | None:
