@@ -3,33 +3,22 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 from contextlib import contextmanager
 
 import typer
-from sqlalchemy.orm import Session
 
-from huanxin.db import get_engine, session_factory
+from huanxin.db import get_db, get_engine
 
-app = typer.Typer(help="焕新：推动大规模设备更新和消费品以旧换新 城市工作平台", no_args_is_help=True)
+app = typer.Typer(help="焕新：推动大规模设备更新和消费品以旧换新 城市工作平台", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
 db_app = typer.Typer(help="数据库")
 audit_app = typer.Typer(help="审计日志")
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
 
 
-@contextmanager
-def transaction() -> Iterator[Session]:
-    """One CLI command = one transaction, like one request."""
-    session = session_factory()()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+# One CLI command = one transaction, exactly like one request: the same generator serves both.
+transaction = contextmanager(get_db)
 
 
 @db_app.command("upgrade")
@@ -102,5 +91,23 @@ def _register_domains() -> None:
 _register_domains()
 
 
+def main() -> None:
+    """Entry point: domain errors and an uninitialised database end with one line in Chinese."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    from huanxin.errors import DomainError
+
+    try:
+        app()
+    except DomainError as exc:
+        typer.echo(f"错误：{exc.message}", err=True)
+        sys.exit(1)
+    except (OperationalError, ProgrammingError) as exc:
+        if "no such table" in str(exc) or "does not exist" in str(exc):
+            typer.echo("错误：数据库尚未初始化，请先运行 huanxin bootstrap（或 huanxin demo）", err=True)
+            sys.exit(1)
+        raise
+
+
 if __name__ == "__main__":
-    app()
+    main()

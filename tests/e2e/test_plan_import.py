@@ -8,7 +8,6 @@ import re
 
 import pytest
 from playwright.sync_api import expect
-
 from tests.conftest import SEEDS_DIR
 from tests.e2e.conftest import LoginAs
 from tests.e2e.support import screenshot

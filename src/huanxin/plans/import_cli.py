@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -26,7 +27,7 @@ def _fail(exc: DomainError) -> None:
 
 @app.command("parse")
 def parse_cmd(
-    file: Path = typer.Argument(..., help="方案文件（.txt/.docx/.pdf）"),
+    file: Annotated[Path, typer.Argument(help="方案文件（.txt/.docx/.pdf）")],
     as_json: bool = typer.Option(False, "--json", help="以 JSON 输出完整的导入建议（字段见 docs/plan-import.md）"),
     city: str | None = typer.Option(None, "--city", help="城市区划代码；给出时按该市已有单位识别单位名称"),
 ) -> None:
@@ -54,9 +55,11 @@ def parse_cmd(
 def _print_summary(proposal) -> None:  # type: ignore[no-untyped-def]
     plan = proposal.plan
     typer.echo(f"标题：{plan.title}")
-    typer.echo(f"发文机关：{plan.issuer}  文号：{plan.doc_number or '无'}  日期：{plan.issued_on or '未注明'}  状态：{plan.status}")
+    typer.echo(f"发文机关：{plan.issuer}  文号：{plan.doc_number or '无'}  "
+               f"日期：{plan.issued_on or '未注明'}  状态：{plan.status}")
     typer.echo(f"城市：{plan.city or '未识别'}  建议代码：{plan.key}")
-    typer.echo(f"单位 {len(proposal.units)} 个，目标 {len(proposal.targets)} 个，任务 {sum(1 for _ in proposal.iter_tasks())} 个，"
+    tasks = sum(1 for _ in proposal.iter_tasks())
+    typer.echo(f"单位 {len(proposal.units)} 个，目标 {len(proposal.targets)} 个，任务 {tasks} 个，"
                f"附件 {len(proposal.attachments)} 个")
     for t in proposal.targets:
         name = t.indicator or f"新指标？{t.proposed_indicator.name if t.proposed_indicator else ''}"
@@ -68,7 +71,7 @@ def _print_summary(proposal) -> None:  # type: ignore[no-untyped-def]
 
 @app.command("import")
 def import_cmd(
-    file: Path = typer.Argument(..., help="方案文件（.txt/.docx/.pdf）"),
+    file: Annotated[Path, typer.Argument(help="方案文件（.txt/.docx/.pdf）")],
     city: str = typer.Option(..., "--city", help="城市区划代码，如 512000"),
     key: str | None = typer.Option(None, "--key", help="方案代码（默认自动生成；同名方案的新版本为 …-v2）"),
     skip_unmapped: bool = typer.Option(False, "--skip-unmapped", help="跳过指标目录中没有的目标（否则整体不导入）"),
@@ -85,7 +88,8 @@ def import_cmd(
                                                        skip_unmapped=skip_unmapped)
             if diff is not None:
                 _print_diff(diff)
-            typer.echo(f"将导入：{plan.title}（代码 {plan.key}）：目标 {sum(1 for t in proposal.targets if t.include)} 个，"
+            included = sum(1 for t in proposal.targets if t.include)
+            typer.echo(f"将导入：{plan.title}（代码 {plan.key}）：目标 {included} 个，"
                        f"任务 {sum(1 for _ in proposal.iter_tasks())} 个")
             if not yes and not typer.confirm("确认导入？", default=True):
                 raise typer.Abort()

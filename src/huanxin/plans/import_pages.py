@@ -11,7 +11,7 @@ from huanxin.errors import Conflict, InvalidInput
 from huanxin.indicators.catalogue import catalogue
 from huanxin.orgs import service as orgs_service
 from huanxin.plans.import_api import read_limited
-from huanxin.plans.importer import service
+from huanxin.plans.importer import service, store
 from huanxin.plans.importer.store import ImportRecord
 from huanxin.plans.importer.views import review_view
 from huanxin.web.deps import CurrentScope, DbSession
@@ -76,8 +76,8 @@ async def save_or_commit(request: Request, city_code: str, import_id: str, db: D
             return RedirectResponse(f"/plans/{plan.id}/ledger?imported=1", status_code=303)
     except (InvalidInput, Conflict) as exc:
         record.error = exc.message
-        service.store.save(record)
+        store.save(record)
         return _review(request, db, record, status_code=422)
     record.error = None
-    service.store.save(record)
+    store.save(record)
     return RedirectResponse(f"/cities/{city_code}/plans/import/{import_id}?saved=1", status_code=303)

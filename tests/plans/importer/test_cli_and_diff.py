@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from tests.conftest import SEEDS_DIR
+from tests.plans.importer.documents import COUNTY_MEASURES
 from typer.testing import CliRunner
 
 from huanxin.errors import Conflict, InvalidInput
 from huanxin.plans.import_cli import app
 from huanxin.plans.importer import service
 from huanxin.plans.models import Plan, Task
-from tests.conftest import SEEDS_DIR
-from tests.plans.importer.documents import COUNTY_MEASURES
 
 ANQIU = "370784"
 ANQIU_SEED = SEEDS_DIR / "004_674a6e52ef9920f7.txt"
@@ -29,7 +29,8 @@ def test_parse_json_has_the_documented_fields(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["schema"] == "huanxin.plan-import/1"
-    assert set(data) >= {"source", "plan", "units", "targets", "qualitative_targets", "tasks", "attachments", "warnings"}
+    assert set(data) >= {"source", "plan", "units", "targets", "qualitative_targets", "tasks", "attachments",
+                         "warnings"}
     assert set(data["targets"][0]) >= {"id", "include", "indicator", "proposed_indicator", "year", "kind", "value",
                                        "unit", "comparator", "aspirational", "baseline_year", "cumulative", "annual",
                                        "section", "text", "source"}
@@ -52,7 +53,8 @@ def _edited_anqiu() -> bytes:
     text = text.replace("较2023年增长28%以上", "较2023年增长30%以上")  # altered target
     text = text.replace("到2025年,城市污水处理厂提标改造率达到60%。", "")  # removed target
     text = text.replace("五是推进医疗卫生设备升级", "五是推进医疗卫生装备升级")  # renamed task: removed + added
-    text = text.replace("(牵头单位:市农业农村局;责任单位:市财政局)", "(牵头单位:市农业农村局;责任单位:市财政局、市科技局)")
+    text = text.replace("(牵头单位:市农业农村局;责任单位:市财政局)",
+                        "(牵头单位:市农业农村局;责任单位:市财政局、市科技局)")
     return text.encode("utf-8")
 
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from tests.plans.importer.documents import COUNTY_MEASURES, NO_TARGETS
 
 from huanxin.plans.importer import parse_text
 from huanxin.plans.importer.proposal import Proposal, TargetProposal
 from huanxin.plans.importer.responsibility import parse_clause
 from huanxin.plans.importer.units import fold_key, kind_of
-from tests.plans.importer.documents import COUNTY_MEASURES, NO_TARGETS
 
 
 @pytest.fixture(scope="module")
@@ -141,7 +141,8 @@ def test_rule_sentence_and_county_note_inside_the_first_bracket() -> None:
 
 @pytest.mark.parametrize(("a", "b"), [
     ("市发展改革委", "市发改委"), ("市发改委", "市发展和改革委员会"), ("市经济和信息化局", "市经信局"),
-    ("市住房和城乡建设局", "市住建局"), ("市市场监督管理局", "市市场监管局"), ("人行资阳市分行", "中国人民银行资阳分行"),
+    ("市住房和城乡建设局", "市住建局"), ("市市场监督管理局", "市市场监管局"),
+    ("人行资阳市分行", "中国人民银行资阳分行"),
     ("国家金融监督管理总局邵阳监管分局", "金融监管局邵阳分局"), ("市城市管理局", "市城管局"),
 ])
 def test_alias_spellings_fold_to_one_unit(a: str, b: str) -> None:
@@ -162,7 +163,8 @@ def test_unit_kinds(name: str, kind: str) -> None:
 
 
 def test_aliases_merge_into_one_proposed_unit() -> None:
-    text = ("某某市推动设备更新实施方案\n\n二、重点任务\n\n（一）项目库\n\n建立项目库。梳理项目。（市发展改革委负责）\n\n"
+    text = ("某某市推动设备更新实施方案\n\n二、重点任务\n\n（一）项目库\n\n"
+            "建立项目库。梳理项目。（市发展改革委负责）\n\n"
             "（二）政策\n\n争取资金。做好申报。（市发改委、市财政局按职责分工负责）\n")
     p = parse_text(text)
     unit = next(u for u in p.units if "发" in u.name and "改" in u.name)

@@ -10,12 +10,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from tests.conftest import SEEDS_DIR, api_token, login_browser
+from tests.plans.importer.documents import COUNTY_MEASURES, NO_TARGETS
 
 from huanxin.orgs.models import Unit
 from huanxin.plans.importer import store
 from huanxin.plans.models import Plan, Target, Task, TaskUnit
-from tests.conftest import SEEDS_DIR, api_token, login_browser
-from tests.plans.importer.documents import COUNTY_MEASURES, NO_TARGETS
 
 ZIYANG, SHAOYANG = "512000", "430500"
 ZIYANG_SEED = SEEDS_DIR / "000_a085fa549c824a08.txt"

@@ -119,7 +119,7 @@ def compare(session: Session, plan: Plan, doc: PlanDoc, lookup: dict[str, str]) 
             t.indicator_code, t.year, t.kind, t.baseline_year, t.value, t.unit, t.comparator, t.text)
         for t in repo.targets_of_plan(session, plan.id)
     }
-    new_targets = {t.indicator and (t.indicator, t.year, t.kind, t.baseline_year): TargetFacts(
+    new_targets = {(t.indicator, t.year, t.kind, t.baseline_year): TargetFacts(
         t.indicator, t.year, t.kind, t.baseline_year, t.value, t.unit, t.comparator, t.text) for t in doc.targets}
     for key, new in new_targets.items():
         old = old_targets.get(key)
@@ -128,8 +128,12 @@ def compare(session: Session, plan: Plan, doc: PlanDoc, lookup: dict[str, str]) 
         elif (old.value, old.unit, old.comparator) != (new.value, new.unit, new.comparator):
             diff.targets_altered.append(Change(new.label(), before=old.label(), after=new.label()))
     diff.targets_removed = [Change(o.label(), before=o.text) for k, o in old_targets.items() if k not in new_targets]
-    old_tasks = {t.key: t for t in _plan_tasks(session, plan)}
-    new_tasks = {t.key: t for t in _doc_tasks(doc, lookup)}
+    _compare_tasks(diff, {t.key: t for t in _plan_tasks(session, plan)}, {t.key: t for t in _doc_tasks(doc, lookup)})
+    return diff
+
+
+def _compare_tasks(diff: PlanDiff, old_tasks: dict[tuple[str, str], TaskFacts],
+                   new_tasks: dict[tuple[str, str], TaskFacts]) -> None:
     for key, new in new_tasks.items():
         old = old_tasks.get(key)
         if old is None:
@@ -139,4 +143,3 @@ def compare(session: Session, plan: Plan, doc: PlanDoc, lookup: dict[str, str]) 
         elif old.text != new.text and old.text and new.text:
             diff.tasks_altered.append(Change(new.title, before="正文措辞", after="措辞有修改"))
     diff.tasks_removed = [Change(o.title, before=_units_label(o)) for k, o in old_tasks.items() if k not in new_tasks]
-    return diff

@@ -16,6 +16,7 @@ from functools import cache
 from huanxin.indicators.catalogue import IndicatorDef, catalogue
 
 MATCH_THRESHOLD = 0.5
+INTERCHANGEABLE = {"个", "座", "处", "家", "所"}  # generic counters a plan may use for one another
 COUNT_UNITS = {"个", "座", "家", "所", "处", "项", "部", "台", "套", "辆", "户", "场", "条", "台（套）", "艘", "名"}
 
 
@@ -77,9 +78,9 @@ def _unit_fit(definition: IndicatorDef, kind: str, unit: str) -> float:
         return 0.15
     if unit == "%" or definition.unit == "%":
         return -0.35
-    if unit in COUNT_UNITS and definition.unit in COUNT_UNITS:
+    if {unit, definition.unit} <= INTERCHANGEABLE:
         return 0.0
-    return -0.15
+    return -0.25  # 场 is not 辆: a count of events is not a count of cars
 
 
 def _by_rule(subject: str, kind: str, unit: str) -> str | None:

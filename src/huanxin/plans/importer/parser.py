@@ -79,13 +79,14 @@ def parse_text(text: str, *, filename: str = "plan.txt", fmt: str = "txt", encod
     code = city.code or city_code_for(meta.city_name)
     units = UnitBook(city.units, city.counties or counties_of(code))
     comma_rule = meta.responsibility_rule is not None
-    tree = TreeBuilder(units, comma_rule=comma_rule, counties_note=meta.implementers_note is not None).build(layout.body)
+    builder = TreeBuilder(units, comma_rule=comma_rule, counties_note=meta.implementers_note is not None)
+    tree = builder.build(layout.body)
     attachments = _attachments(layout, units, comma_rule)
     targets, qualitative = _targets(layout, tree.goal_blocks, meta)
     counter = _Ids()
     proposal = Proposal(
-        source=SourceInfo(filename=filename, format=fmt, encoding=encoding, chars=len(text),  # type: ignore[arg-type]
-                          blocks=[SourceBlock(id=b.id, zone=b.zone, text=b.text) for b in layout.blocks]),  # type: ignore[arg-type]
+        source=SourceInfo(filename=filename, format=fmt, encoding=encoding, chars=len(text),
+                          blocks=[SourceBlock(id=b.id, zone=b.zone, text=b.text) for b in layout.blocks]),
         plan=PlanInfo(
             key=city.key or _default_key(code, meta), city=code, title=meta.title, issuer=meta.issuer,
             doc_number=meta.doc_number, issued_on=meta.issued_on, status=meta.status, implements=meta.implements,
@@ -114,8 +115,8 @@ class _Ids:
 def _task(node: Node, ids: _Ids) -> TaskProposal:
     a = node.assignment
     return TaskProposal(
-        id=ids.next(), no=node.no, title=node.title, level=node.level, action=node.action, text=node.text,  # type: ignore[arg-type]
-        responsibility=node.responsibility, mode=a.mode if a.named or a.mode == "joint" else "none",  # type: ignore[arg-type]
+        id=ids.next(), no=node.no, title=node.title, level=node.level, action=node.action, text=node.text,
+        responsibility=node.responsibility, mode=a.mode if a.named or a.mode == "joint" else "none",
         lead=a.lead, co=a.co, joint=a.joint, all_counties=a.all_counties, deadline=node.deadline,
         source=node.block, children=[_task(c, ids) for c in node.children],
     )
@@ -171,9 +172,9 @@ def _targets(layout: layout_mod.Layout, goal_blocks: set[int],
             id=f"t{i}", include=f.indicator is not None, indicator=f.indicator, indicator_name=f.indicator_name,
             match_score=f.score,
             proposed_indicator=ProposedIndicator(name=f.proposed[0], unit=f.proposed[1]) if f.proposed else None,
-            year=f.year, kind=f.kind, value=f.value, unit=f.unit, comparator=f.comparator,  # type: ignore[arg-type]
+            year=f.year, kind=f.kind, value=f.value, unit=f.unit, comparator=f.comparator,
             aspirational=f.aspirational, baseline_year=f.baseline_year if f.kind != "level" and f.kind != "ratio"
-            else None, cumulative=f.cumulative, annual=f.annual, section=f.section, text=f.text,  # type: ignore[arg-type]
+            else None, cumulative=f.cumulative, annual=f.annual, section=f.section, text=f.text,
             source=f.block,
         )
         for i, f in enumerate(dedupe(ctx.found), start=1)
@@ -183,13 +184,13 @@ def _targets(layout: layout_mod.Layout, goal_blocks: set[int],
 
 
 def _units(book: UnitBook, meta: metadata_mod.Metadata, city: CityContext) -> list[UnitProposal]:
-    out = [UnitProposal(name=e.name, kind=e.kind, aliases=e.aliases, region=e.region, known=e.known,  # type: ignore[arg-type]
+    out = [UnitProposal(name=e.name, kind=e.kind, aliases=e.aliases, region=e.region, known=e.known,
                         source=e.first_block) for e in book.entries()]
     names = {u.name for u in out} | {a for u in out for a in u.aliases}
     if meta.issuer not in names and meta.issuer.endswith(("人民政府", "人民政府办公室", "人民政府办公厅")):
         known = city.units.get(meta.issuer)
         out.insert(0, UnitProposal(name=known[0] if known else meta.issuer,
-                                   kind=(known[1] if known else kind_of(meta.issuer)),  # type: ignore[arg-type]
+                                   kind=(known[1] if known else kind_of(meta.issuer)),
                                    known=known is not None))
     return out
 

@@ -98,7 +98,8 @@ def apply_edits(record: ImportRecord, form: Mapping[str, str]) -> None:
     p = record.proposal
     for name in ("key", "title", "issuer", "doc_number", "status"):
         if f"plan-{name}" in form:
-            setattr(p.plan, name, form[f"plan-{name}"].strip() or (None if name == "doc_number" else getattr(p.plan, name)))
+            value = form[f"plan-{name}"].strip()
+            setattr(p.plan, name, value or (None if name == "doc_number" else getattr(p.plan, name)))
     if "plan-issued_on" in form:
         p.plan.issued_on = _date(form["plan-issued_on"])
     if "replaces" in form:
@@ -130,7 +131,8 @@ def _edit_target(target, form: Mapping[str, str]) -> None:  # type: ignore[no-un
             try:
                 setattr(target, field_, cast(raw))
             except ValueError as exc:
-                raise InvalidInput(f"目标“{target.text[:20]}”的{_LABELS[field_]}“{raw}”不是数字", field=prefix + field_) from exc
+                message = f"目标“{target.text[:20]}”的{_LABELS[field_]}“{raw}”不是数字"
+                raise InvalidInput(message, field=prefix + field_) from exc
     if (kind := form.get(prefix + "kind")) in ("level", "growth", "pp_increase", "ratio", "multiple"):
         target.kind = kind
     if (unit := form.get(prefix + "unit")) is not None and unit.strip():
@@ -172,7 +174,7 @@ def _sync_units(p: Proposal) -> None:
             if unit is not None:
                 unit.aliases.append(name)
             else:
-                unit = UnitProposal(name=name, kind=kind_of(name))  # type: ignore[arg-type]
+                unit = UnitProposal(name=name, kind=kind_of(name))
                 p.units.append(unit)
                 by_key[fold_key(name)] = unit
             known.add(name)

@@ -80,7 +80,8 @@ def load(import_id: str, city: str) -> ImportRecord:
     return ImportRecord(
         id=raw["id"], city=raw["city"], user_id=raw.get("user_id"),
         created_at=dt.datetime.fromisoformat(raw["created_at"]), replaces=raw.get("replaces"),
-        error=raw.get("error"), committed_plan=raw.get("committed_plan"), proposal=Proposal.model_validate(raw["proposal"]),
+        error=raw.get("error"), committed_plan=raw.get("committed_plan"),
+        proposal=Proposal.model_validate(raw["proposal"]),
     )
 
 

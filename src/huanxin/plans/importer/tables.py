@@ -28,7 +28,8 @@ from huanxin.plans.importer.tasks import Node, action_kind
 from huanxin.plans.importer.text import squeeze
 from huanxin.plans.importer.units import UnitBook
 
-HEADER_WORDS = re.compile(r"^(?:序号|重点任务|主要任务|重要行动|重点举措|具体工作内容|工作内容|工作任务|任务|举措|牵头责任单位|"
+HEADER_WORDS = re.compile(r"^(?:序号|重点任务|主要任务|重要行动|重点举措|具体工作内容|工作内容|工作任务|任务|举措|"
+                          r"牵头责任单位|"
                           r"牵头单位|责任单位|配合单位|完成时限|时间节点|时限|备注|重点工作|工作措施|主要内容|行动)$")
 DEADLINE = re.compile(r"(?:20\d\d年|持续推进|长期坚持|年底前|月底前|季度)")
 

@@ -16,7 +16,8 @@ from huanxin.plans.importer.layout import Block
 from huanxin.plans.importer.tasks import heading
 from huanxin.plans.importer.text import cn_to_int, fold, number_value, sentences
 
-UNITS = ("个百分点", "百分点", "台（套）", "台(套)", "万平方米", "平方米", "千瓦时", "千瓦", "兆瓦", "公里", "千米", "亿元",
+UNITS = ("个百分点", "百分点", "台（套）", "台(套)", "万平方米", "平方米", "千瓦时", "千瓦", "兆瓦", "公里", "千米",
+         "亿元",
          "万元", "万吨", "人次", "%", "‰", "倍", "吨", "辆", "台", "套", "部", "座", "个", "所", "家", "场", "户", "处",
          "项", "条", "次", "张", "栋", "幢", "盏", "名", "艘", "架", "亩", "元", "米")
 # A magnitude followed by these stays part of the unit (40亿元 → 40 亿元); otherwise it multiplies (1.8万辆 → 18000 辆).
@@ -35,7 +36,8 @@ CHANGE_VERBS = re.compile(r"(?:增长|提高|提升|增加|上升|扩大|下降|
 ALL_OF = re.compile(r"全部(?=[\u4e00-\u9fa5]{0,3}(?:退出|完成|采用|达到|淘汰|实现|纳入|接入|覆盖))|全覆盖")
 COMMITTED = re.compile(r"确保|力争|原则上")
 SUBSIDY = re.compile(r"补助|补贴|奖励|奖补|贴息|资助|给予")
-QUALITATIVE = re.compile(r"(?:基本|大幅|明显|显著|进一步|持续|全面|稳步)(?:达到|提升|提高|建立|建成|增强|改善|淘汰|健全|完善|形成)")
+QUALITATIVE = re.compile(r"(?:基本|大幅|明显|显著|进一步|持续|全面|稳步)"
+                         r"(?:达到|提升|提高|建立|建成|增强|改善|淘汰|健全|完善|形成)")
 ENUMERATION_COUNT = re.compile(r"、[^，,。；]{1,20}?等?$")
 
 
@@ -137,21 +139,21 @@ def quantities(sentence: str) -> list[Quantity]:
         out.append(Quantity(start, unit_end, value, name))
     for match in CN_COUNT.finditer(sentence):
         unit = _unit_at(sentence, match.end(1))
-        value = cn_to_int(match.group(1))
-        if unit is not None and value is not None and unit[0] not in ("倍", "个百分点", "百分点"):
+        count = cn_to_int(match.group(1))
+        if unit is not None and count is not None and unit[0] not in ("倍", "个百分点", "百分点"):
             out.append(Quantity(match.start(1), unit[2],
-                                float(value) * {"万": 1e4, "亿": 1e8, "千": 1e3, None: 1}[unit[1]], unit[0]))
+                                float(count) * {"万": 1e4, "亿": 1e8, "千": 1e3, None: 1}[unit[1]], unit[0]))
     for match in CN_NUMBER.finditer(sentence):
         if any(a <= match.start() < b for a, b in quoted):
             continue
-        unit = _unit_at(sentence, match.end()) or (("倍", None, match.end() + 1) if sentence.startswith("番", match.end())
-                                                    else None)
-        value = cn_to_int(match.group(1))
-        if unit is None or value is None:
+        doubling = sentence.startswith("番", match.end())
+        unit = _unit_at(sentence, match.end()) or (("倍", None, match.end() + 1) if doubling else None)
+        numeral = cn_to_int(match.group(1))
+        if unit is None or numeral is None:
             continue
-        if sentence.startswith("番", match.end()):  # 翻一番 = doubles, 翻两番 = quadruples
-            value = 2 ** value - 1
-        out.append(Quantity(match.start(), unit[2], float(value), "倍" if unit[0] in ("倍", "番") else unit[0]))
+        if doubling:  # 翻一番 = doubles, 翻两番 = quadruples
+            numeral = 2 ** numeral - 1
+        out.append(Quantity(match.start(), unit[2], float(numeral), "倍" if unit[0] in ("倍", "番") else unit[0]))
     out.sort(key=lambda q: q.start)
     for q in out:
         before = sentence[:q.start]
@@ -292,7 +294,8 @@ class TargetFinder:
         at = sentence.find("分别")
         values = [q for q in qs if q.start > at]
         head = sentence[:at]
-        tail_units = re.match(r"(?:超过|达到|增长|提高|提升|增加|不低于|不少于|为|约)*((?:\d+(?:\.\d+)?[^、，,。；和]*[、和])+)"
+        tail_units = re.match(r"(?:超过|达到|增长|提高|提升|增加|不低于|不少于|为|约)*"
+                              r"((?:\d+(?:\.\d+)?[^、，,。；和]*[、和])+)"
                               r"\d+(?:\.\d+)?", sentence[at + 2:])
         if tail_units:  # "15个、13个百分点": the last item's unit applies to all
             items = re.findall(r"(\d+(?:\.\d+)?)", sentence[at + 2:at + 2 + tail_units.end()])

@@ -35,7 +35,8 @@ ACTION_KINDS: list[tuple[str, str]] = [
     (r"设备更新|技术改造|技改", "equipment"),
 ]
 LEVEL_OF_RANK = {1: "action", 2: "key_task", 3: "measure", 4: "sub_measure"}
-SUBJECT_LIST = re.compile(r"^((?:[\u4e00-\u9fa5（）()]{2,24}、)+[\u4e00-\u9fa5（）()]{2,24}?)等(?:有关|相关)?(?:部门|单位)")
+SUBJECT_LIST = re.compile(r"^((?:[\u4e00-\u9fa5（）()]{2,24}、)+[\u4e00-\u9fa5（）()]{2,24}?)"
+                          r"等(?:有关|相关)?(?:部门|单位)")
 VERB_IN_NAME = re.compile(r"包括|包含|由|为|是|有|与|在|对|向")
 # 工作专班办公室设在市发改委: the office that runs the mechanism leads it.
 SEAT_OF_OFFICE = re.compile(r"(?:办公室|专班)设在([\u4e00-\u9fa5]{2,20}?)(?:[，,。；;]|$|，负责)")
@@ -170,10 +171,13 @@ class TreeBuilder:
     def _skip(self, raw: Raw, parent: Node | None) -> bool:
         title = title_of(raw.rest)
         headed = any(not c.is_plain for c in raw.children)
-        if raw.rank <= 2 and NOT_TASKS.search(title) and not (headed and "要求" in title and "总体" not in title):
-            if not headed or all(NOT_TASKS.search(title_of(c.rest)) for c in raw.children if not c.is_plain):
-                self._mark_goals(raw)
-                return True
+        # A goals or guiding-ideas section is not a task, unless it has headings that are tasks.
+        task_section = headed and "要求" in title and "总体" not in title  # 工作要求 with numbered items
+        goals_like = raw.rank <= 2 and NOT_TASKS.search(title) and not task_section
+        only_goals = not headed or all(NOT_TASKS.search(title_of(c.rest)) for c in raw.children if not c.is_plain)
+        if goals_like and only_goals:
+            self._mark_goals(raw)
+            return True
         return False
 
     def _mark_goals(self, raw: Raw) -> None:
