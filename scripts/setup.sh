@@ -56,6 +56,11 @@ else
 fi
 
 # --- Python virtual environment --------------------------------------------------------------
+# A venv whose pip no longer runs (an interrupted upgrade) is rebuilt rather than patched.
+if [[ -x .venv/bin/python ]] && ! .venv/bin/python -m pip --version >/dev/null 2>&1; then
+  say "the .venv's pip is broken: rebuilding .venv"
+  rm -rf .venv
+fi
 if [[ ! -x .venv/bin/python ]]; then
   say "creating .venv"
   "$PYTHON" -m venv .venv
