@@ -2,8 +2,13 @@
 
 from huanxin.db import Base
 from huanxin.indicators import models as indicators_models
-from huanxin.kit import audit
+from huanxin.kit import audit, idempotency
+from huanxin.ledger import models as ledger_models
 from huanxin.orgs import models as orgs_models
 from huanxin.plans import models as plans_models
+from huanxin.tradein import models as tradein_models
 
-__all__ = ["Base", "audit", "indicators_models", "orgs_models", "plans_models"]
+__all__ = [
+    "Base", "audit", "idempotency", "indicators_models", "ledger_models", "orgs_models", "plans_models",
+    "tradein_models",
+]

@@ -15,6 +15,7 @@ class Role(StrEnum):
     RETAILER = "retailer"
     RECYCLER = "recycler"
     RESIDENT = "resident"
+    REVIEWER = "reviewer"  # 商务局审核员: reviews trade-in claims of its city
 
 
 ROLE_LABELS = {
@@ -27,6 +28,7 @@ ROLE_LABELS = {
     Role.RETAILER: "经营主体",
     Role.RECYCLER: "回收企业",
     Role.RESIDENT: "居民",
+    Role.REVIEWER: "补贴审核（商务局）",
 }
 
 CITY_WIDE_READERS = {Role.OFFICE, Role.LEADER}

@@ -10,6 +10,8 @@ from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
 from huanxin.indicators import api as indicators_api
+from huanxin.ledger import api as ledger_api
+from huanxin.ledger import pages as ledger_pages
 from huanxin.indicators import pages as indicators_pages
 from huanxin.orgs import api as orgs_api
 from huanxin.orgs import pages as orgs_pages
@@ -17,6 +19,8 @@ from huanxin.plans import api as plans_api
 from huanxin.plans import exports as plans_exports
 from huanxin.plans import import_api, import_pages
 from huanxin.plans import pages as plans_pages
+from huanxin.tradein import api as tradein_api
+from huanxin.tradein import pages as tradein_pages
 from huanxin.web import errors
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -31,9 +35,11 @@ def create_app() -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     if VENDOR_DIR.exists():
         app.mount("/vendor/chartjs", StaticFiles(directory=VENDOR_DIR), name="chartjs")
-    for module in (orgs_pages, plans_pages, indicators_pages, plans_exports, import_pages):
+    for module in (
+        orgs_pages, plans_pages, indicators_pages, plans_exports, import_pages, ledger_pages, tradein_pages,
+    ):
         app.include_router(module.router)
-    for api in (orgs_api, plans_api, indicators_api, import_api):
+    for api in (orgs_api, plans_api, indicators_api, import_api, ledger_api, tradein_api):
         app.include_router(api.router, prefix="/api/v1")
 
     @app.middleware("http")

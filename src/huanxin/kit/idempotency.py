@@ -1,0 +1,59 @@
+"""Idempotency keys for every submission that creates a claim or moves money (Stripe's model).
+
+The key is claimed in the same transaction as the work: the first request inserts the record and
+stores its response; a replay with the same body gets the stored response; the same key with a
+different body gets 409. Two racing requests with one key: the unique constraint lets one win.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Integer, String, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from huanxin.db import Base
+from huanxin.errors import Conflict
+from huanxin.kit.clock import now
+
+
+class IdempotencyRecord(Base):
+    __tablename__ = "idempotency_record"
+    __table_args__ = (UniqueConstraint("owner", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner: Mapped[str] = mapped_column(String(80))  # who may replay: a user, or a retailer
+    key: Mapped[str] = mapped_column(String(120))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer, default=0)
+    response: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+def request_hash(body: Any) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+
+
+def lookup(session: Session, owner: str, key: str, body: Any) -> IdempotencyRecord | None:
+    """The stored record for a replay, or None for a new key; 409 for the same key, another body."""
+    record = session.scalar(select(IdempotencyRecord).where(IdempotencyRecord.owner == owner,
+                                                            IdempotencyRecord.key == key))
+    if record is not None and record.request_hash != request_hash(body):
+        raise Conflict("该幂等键（Idempotency-Key）已用于内容不同的请求", field="Idempotency-Key")
+    return record
+
+
+def claim(session: Session, owner: str, key: str, body: Any) -> IdempotencyRecord:
+    """Inserts the key inside the caller's transaction; a concurrent twin fails on the unique key."""
+    record = IdempotencyRecord(owner=owner, key=key, request_hash=request_hash(body), created_at=now())
+    session.add(record)
+    session.flush()
+    return record
+
+
+def store(record: IdempotencyRecord, status_code: int, response: dict[str, Any]) -> None:
+    record.status_code = status_code
+    record.response = response

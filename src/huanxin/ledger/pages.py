@@ -1,0 +1,7 @@
+"""Pages of the ledger domain."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(include_in_schema=False)
