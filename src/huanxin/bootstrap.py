@@ -72,12 +72,12 @@ def create_users(session: Session, plan: Plan, password: str = DEMO_PASSWORD) ->
             suffix = unit.region_code or f"z{unit.id}"
             wanted.append((f"{slug}-county-{suffix}", Role.COUNTY, unit, unit.name))
     logins = []
-    for username, role, unit, display in wanted:
+    for username, role, owner, display in wanted:
         if session.scalar(select(User.id).where(User.username == username)) is None:
             orgs_service.create_user(session, username=username, password=password, display_name=display,
-                                     role=role, city_code=plan.city_code, unit_id=unit.id if unit else None,
+                                     role=role, city_code=plan.city_code, unit_id=owner.id if owner else None,
                                      password_hash=hashed)
-        logins.append(Login(city=plan.title[:3], username=username, role=role, unit=unit.name if unit else None))
+        logins.append(Login(city=plan.title[:3], username=username, role=role, unit=owner.name if owner else None))
     return logins
 
 

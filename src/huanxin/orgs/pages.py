@@ -48,10 +48,10 @@ def login_submit(
                           error=exc.message, username=username)
         response.set_cookie(ANON_CSRF_COOKIE, fresh, httponly=True, samesite="lax")
         return response
-    response = RedirectResponse(_safe_next(next), status_code=303)
-    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", max_age=12 * 3600)
-    response.delete_cookie(ANON_CSRF_COOKIE)
-    return response
+    redirect = RedirectResponse(_safe_next(next), status_code=303)
+    redirect.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", max_age=12 * 3600)
+    redirect.delete_cookie(ANON_CSRF_COOKIE)
+    return redirect
 
 
 @router.post("/logout")

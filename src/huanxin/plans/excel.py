@@ -202,7 +202,7 @@ def export_ledger(session: Session, scope: Scope, plan: Plan) -> bytes:
     chains = _ancestors(ledger.roots)
     narratives = _latest_narratives(session, scope, [r.task for r in rows])
     wb = Workbook()
-    ws = wb.active
+    ws = wb.worksheets[0]  # a new workbook always has one worksheet
     ws.title = LEDGER_SHEET
     owner = "" if scope.city_wide else f"（{scope.unit_name}）"
     _start_sheet(ws, f"{plan.title}工作台账{owner}", LEDGER_COLUMNS)
@@ -256,7 +256,7 @@ def export_targets(session: Session, scope: Scope, plan: Plan) -> bytes:
     scope.require_ledger()
     scope.require_city(plan.city_code)
     wb = Workbook()
-    ws = wb.active
+    ws = wb.worksheets[0]  # a new workbook always has one worksheet
     ws.title = TARGETS_SHEET
     _start_sheet(ws, f"{plan.title}目标指标", TARGET_COLUMNS)
     for target in repo.targets_of_plan(session, plan.id):

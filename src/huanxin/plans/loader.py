@@ -11,6 +11,7 @@ from huanxin.errors import Conflict, InvalidInput
 from huanxin.indicators.catalogue import catalogue
 from huanxin.kit import audit
 from huanxin.orgs import service as orgs_service
+from huanxin.orgs.models import Unit
 from huanxin.plans.models import Plan, QualitativeTarget, Target, Task, TaskUnit
 from huanxin.plans.plan_document import PlanDoc, TaskDoc
 
@@ -66,7 +67,7 @@ def load_plan(session: Session, doc: PlanDoc, actor: str = "system") -> Plan:
 
 def _add_tasks(
     session: Session, plan: Plan, nodes: list[TaskDoc], parent: Task | None, prefix: str, source: str,
-    action: str | None, lookup: dict[str, object],
+    action: str | None, lookup: dict[str, Unit],
 ) -> None:
     for index, node in enumerate(nodes, start=1):
         node_action = node.action or action
@@ -82,10 +83,10 @@ def _add_tasks(
         for role, names in (("lead", node.lead), ("joint", node.joint), ("co", node.co)):
             for name in names:
                 unit = lookup[name]
-                if unit.id in seen:  # type: ignore[attr-defined]
+                if unit.id in seen:
                     continue  # a unit named twice keeps its strongest role
-                seen.add(unit.id)  # type: ignore[attr-defined]
-                session.add(TaskUnit(task_id=task.id, unit_id=unit.id, role=role, name_as_written=name))  # type: ignore[attr-defined]
+                seen.add(unit.id)
+                session.add(TaskUnit(task_id=task.id, unit_id=unit.id, role=role, name_as_written=name))
         _add_tasks(session, plan, node.children, task, task.path + ".", source, node_action, lookup)
 
 

@@ -50,7 +50,8 @@ def tasks_of_plan(session: Session, plan_id: int) -> list[Task]:
 
 
 def unit_names(session: Session, city_code: str) -> dict[int, str]:
-    return dict(session.execute(select(Unit.id, Unit.name).where(Unit.city_code == city_code)).all())  # type: ignore[arg-type]
+    rows = session.execute(select(Unit.id, Unit.name).where(Unit.city_code == city_code))
+    return {unit_id: name for unit_id, name in rows}
 
 
 def owed_due_by_task(session: Session, plan_id: int, unit_id: int | None = None) -> dict[int, dt.date]:
@@ -63,7 +64,7 @@ def owed_due_by_task(session: Session, plan_id: int, unit_id: int | None = None)
     )
     if unit_id is not None:
         query = query.where(RoundItem.unit_id == unit_id)
-    return dict(session.execute(query).all())  # type: ignore[arg-type]
+    return {task_id: due for task_id, due in session.execute(query)}
 
 
 def targets_of_plan(session: Session, plan_id: int) -> list[Target]:

@@ -40,7 +40,7 @@ def task_view(session: Session, scope: Scope, task_id: int) -> TaskView:
     row = next((r for r in ledger.rows if r.task.id == task.id), None)
     if row is None:  # a department asking for a task that is not its own, nor context for one
         raise NotFound("未找到该任务，或该任务不属于本单位")
-    ancestors = []
+    ancestors: list[Task] = []
     parent_id = task.parent_id
     by_id = {r.task.id: r.task for r in ledger.rows}
     while parent_id and parent_id in by_id:
