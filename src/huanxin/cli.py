@@ -81,9 +81,9 @@ def audit_verify() -> None:
 def _register_domains() -> None:
     from huanxin.indicators import cli as indicators_cli
     from huanxin.ledger import cli as ledger_cli
-    from huanxin.tradein import cli as tradein_cli
     from huanxin.plans import cli as plans_cli
     from huanxin.plans import import_cli
+    from huanxin.tradein import cli as tradein_cli
 
     app.add_typer(plans_cli.app, name="plans")
     app.add_typer(import_cli.app, name="plan")

@@ -63,7 +63,8 @@ def test_metadata(doc, src):
     assert doc.issuer == "攀枝花市人民政府"
     assert doc.status == "印发"
     assert doc.title == "攀枝花市推动大规模设备更新和消费品以旧换新实施方案"
-    for value in (doc.doc_number, doc.issuer, doc.title, "2024年7月5日", doc.responsibility_rule, doc.implementers_note):
+    expected = (doc.doc_number, doc.issuer, doc.title, "2024年7月5日", doc.responsibility_rule, doc.implementers_note)
+    for value in expected:
         assert squash(value) in src
     assert doc.responsibility_rule == "逗号前为牵头单位，下同"
     assert doc.implementers_note == "各项任务均需各县（区）人民政府、钒钛高新区管委会贯彻落实，不再单独列出"

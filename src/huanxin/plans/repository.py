@@ -72,7 +72,8 @@ def targets_of_plan(session: Session, plan_id: int) -> list[Target]:
 
 
 def rounds_of_plan(session: Session, plan_id: int) -> list[Round]:
-    return list(session.scalars(select(Round).where(Round.plan_id == plan_id).order_by(Round.opened_on.desc(), Round.id.desc())))
+    query = select(Round).where(Round.plan_id == plan_id).order_by(Round.opened_on.desc(), Round.id.desc())
+    return list(session.scalars(query))
 
 
 def get_round(session: Session, scope: Scope, round_id: int) -> tuple[Plan, Round]:
@@ -115,11 +116,13 @@ def owed_items(session: Session, unit_id: int) -> list[tuple[RoundItem, Round, T
 
 
 def reports_of_task(session: Session, task_id: int) -> list[Report]:
-    return list(session.scalars(select(Report).where(Report.task_id == task_id).order_by(Report.submitted_at.desc(), Report.id.desc())))
+    query = select(Report).where(Report.task_id == task_id).order_by(Report.submitted_at.desc(), Report.id.desc())
+    return list(session.scalars(query))
 
 
 def latest_report_for_item(session: Session, item_id: int) -> Report | None:
-    return session.scalar(select(Report).where(Report.round_item_id == item_id).order_by(Report.version.desc()).limit(1))
+    query = select(Report).where(Report.round_item_id == item_id).order_by(Report.version.desc()).limit(1)
+    return session.scalar(query)
 
 
 def report_by_key(session: Session, key: str) -> Report | None:

@@ -10,9 +10,9 @@ from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
 from huanxin.indicators import api as indicators_api
+from huanxin.indicators import pages as indicators_pages
 from huanxin.ledger import api as ledger_api
 from huanxin.ledger import pages as ledger_pages
-from huanxin.indicators import pages as indicators_pages
 from huanxin.orgs import api as orgs_api
 from huanxin.orgs import pages as orgs_pages
 from huanxin.plans import api as plans_api

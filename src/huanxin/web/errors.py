@@ -12,7 +12,8 @@ from huanxin.web.templating import render
 FIELD_NAMES = {
     "progress_pct": "完成百分比", "due_on": "截止日期", "narrative": "进展情况", "task_status": "完成状态",
     "username": "用户名", "password": "密码", "value": "数值", "year": "年份", "title": "标题",
-    "period": "调度期次", "indicator_code": "指标代码", "region_code": "地区代码", "note": "备注", "file": "文件", "reason": "退回理由", "evidence": "销号佐证", "month": "月份",
+    "period": "调度期次", "indicator_code": "指标代码", "region_code": "地区代码", "note": "备注",
+    "file": "文件", "reason": "退回理由", "evidence": "销号佐证", "month": "月份",
 }
 
 

@@ -13,4 +13,6 @@ ACTION = {
     "mechanism": "工作机制", "other": "其他",
 }
 UNIT_ROLE = {"lead": "牵头", "co": "配合", "joint": "共同负责"}
-TARGET_KIND = {"level": "达到", "growth": "较基期增长", "pp_increase": "较基期提高", "ratio": "比值", "multiple": "较基期增加倍数"}
+TARGET_KIND = {
+    "level": "达到", "growth": "较基期增长", "pp_increase": "较基期提高", "ratio": "比值", "multiple": "较基期增加倍数",
+}

@@ -1,0 +1,104 @@
+"""Residents as the claim process knows them: a validated ID number (GB 11643 check digit),
+encrypted at rest and matched by keyed hash; a bank card in the applicant's own name (Luhn)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from huanxin.errors import Conflict, Forbidden, InvalidInput
+from huanxin.kit import pii
+from huanxin.kit.clock import now
+from huanxin.kit.identifiers import validate_bank_card, validate_id_number, validate_phone
+from huanxin.tradein.models import Claim, Person
+
+
+def clean_name(raw: str, field: str = "name") -> str:
+    value = "".join(raw.split())
+    if not 2 <= len(value) <= 40:
+        raise InvalidInput("姓名应为2至40个字符", field=field)
+    return value
+
+
+def id_hash(id_number: str) -> str:
+    return pii.keyed_hash("id", id_number)
+
+
+def person_name(person: Person) -> str:
+    return pii.decrypt(person.name_enc)
+
+
+def person_id_number(person: Person) -> str:
+    return pii.decrypt(person.id_enc)
+
+
+def person_for_user(session: Session, user_id: int) -> Person | None:
+    return session.scalar(select(Person).where(Person.user_id == user_id))
+
+
+def find_person(session: Session, id_number: str) -> Person | None:
+    return session.scalar(select(Person).where(Person.id_hash == id_hash(validate_id_number(id_number))))
+
+
+def register_person(
+    session: Session, *, id_number: str, name: str, phone: str | None = None, address: str | None = None,
+    user_id: int | None = None,
+) -> Person:
+    """The person with this ID number, created on first sight. The name must match the one on
+    record (a borrowed ID with another name is refused); a second account may not take it over."""
+    number = validate_id_number(id_number)
+    clean = clean_name(name)
+    phone_value = validate_phone(phone) if phone else None
+    key = id_hash(number)
+    person = session.scalar(select(Person).where(Person.id_hash == key))
+    if person is None:
+        person = Person(
+            id_hash=key, id_enc=pii.encrypt(number), id_masked=pii.mask_id(number),
+            name_enc=pii.encrypt(clean), name_masked=pii.mask_name(clean), created_at=now(),
+        )
+        try:
+            with session.begin_nested():  # two first requests of one person race on id_hash
+                session.add(person)
+                session.flush()
+        except IntegrityError:
+            person = session.scalar(select(Person).where(Person.id_hash == key))
+            if person is None:  # pragma: no cover - the twin rolled back
+                raise Conflict("系统繁忙，请稍后重试") from None
+    if person_name(person) != clean:
+        raise InvalidInput("姓名与身份证号不一致，请核对", field="name")
+    if user_id is not None:
+        if person.user_id is None:
+            person.user_id = user_id
+        elif person.user_id != user_id:
+            raise Forbidden("该身份证号已绑定其他账号", field="id_number")
+    if phone_value:
+        person.phone_hash = pii.keyed_hash("phone", phone_value)
+        person.phone_enc = pii.encrypt(phone_value)
+    if address and address.strip():
+        person.address_hash = pii.keyed_hash("address", "".join(address.split()))
+    session.flush()
+    return person
+
+
+def set_bank_card(session: Session, person: Person, *, card_number: str, holder_name: str) -> None:
+    """Payment goes only to a card in the applicant's own name."""
+    card = validate_bank_card(card_number, field="bank_card")
+    if clean_name(holder_name, field="card_holder") != person_name(person):
+        raise InvalidInput("银行卡须为申请人本人名下：持卡人姓名与申请人姓名不一致", field="card_holder")
+    card_hash = pii.keyed_hash("card", card)
+    if person.bank_card_hash == card_hash:
+        return
+    if person.bank_card_hash is not None and session.scalar(
+        select(Claim.id).where(Claim.person_id == person.id, Claim.status == "paying").limit(1)
+    ) is not None:
+        raise Conflict("补贴正在发放中，暂不能更换收款银行卡", field="bank_card")
+    person.bank_card_hash = card_hash
+    person.bank_card_enc = pii.encrypt(card)
+    person.bank_card_masked = pii.mask_card(card)
+    session.flush()
+
+
+def person_out(person: Person) -> dict[str, object]:
+    return {"id": person.id, "name": person.name_masked, "id_number": person.id_masked,
+            "bank_card": person.bank_card_masked}
