@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import (
-    JSON, BigInteger, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint,
+    JSON, BigInteger, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -108,6 +108,8 @@ class Claim(Base):
     """A subsidy claim: a purchase redeemed (核销) by a retailer, or a car application."""
 
     __tablename__ = "tradein_claim"
+    # Fraud signals read a retailer's recent claims inside the claim transaction.
+    __table_args__ = (Index("ix_tradein_claim_retailer_submitted", "retailer_id", "submitted_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     city_code: Mapped[str] = mapped_column(String(6), index=True)

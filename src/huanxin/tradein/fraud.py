@@ -1,0 +1,480 @@
+"""Fraud signals computed for a claim at redemption (核销), inside the claim's own transaction.
+
+Each signal is a small named function that returns at most one `Signal`: a rule code, a score in
+(0, 1) and an explanation in Chinese that carries the numbers a reviewer needs. `assess` runs them
+all, writes one `FraudFlag` per signal that fired, and sets `claim.fraud_score` to the combined
+score 1 − Π(1 − score_i). The caller routes a claim with any flag to manual review.
+
+Thresholds are the module constants below; `docs/tradein-fraud.md` explains each one.
+
+Cost: assess runs at peak load, so every query is bounded by an index and, where a retailer's
+recent claims are read, by a row cap: the reference price is one unique-index lookup; the shared
+phone/address/card signals go through the person hash indexes to the claim's person_id index; the
+retailer's recent claims go through the retailer_id and submitted_at indexes with a LIMIT; the
+retailer's 28-day baseline is computed once per retailer per day and cached in the process.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.orm import Session
+
+from huanxin.kit.clock import CHINA, aware, now
+from huanxin.tradein import reference_prices, retailers
+from huanxin.tradein.models import Claim, FraudFlag, Person, Programme, Qualification, Retailer, RetailerStatusChange
+
+# ---- thresholds -------------------------------------------------------------------------------
+
+# 先涨价后补贴: a claim priced above the frozen reference price × (1 + PRICE_BAND) is flagged.
+PRICE_BAND = 0.10
+PRICE_SCORE_BASE = 0.5  # score just above the band
+PRICE_SCORE_PER_EXCESS = 1.0  # added per 100% above the band (so +30% over the band → 0.8)
+PRICE_SCORE_MAX = 0.9
+
+# Bulk buying with borrowed identities: ≥ N different persons sharing one phone, address, bank
+# card or device with claims in the city within SHARED_WINDOW_DAYS.
+SHARED_WINDOW_DAYS = 30
+SHARED_MIN_PERSONS = {"phone": 3, "address": 4, "card": 2, "device": 3}
+SHARED_SCORE_BASE = {"phone": 0.5, "address": 0.4, "card": 0.7, "device": 0.6}
+SHARED_SCORE_PER_EXTRA_PERSON = 0.1
+SHARED_SCORE_MAX = 0.9
+SHARED_ROW_CAP = 500  # at most this many persons are read per shared key
+
+# Consecutive serial numbers (the same SN with its last digits dropped) bought by many persons at
+# one retailer within a couple of days: one buyer taking a batch under borrowed names.
+SERIAL_PREFIX_DROP = 2
+SERIAL_MIN_LENGTH = 8
+SERIAL_WINDOW_DAYS = 2
+SERIAL_MIN_PERSONS = 5
+# The claim inputs that carry the device signature and the serial number (see docs).
+DEVICE_INPUT_KEYS = ("device_signature", "device_id")
+SERIAL_INPUT_KEYS = ("serial", "sn", "imei")
+SERIAL_PREFIX_INPUT_KEY = "serial_prefix"
+RETAILER_SCAN_CAP = 2000  # at most this many of the retailer's recent claims are examined
+
+# Retailer velocity: the last hour / last 24 hours far above the retailer's own trailing average.
+VELOCITY_BASELINE_DAYS = 28
+VELOCITY_MIN_ACTIVE_DAYS = 7  # no baseline (and no flag) for a retailer with less history
+VELOCITY_SIGMAS = 4.0
+VELOCITY_MIN_HOURLY = 20
+VELOCITY_MIN_DAILY = 100
+VELOCITY_TRADING_HOURS = 12  # a trading day, for turning the daily average into an hourly one
+VELOCITY_SCORE = 0.5
+VELOCITY_SCORE_BOTH = 0.6
+
+# Reused or near-duplicate invoices at the same retailer.
+INVOICE_SAME_WINDOW_HOURS = 24  # same invoice number (ignoring spaces, dashes, case)
+INVOICE_NEAR_MINUTES = 10  # same invoice prefix and same amount
+INVOICE_PREFIX_DROP = 3
+INVOICE_MIN_LENGTH = 8
+INVOICE_SAME_SCORE = 0.8
+INVOICE_NEAR_SCORE = 0.4
+INVOICE_BEFORE_QUALIFICATION_SCORE = 0.6
+
+# A model whose frozen price is above the programme's unit-price cap, sold just below the cap:
+# the invoice was likely split or the price written down to qualify.
+PRICE_CAP_NEAR = 0.05
+PRICE_CAP_BY_KIND_FEN = {"digital": 600_000}  # 数码产品: unit price ≤ 6,000 yuan
+PRICE_CAP_INPUT_KEY = "price_cap_fen"
+PRICE_CAP_SCORE = 0.5
+
+RULE_LABELS = {
+    "price_above_band": "价格高于冻结参考价",
+    "shared_phone": "多人共用手机号",
+    "shared_address": "多人共用地址",
+    "shared_card": "多人共用银行卡",
+    "shared_device": "多人共用设备或连号商品",
+    "retailer_velocity": "经营主体核销量异常",
+    "reused_invoice": "发票重复或异常",
+    "price_just_below_cap": "价格恰低于上限",
+}
+
+
+@dataclass(frozen=True)
+class Signal:
+    rule: str
+    score: float
+    explanation: str
+
+
+def yuan(fen: int) -> str:
+    """12345600 → "123456", 399950 → "3999.50"."""
+    whole, part = divmod(int(fen), 100)
+    return f"{whole}" if part == 0 else f"{whole}.{part:02d}"
+
+
+def combine(scores: list[float]) -> float:
+    """Independent evidence: 1 − Π(1 − score_i), in [0, 1]."""
+    remaining = 1.0
+    for score in scores:
+        remaining *= 1.0 - min(max(score, 0.0), 1.0)
+    return round(1.0 - remaining, 6)
+
+
+# ---- the entry point used by the claims service ------------------------------------------------
+
+def assess(session: Session, claim: Claim) -> list[FraudFlag]:
+    """Computes every applicable signal for this claim, adds a FraudFlag per signal that fired,
+    sets claim.fraud_score (combined) and returns the flags. Assessing again (after a correction)
+    does not duplicate a flag with the same rule and explanation."""
+    if claim.id is None:
+        session.flush()
+    signals = [s for check in SIGNALS if (s := check(session, claim)) is not None]
+    claim.fraud_score = combine([s.score for s in signals])
+    if not signals:
+        return []
+    existing = {(f.rule, f.explanation): f for f in flags_for_claim(session, claim.id)}
+    at = now()
+    flags: list[FraudFlag] = []
+    for signal in signals:
+        flag = existing.get((signal.rule, signal.explanation))
+        if flag is None:
+            flag = FraudFlag(claim_id=claim.id, rule=signal.rule, score=round(signal.score, 4),
+                             explanation=signal.explanation, at=at)
+            session.add(flag)
+        flags.append(flag)
+    session.flush()
+    return flags
+
+
+def _at(claim: Claim) -> dt.datetime:
+    return aware(claim.submitted_at if claim.submitted_at is not None else now()).astimezone(CHINA)
+
+
+def _not_this(claim: Claim) -> ColumnElement[bool]:
+    return Claim.id != claim.id if claim.id is not None else Claim.id.is_not(None)
+
+
+# ---- 先涨价后补贴 --------------------------------------------------------------------------------
+
+def price_above_band(session: Session, claim: Claim) -> Signal | None:
+    ref = reference_prices.lookup(session, claim.category, claim.brand, claim.model)
+    if ref is None or ref.price_fen <= 0:
+        return None
+    limit = ref.price_fen * (1 + PRICE_BAND)
+    if claim.price_fen <= limit:
+        return None
+    above = claim.price_fen / ref.price_fen - 1
+    score = min(PRICE_SCORE_MAX, PRICE_SCORE_BASE + PRICE_SCORE_PER_EXCESS * (above - PRICE_BAND))
+    return Signal("price_above_band", score, (
+        f"型号{claim.model}冻结参考价{yuan(ref.price_fen)}元（{ref.window}，{ref.samples}个价格样本的中位数），"
+        f"本次成交价{yuan(claim.price_fen)}元，高出{above * 100:.1f}%，超过允许浮动{PRICE_BAND * 100:.0f}%"
+    ))
+
+
+def price_just_below_cap(session: Session, claim: Claim) -> Signal | None:
+    cap = _price_cap(session, claim)
+    if cap is None or not cap * (1 - PRICE_CAP_NEAR) <= claim.price_fen <= cap:
+        return None
+    ref = reference_prices.lookup(session, claim.category, claim.brand, claim.model)
+    if ref is None or ref.price_fen <= cap:
+        return None
+    return Signal("price_just_below_cap", PRICE_CAP_SCORE, (
+        f"型号{claim.model}冻结参考价{yuan(ref.price_fen)}元，高于补贴单价上限{yuan(cap)}元，"
+        f"本次成交价{yuan(claim.price_fen)}元恰在上限以下（差{yuan(cap - claim.price_fen)}元），"
+        f"疑似拆分发票或压低票面价格"
+    ))
+
+
+def _price_cap(session: Session, claim: Claim) -> int | None:
+    raw = (claim.inputs or {}).get(PRICE_CAP_INPUT_KEY)
+    if isinstance(raw, int | float) and raw > 0:
+        return int(raw)
+    programme = session.get(Programme, claim.programme_id) if claim.programme_id is not None else None
+    return PRICE_CAP_BY_KIND_FEN.get(programme.kind) if programme is not None else None
+
+
+# ---- bulk buying with borrowed identities ------------------------------------------------------
+
+_SHARED_WHAT = {"phone": "手机号", "address": "收货/户籍地址", "card": "银行卡"}
+
+
+Check = Callable[[Session, Claim], "Signal | None"]
+
+
+def _shared(kind: str, column: Any, value_of: Callable[[Person], str | None]) -> Check:
+    def check(session: Session, claim: Claim) -> Signal | None:
+        person = session.get(Person, claim.person_id)
+        value = value_of(person) if person is not None else None
+        if not value:
+            return None
+        at = _at(claim)
+        since = at - dt.timedelta(days=SHARED_WINDOW_DAYS)
+        rows = session.execute(
+            select(Claim.person_id, func.count(Claim.id)).join(Person, Person.id == Claim.person_id)
+            .where(column == value, Claim.city_code == claim.city_code, Claim.submitted_at >= since,
+                   Claim.submitted_at <= at, _not_this(claim))
+            .group_by(Claim.person_id).limit(SHARED_ROW_CAP)
+        ).all()
+        persons = {pid for pid, _ in rows} | {claim.person_id}
+        claims = sum(int(n) for _, n in rows) + 1
+        return _shared_signal(kind, len(persons), claims, f"相同{_SHARED_WHAT[kind]}")
+    check.__name__ = f"shared_{kind}"
+    return check
+
+
+def _shared_signal(kind: str, persons: int, claims: int, what: str, window_days: int = SHARED_WINDOW_DAYS,
+                   minimum: int | None = None, rule: str | None = None) -> Signal | None:
+    threshold = minimum if minimum is not None else SHARED_MIN_PERSONS[kind]
+    if persons < threshold:
+        return None
+    score = min(SHARED_SCORE_MAX, SHARED_SCORE_BASE[kind] + SHARED_SCORE_PER_EXTRA_PERSON * (persons - threshold))
+    return Signal(rule or f"shared_{kind}", score, (
+        f"{window_days}天内有{persons}名不同申请人使用{what}（含本笔），共{claims}笔申请，"
+        f"达到阈值{threshold}人，疑似借用他人身份集中购买"
+    ))
+
+
+shared_phone = _shared("phone", Person.phone_hash, lambda p: p.phone_hash)
+shared_address = _shared("address", Person.address_hash, lambda p: p.address_hash)
+shared_card = _shared("card", Person.bank_card_hash, lambda p: p.bank_card_hash)
+
+
+def _input_text(inputs: dict[str, Any], keys: tuple[str, ...]) -> tuple[str, str] | None:
+    for key in keys:
+        value = inputs.get(key)
+        if value is not None and str(value).strip():
+            return key, str(value).strip()
+    return None
+
+
+def serial_prefix(inputs: dict[str, Any]) -> str | None:
+    given = inputs.get(SERIAL_PREFIX_INPUT_KEY)
+    if given:
+        return str(given).strip().upper()
+    found = _input_text(inputs, SERIAL_INPUT_KEYS)
+    if found is None or len(found[1]) < SERIAL_MIN_LENGTH:
+        return None
+    return found[1].upper()[:-SERIAL_PREFIX_DROP]
+
+
+def _recent_at_retailer(claim: Claim, since: dt.datetime, at: dt.datetime) -> Any:
+    """The retailer's latest claims in the window (at most RETAILER_SCAN_CAP), as a subquery."""
+    return (select(Claim.id, Claim.person_id, Claim.inputs)
+            .where(Claim.retailer_id == claim.retailer_id, Claim.submitted_at >= since,
+                   Claim.submitted_at <= at, _not_this(claim))
+            .order_by(Claim.submitted_at.desc()).limit(RETAILER_SCAN_CAP).subquery())
+
+
+def shared_device(session: Session, claim: Claim) -> Signal | None:
+    if claim.retailer_id is None:
+        return None
+    inputs = claim.inputs or {}
+    at = _at(claim)
+    device = _input_text(inputs, DEVICE_INPUT_KEYS)
+    if device is not None:
+        recent = _recent_at_retailer(claim, at - dt.timedelta(days=SHARED_WINDOW_DAYS), at)
+        match = or_(*(recent.c.inputs[key].as_string() == device[1] for key in DEVICE_INPUT_KEYS))
+        signal = _count_persons(session, claim, recent, match, "device", "同一申请设备",
+                                SHARED_WINDOW_DAYS, SHARED_MIN_PERSONS["device"])
+        if signal is not None:
+            return signal
+    prefix = serial_prefix(inputs)
+    if prefix:
+        recent = _recent_at_retailer(claim, at - dt.timedelta(days=SERIAL_WINDOW_DAYS), at)
+        match = or_(recent.c.inputs[SERIAL_PREFIX_INPUT_KEY].as_string() == prefix,
+                    *(func.upper(recent.c.inputs[key].as_string()).startswith(prefix, autoescape=True)
+                      for key in SERIAL_INPUT_KEYS))
+        return _count_persons(session, claim, recent, match, "device",
+                              f"连号商品（序列号前缀{prefix}）", SERIAL_WINDOW_DAYS, SERIAL_MIN_PERSONS)
+    return None
+
+
+def _count_persons(session: Session, claim: Claim, recent: Any, match: ColumnElement[bool], kind: str,
+                   what: str, window_days: int, minimum: int) -> Signal | None:
+    rows = session.execute(select(recent.c.person_id, func.count()).where(match)
+                           .group_by(recent.c.person_id)).all()
+    persons = {pid for pid, _ in rows} | {claim.person_id}
+    claims = sum(int(n) for _, n in rows) + 1
+    return _shared_signal(kind, len(persons), claims, f"在本经营主体{what}", window_days, minimum, "shared_device")
+
+
+# ---- retailer velocity -----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Baseline:
+    mean_daily: float
+    std_daily: float
+    active_days: int
+
+
+_baselines: dict[tuple[str, int, str], Baseline] = {}
+_baselines_lock = threading.Lock()
+_BASELINE_CACHE_MAX = 50_000
+
+
+def clear_caches() -> None:
+    with _baselines_lock:
+        _baselines.clear()
+
+
+def retailer_baseline(session: Session, retailer_id: int, day_start: dt.datetime) -> Baseline:
+    """Daily claim counts of the retailer over the VELOCITY_BASELINE_DAYS before `day_start`
+    (mean, standard deviation, days with any claim). It does not change during the day, so it is
+    computed once per retailer per day and kept in the process."""
+    key = (str(session.get_bind().engine.url), retailer_id, day_start.date().isoformat())
+    cached = _baselines.get(key)
+    if cached is not None:
+        return cached
+    start = day_start - dt.timedelta(days=VELOCITY_BASELINE_DAYS)
+    stamps = session.scalars(select(Claim.submitted_at).where(
+        Claim.retailer_id == retailer_id, Claim.submitted_at >= start, Claim.submitted_at < day_start))
+    offsets = np.fromiter(((aware(s) - start).total_seconds() for s in stamps), dtype=np.float64)
+    days = np.clip((offsets // 86400).astype(np.int64), 0, VELOCITY_BASELINE_DAYS - 1)
+    counts = np.bincount(days, minlength=VELOCITY_BASELINE_DAYS).astype(np.float64)
+    baseline = Baseline(float(counts.mean()), float(counts.std()), int(np.count_nonzero(counts)))
+    with _baselines_lock:
+        if len(_baselines) >= _BASELINE_CACHE_MAX:
+            _baselines.clear()
+        _baselines[key] = baseline
+    return baseline
+
+
+def _count_since(session: Session, claim: Claim, since: dt.datetime, at: dt.datetime) -> int:
+    n = session.scalar(select(func.count()).select_from(Claim).where(
+        Claim.retailer_id == claim.retailer_id, Claim.submitted_at > since, Claim.submitted_at <= at,
+        _not_this(claim)))
+    return int(n or 0) + 1
+
+
+def retailer_velocity(session: Session, claim: Claim) -> Signal | None:
+    if claim.retailer_id is None:
+        return None
+    at = _at(claim)
+    day_start = at.replace(hour=0, minute=0, second=0, microsecond=0)
+    base = retailer_baseline(session, claim.retailer_id, day_start)
+    if base.active_days < VELOCITY_MIN_ACTIVE_DAYS:
+        return None
+    hour_count = _count_since(session, claim, at - dt.timedelta(hours=1), at)
+    mean_h = base.mean_daily / VELOCITY_TRADING_HOURS
+    sigma_h = max(base.std_daily / math.sqrt(VELOCITY_TRADING_HOURS), math.sqrt(mean_h), 1.0)
+    limit_h = mean_h + VELOCITY_SIGMAS * sigma_h
+    sigma_d = max(base.std_daily, math.sqrt(base.mean_daily), 1.0)
+    limit_d = base.mean_daily + VELOCITY_SIGMAS * sigma_d
+    parts: list[str] = []
+    if hour_count >= VELOCITY_MIN_HOURLY and hour_count > limit_h:
+        parts.append(f"近1小时核销{hour_count}笔，高于阈值{limit_h:.1f}笔"
+                     f"（过去{VELOCITY_BASELINE_DAYS}天折合每小时{mean_h:.1f}笔＋{VELOCITY_SIGMAS:g}σ，σ={sigma_h:.1f}）")
+    day_count = _count_since(session, claim, at - dt.timedelta(hours=24), at)
+    if day_count >= VELOCITY_MIN_DAILY and day_count > limit_d:
+        parts.append(f"近24小时核销{day_count}笔，高于阈值{limit_d:.1f}笔"
+                     f"（过去{VELOCITY_BASELINE_DAYS}天日均{base.mean_daily:.1f}笔＋{VELOCITY_SIGMAS:g}σ，σ={sigma_d:.1f}）")
+    if not parts:
+        return None
+    retailer = session.get(Retailer, claim.retailer_id)
+    name = retailer.name if retailer is not None else str(claim.retailer_id)
+    score = VELOCITY_SCORE_BOTH if len(parts) == 2 else VELOCITY_SCORE
+    return Signal("retailer_velocity", score, f"经营主体“{name}”" + "；".join(parts) + "，疑似虚假交易或集中刷单")
+
+
+# ---- reused invoices ---------------------------------------------------------------------------
+
+_NOT_ALNUM = re.compile(r"[^0-9A-Z]")
+
+
+def normalise_invoice(invoice_no: str) -> str:
+    return _NOT_ALNUM.sub("", (invoice_no or "").upper())
+
+
+def reused_invoice(session: Session, claim: Claim) -> Signal | None:
+    parts: list[str] = []
+    score = 0.0
+    if claim.retailer_id is not None:
+        found = _invoice_duplicates(session, claim)
+        if found is not None:
+            part, part_score = found
+            parts.append(part)
+            score = max(score, part_score)
+    early = _invoice_before_qualification(session, claim)
+    if early is not None:
+        parts.append(early)
+        score = combine([score, INVOICE_BEFORE_QUALIFICATION_SCORE])
+    if not parts:
+        return None
+    return Signal("reused_invoice", score, "；".join(parts))
+
+
+def _invoice_duplicates(session: Session, claim: Claim) -> tuple[str, float] | None:
+    number = normalise_invoice(claim.invoice_no)
+    if not number:
+        return None
+    at = _at(claim)
+    rows = session.execute(
+        select(Claim.id, Claim.person_id, Claim.invoice_no, Claim.price_fen, Claim.submitted_at)
+        .where(Claim.retailer_id == claim.retailer_id,
+               Claim.submitted_at >= at - dt.timedelta(hours=INVOICE_SAME_WINDOW_HOURS),
+               Claim.submitted_at <= at, _not_this(claim))
+        .order_by(Claim.submitted_at.desc()).limit(RETAILER_SCAN_CAP)
+    ).all()
+    same = [r for r in rows if normalise_invoice(r.invoice_no) == number]
+    if same:
+        other = same[0]
+        diffs = []
+        if other.price_fen != claim.price_fen:
+            diffs.append(f"金额{yuan(other.price_fen)}元与本笔{yuan(claim.price_fen)}元不同")
+        if other.person_id != claim.person_id:
+            diffs.append("申请人不同")
+        detail = "，".join(diffs) if diffs else "金额与申请人均相同（疑似重复申报）"
+        return (f"发票号{claim.invoice_no}在本经营主体{INVOICE_SAME_WINDOW_HOURS}小时内已用于{len(same)}笔其他申请"
+                f"（如第{other.id}号申请，票号{other.invoice_no}），{detail}", INVOICE_SAME_SCORE)
+    if len(number) < INVOICE_MIN_LENGTH:
+        return None
+    prefix = number[:-INVOICE_PREFIX_DROP]
+    near_since = at - dt.timedelta(minutes=INVOICE_NEAR_MINUTES)
+    near = [r for r in rows if aware(r.submitted_at) >= near_since and r.price_fen == claim.price_fen
+            and normalise_invoice(r.invoice_no).startswith(prefix)
+            and len(normalise_invoice(r.invoice_no)) == len(number)]
+    if not near:
+        return None
+    shown = "、".join(r.invoice_no for r in near[:5])
+    return (f"{INVOICE_NEAR_MINUTES}分钟内本经营主体有{len(near)}张发票号前缀相同（{prefix}）且金额同为"
+            f"{yuan(claim.price_fen)}元的其他申请（票号{shown}），疑似虚开或拆分发票", INVOICE_NEAR_SCORE)
+
+
+def _invoice_before_qualification(session: Session, claim: Claim) -> str | None:
+    if claim.qualification_id is None or claim.invoice_date is None:
+        return None
+    qualification = session.get(Qualification, claim.qualification_id)
+    if qualification is None:
+        return None
+    issued = aware(qualification.issued_at).astimezone(CHINA).date()
+    if claim.invoice_date >= issued:
+        return None
+    days = (issued - claim.invoice_date).days
+    return (f"发票日期{claim.invoice_date.isoformat()}早于补贴资格发放日期{issued.isoformat()}（早{days}天），"
+            f"购买发生在领取资格之前")
+
+
+SIGNALS: tuple[Callable[[Session, Claim], Signal | None], ...] = (
+    price_above_band, price_just_below_cap, shared_phone, shared_address, shared_card, shared_device,
+    retailer_velocity, reused_invoice,
+)
+
+
+# ---- the reviewer's view ---------------------------------------------------------------------
+
+def flags_for_claim(session: Session, claim_id: int) -> list[FraudFlag]:
+    return list(session.scalars(select(FraudFlag).where(FraudFlag.claim_id == claim_id)
+                                .order_by(FraudFlag.score.desc(), FraudFlag.id)))
+
+
+def flag_view(flag: FraudFlag) -> dict[str, Any]:
+    return {"id": flag.id, "claim_id": flag.claim_id, "rule": flag.rule,
+            "label": RULE_LABELS.get(flag.rule, flag.rule), "score": flag.score,
+            "explanation": flag.explanation, "at": aware(flag.at).isoformat()}
+
+
+def retailer_history(session: Session, retailer_id: int) -> list[RetailerStatusChange]:
+    """The retailer's status history (admission, suspension, reinstatement, expulsion), for the
+    reviewer's page next to the flags; the same as retailers.retailer_history."""
+    return retailers.retailer_history(session, retailer_id)
+
