@@ -22,9 +22,10 @@ from sqlalchemy.engine import Engine  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from huanxin.bootstrap import bootstrap  # noqa: E402
-from huanxin.db import get_db, get_engine  # noqa: E402
+from huanxin.db import get_engine  # noqa: E402
 from huanxin.migrate import upgrade  # noqa: E402
 from huanxin.web.app import create_app  # noqa: E402
+from huanxin.web.deps import request_db  # noqa: E402
 
 PASSWORD = "test-pass-1"
 SEEDS_DIR = Path(__file__).resolve().parents[2] / "shared" / "seeds"
@@ -75,7 +76,7 @@ def app(db: Session):  # type: ignore[no-untyped-def]
             db.rollback()
             raise
 
-    application.dependency_overrides[get_db] = override
+    application.dependency_overrides[request_db] = override
     return application
 
 

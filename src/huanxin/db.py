@@ -43,6 +43,17 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+WRITE_INTENT = "huanxin_write_intent"
+
+
+def _sqlite_begin(conn: Any) -> None:
+    # A transaction that will write takes SQLite's write lock up front (BEGIN IMMEDIATE): a
+    # deferred one that reads first and then writes can fail at once with "database is locked"
+    # when another writer got there between, which busy_timeout cannot wait out.
+    immediate = conn.get_execution_options().get(WRITE_INTENT, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
@@ -50,7 +61,7 @@ def make_engine(url: str) -> Engine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
@@ -65,8 +76,11 @@ def session_factory() -> sessionmaker[Session]:
     return sessionmaker(bind=get_engine(), expire_on_commit=False)
 
 
-def get_db() -> Iterator[Session]:
+def get_db(write: bool = True) -> Iterator[Session]:
+    """One unit of work. `write=False` (safe HTTP methods) lets SQLite readers run beside writers."""
     session = session_factory()()
+    if write:
+        session.connection(execution_options={WRITE_INTENT: True})
     try:
         yield session
         session.commit()

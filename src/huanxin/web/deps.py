@@ -7,6 +7,7 @@ CSRF token on every unsafe request), an API client by `Authorization: Bearer <to
 from __future__ import annotations
 
 import hmac
+from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -22,8 +23,13 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
+def request_db(request: Request) -> Iterator[Session]:
+    """The request's transaction; only unsafe methods declare that they will write."""
+    yield from get_db(write=request.method in UNSAFE)
+
+
 # scope="function": the commit runs before the response is sent, so a redirect never outruns its data.
-DbSession = Annotated[Session, Depends(get_db, scope="function")]
+DbSession = Annotated[Session, Depends(request_db, scope="function")]
 
 
 def _bearer(request: Request) -> str | None:
