@@ -1,7 +1,326 @@
-"""JSON API of the tradein domain."""
+"""JSON API of the trade-in claim lifecycle (/api/v1/tradein/…).
+
+Every submission that creates a qualification or a claim or moves money requires an
+`Idempotency-Key` header: the key is claimed first, in the same transaction as the work, and the
+response is stored with it; a replay gets the stored response and status, the same key with a
+different body gets 409. The request dependency commits before the response is sent."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from collections.abc import Callable
+from typing import Annotated, Any
 
-router = APIRouter(tags=["tradein"])
+from fastapi import APIRouter, File, Header, UploadFile
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from huanxin.errors import DomainError, Forbidden, InvalidInput
+from huanxin.kit import idempotency
+from huanxin.orgs.roles import Role
+from huanxin.orgs.scope import Scope
+from huanxin.tradein import appeals, claims, identity, outbox, payouts, programmes_service, qualification, review
+from huanxin.tradein import repository as repo
+from huanxin.tradein.models import Person
+from huanxin.tradein.schemas import (
+    AppealDecisionIn,
+    AppealIn,
+    ApproveIn,
+    BankCardIn,
+    BatchIn,
+    CarClaimIn,
+    CorrectionIn,
+    QualificationIn,
+    RedemptionIn,
+    RejectIn,
+    ResubmitIn,
+    claim_out,
+)
+from huanxin.web.deps import CurrentScope, DbSession
+
+router = APIRouter(prefix="/tradein", tags=["以旧换新补贴申请"])
+IdemKey = Annotated[str | None, Header(alias="Idempotency-Key")]
+MAX_RESULT_FILE = 20 * 1024 * 1024
+
+
+class Busy(DomainError):
+    status_code = 503
+
+
+def _start_write(db: Session) -> None:
+    """On SQLite a transaction that has read cannot wait for the write lock; end the sign-in
+    lookup's read so the work's first statement (the key's INSERT) queues for the lock instead."""
+    if db.get_bind().dialect.name == "sqlite" and db.in_transaction():
+        db.commit()
+
+
+def _guard(work: Callable[[], Any]) -> Any:
+    try:
+        return work()
+    except OperationalError as exc:
+        raise Busy("系统繁忙，请稍后使用同一幂等键重试") from exc
+    except IntegrityError as exc:
+        raise Busy("提交冲突，请稍后使用同一幂等键重试") from exc
+
+
+def idempotent(db: Session, scope: Scope, key: str | None, body: Any,
+               work: Callable[[], tuple[int, dict[str, Any]]]) -> JSONResponse:
+    if not key or not key.strip():
+        raise InvalidInput("缺少 Idempotency-Key 请求头：提交申请或涉及资金的请求必须带幂等键", field="Idempotency-Key")
+    key = key.strip()
+    if len(key) > 120:
+        raise InvalidInput("Idempotency-Key 不能超过120个字符", field="Idempotency-Key")
+    owner = f"user:{scope.user_id}"
+    body = jsonable_encoder(body)
+
+    def run() -> JSONResponse:
+        _start_write(db)
+        try:
+            with db.begin_nested():
+                record = idempotency.claim(db, owner, key, body)
+        except IntegrityError:
+            previous = idempotency.lookup(db, owner, key, body)  # 409 when the body differs
+            if previous is None:
+                raise Busy("系统繁忙，请稍后使用同一幂等键重试") from None
+            return JSONResponse(previous.response, status_code=previous.status_code,
+                                headers={"Idempotent-Replayed": "true"})
+        status, payload = work()
+        payload = jsonable_encoder(payload)
+        idempotency.store(record, status, payload)
+        return JSONResponse(payload, status_code=status)
+
+    response: JSONResponse = _guard(run)
+    return response
+
+
+def _resident_person(db: Session, scope: Scope, body: QualificationIn | None = None) -> Person:
+    if scope.role != Role.RESIDENT:
+        raise Forbidden("只有居民本人可以申领资格")
+    person = repo.person_of_scope(db, scope)
+    if body is not None and body.id_number:
+        if not body.name:
+            raise InvalidInput("请填写姓名", field="name")
+        return identity.register_person(db, id_number=body.id_number, name=body.name, phone=body.phone,
+                                        address=body.address, user_id=scope.user_id)
+    if person is None:
+        raise InvalidInput("首次申领请填写本人身份证号和姓名（实名认证）", field="id_number")
+    return person
+
+
+# ---- programmes -------------------------------------------------------------------------------
+
+@router.get("/programmes")
+def list_programmes(db: DbSession, scope: CurrentScope) -> list[dict[str, Any]]:
+    return [programmes_service.programme_out(db, p) for p in repo.programmes_of_city(db, scope.city_code)]
+
+
+# ---- residents ----------------------------------------------------------------------------------
+
+@router.post("/qualifications", status_code=201)
+def claim_qualification(body: QualificationIn, db: DbSession, scope: CurrentScope,
+                        idempotency_key: IdemKey = None) -> JSONResponse:
+    def work() -> tuple[int, dict[str, Any]]:
+        programme = repo.get_programme(db, scope, body.programme_id)
+        person = _resident_person(db, scope, body)
+        q = qualification.claim_qualification(db, programme=programme, person=person, category=body.category,
+                                              actor=scope.username)
+        return (201 if q.status == "active" else 202), qualification.qualification_out(db, q)
+    return idempotent(db, scope, idempotency_key, body.model_dump(), work)
+
+
+@router.get("/qualifications")
+def list_qualifications(db: DbSession, scope: CurrentScope, status: str | None = None) -> list[dict[str, Any]]:
+    return [qualification.qualification_out(db, q) for q in repo.qualifications_for(db, scope, status=status)]
+
+
+@router.get("/qualifications/{qualification_id}")
+def get_qualification(qualification_id: int, db: DbSession, scope: CurrentScope) -> dict[str, Any]:
+    return qualification.qualification_out(db, repo.get_qualification(db, scope, qualification_id))
+
+
+@router.post("/qualifications/{qualification_id}/cancel")
+def cancel_qualification(qualification_id: int, db: DbSession, scope: CurrentScope,
+                         idempotency_key: IdemKey = None) -> JSONResponse:
+    def work() -> tuple[int, dict[str, Any]]:
+        if scope.role != Role.RESIDENT:
+            raise Forbidden("只有居民本人可以取消资格")
+        q = repo.get_qualification(db, scope, qualification_id, lock=True)
+        qualification.cancel(db, q, actor=scope.username)
+        return 200, qualification.qualification_out(db, q)
+    return idempotent(db, scope, idempotency_key, {"cancel": qualification_id}, work)
+
+
+@router.put("/me/bank-card")
+def set_bank_card(body: BankCardIn, db: DbSession, scope: CurrentScope) -> dict[str, Any]:
+    person = _resident_person(db, scope)
+    identity.set_bank_card(db, person, card_number=body.card_number, holder_name=body.holder_name)
+    return identity.person_out(person)
+
+
+@router.get("/me/messages")
+def my_messages(db: DbSession, scope: CurrentScope) -> list[dict[str, Any]]:
+    person = _resident_person(db, scope)
+    return [{"id": m.id, "claim_id": m.claim_id, "body": m.body, "created_at": m.created_at.isoformat()}
+            for m in outbox.messages_for(db, person.id)]
+
+
+# ---- claims -------------------------------------------------------------------------------------
+
+@router.post("/claims", status_code=201)
+def redeem(body: RedemptionIn, db: DbSession, scope: CurrentScope, idempotency_key: IdemKey = None) -> JSONResponse:
+    def work() -> tuple[int, dict[str, Any]]:
+        claim = claims.redeem(db, scope, body.qualification_id, body.purchase(body.category))
+        return 201, claim_out(db, scope, claim)
+    return idempotent(db, scope, idempotency_key, body.model_dump(), work)
+
+
+@router.post("/car-claims", status_code=201)
+def apply_car(body: CarClaimIn, db: DbSession, scope: CurrentScope, idempotency_key: IdemKey = None) -> JSONResponse:
+    def work() -> tuple[int, dict[str, Any]]:
+        programme = repo.get_programme(db, scope, body.programme_id)
+        if scope.role == Role.RETAILER:
+            if body.applicant is None:
+                raise InvalidInput("经销商代为申请须填写申请人身份证号和姓名", field="applicant")
+            a = body.applicant
+            person = identity.register_person(db, id_number=a.id_number, name=a.name, phone=a.phone,
+                                              address=a.address)
+        elif body.applicant is not None:
+            person = identity.register_person(db, id_number=body.applicant.id_number, name=body.applicant.name,
+                                              phone=body.applicant.phone, address=body.applicant.address,
+                                              user_id=scope.user_id if scope.role == Role.RESIDENT else None)
+        else:
+            person = _resident_person(db, scope)
+        claim = claims.apply_car(db, scope, programme, person, body.purchase("car"), region_code=body.region_code)
+        return 201, claim_out(db, scope, claim)
+    return idempotent(db, scope, idempotency_key, body.model_dump(), work)
+
+
+@router.get("/claims")
+def list_claims(db: DbSession, scope: CurrentScope, status: str | None = None, programme_id: int | None = None,
+                limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+    limit = max(1, min(limit, 500))
+    return [claim_out(db, scope, c) for c in repo.claims_for(db, scope, status=status, programme_id=programme_id,
+                                                              limit=limit, offset=max(offset, 0))]
+
+
+@router.get("/claims/{claim_id}")
+def get_claim(claim_id: int, db: DbSession, scope: CurrentScope) -> dict[str, Any]:
+    return claim_out(db, scope, repo.get_claim(db, scope, claim_id), detail=True)
+
+
+@router.post("/claims/{claim_id}/resubmit")
+def resubmit(claim_id: int, body: ResubmitIn, db: DbSession, scope: CurrentScope,
+             idempotency_key: IdemKey = None) -> JSONResponse:
+    def work() -> tuple[int, dict[str, Any]]:
+        claim = repo.get_claim(db, scope, claim_id, lock=True)
+        claims.resubmit(db, scope, claim, body.purchase(body.category or claim.category))
+        return 200, claim_out(db, scope, claim, detail=True)
+    return idempotent(db, scope, idempotency_key, {"claim_id": claim_id, **body.model_dump()}, work)
+
+
+@router.get("/review-queue")
+def review_queue(db: DbSession, scope: CurrentScope, status: str = "review") -> list[dict[str, Any]]:
+    return [claim_out(db, scope, c) for c in review.queue(db, scope, status=status)]
+
+
+def _staff_action(db: Session, scope: Scope, claim_id: int, action: Callable[[Any], Any]) -> dict[str, Any]:
+    def run() -> dict[str, Any]:
+        repo.require_staff(scope)
+        _start_write(db)
+        claim = repo.get_claim(db, scope, claim_id, lock=True)
+        action(claim)
+        return claim_out(db, scope, claim, detail=True)
+    return _guard(run)  # type: ignore[no-any-return]
+
+
+@router.post("/claims/{claim_id}/approve")
+def approve(claim_id: int, body: ApproveIn, db: DbSession, scope: CurrentScope) -> dict[str, Any]:
+    return _staff_action(db, scope, claim_id, lambda c: review.approve(db, scope, c, body.note))
+
+
+@router.post("/claims/{claim_id}/reject")
+def reject(claim_id: int, body: RejectIn, db: DbSession, scope: CurrentScope) -> dict[str, Any]:
+    return _staff_action(db, scope, claim_id, lambda c: review.reject(db, scope, c, body.reasons))
+
+
+@router.post("/claims/{claim_id}/request-correction")
+def request_correction(claim_id: int, body: CorrectionIn, db: DbSession, scope: CurrentScope) -> dict[str, Any]:
+    return _staff_action(db, scope, claim_id, lambda c: review.request_correction(db, scope, c, body.what))
+
+
+@router.post("/claims/{claim_id}/appeal", status_code=201)
+def appeal(claim_id: int, body: AppealIn, db: DbSession, scope: CurrentScope) -> dict[str, Any]:
+    claim = repo.get_claim(db, scope, claim_id, lock=True)
+    item = appeals.file_appeal(db, scope, claim, body.reason)
+    return {"id": item.id, "claim_id": claim.id, "status": item.status}
+
+
+@router.post("/appeals/{appeal_id}/decision")
+def decide_appeal(appeal_id: int, body: AppealDecisionIn, db: DbSession, scope: CurrentScope) -> dict[str, Any]:
+    item, claim = repo.get_appeal(db, scope, appeal_id)
+    appeals.decide_appeal(db, scope, item, claim, overturn=body.overturn, note=body.note)
+    return {"id": item.id, "claim_id": claim.id, "status": item.status, "claim_status": claim.status}
+
+
+# ---- payouts ------------------------------------------------------------------------------------
+
+def _batch_out(db: Session, batch: Any) -> dict[str, Any]:
+    lines = repo.lines_of_batch(db, batch.id)
+    return {"id": batch.id, "status": batch.status, "count": batch.count, "total_fen": batch.total_fen,
+            "file_name": batch.file_name, "created_by": batch.created_by, "created_at": batch.created_at.isoformat(),
+            "lines": [{"claim_id": x.claim_id, "amount_fen": x.amount_fen, "status": x.status,
+                       "bank_ref": x.bank_ref, "failure_reason": x.failure_reason} for x in lines]}
+
+
+@router.post("/payout-batches", status_code=201)
+def create_batch(body: BatchIn, db: DbSession, scope: CurrentScope, idempotency_key: IdemKey = None) -> JSONResponse:
+    def work() -> tuple[int, dict[str, Any]]:
+        batch = payouts.create_batch(db, scope, claim_ids=body.claim_ids, limit=body.limit)
+        return 201, _batch_out(db, batch)
+    return idempotent(db, scope, idempotency_key, body.model_dump(), work)
+
+
+@router.get("/payout-batches")
+def list_batches(db: DbSession, scope: CurrentScope) -> list[dict[str, Any]]:
+    repo.require_staff(scope)
+    return [_batch_out(db, b) for b in repo.batches_of_city(db, scope.city_code)]
+
+
+@router.get("/payout-batches/{batch_id}")
+def get_batch(batch_id: int, db: DbSession, scope: CurrentScope) -> dict[str, Any]:
+    return _batch_out(db, repo.get_batch(db, scope, batch_id))
+
+
+@router.get("/payout-batches/{batch_id}/file")
+def payout_file(batch_id: int, db: DbSession, scope: CurrentScope) -> Response:
+    batch = repo.get_batch(db, scope, batch_id)
+    data = payouts.payout_file(db, scope, batch)
+    return Response(data, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{batch.file_name}"',
+                             "Cache-Control": "no-store"})
+
+
+@router.post("/payout-batches/{batch_id}/result")
+async def upload_result(batch_id: int, db: DbSession, scope: CurrentScope, file: Annotated[UploadFile, File()],
+                        idempotency_key: IdemKey = None) -> JSONResponse:
+    data = await file.read(MAX_RESULT_FILE + 1)
+    if len(data) > MAX_RESULT_FILE:
+        raise InvalidInput("结果文件过大（上限 20 MB）", field="file")
+
+    def work() -> tuple[int, dict[str, Any]]:
+        batch = repo.get_batch(db, scope, batch_id)
+        result = payouts.reconcile(db, scope, batch, data)
+        return 200, {"batch": _batch_out(db, batch), "paid": result.paid, "failed": result.failed,
+                     "rejected": result.rejected, "unchanged": result.unchanged}
+    import hashlib
+
+    return idempotent(db, scope, idempotency_key, {"batch_id": batch_id, "sha256": hashlib.sha256(data).hexdigest()},
+                      work)
+
+
+@router.post("/expire")
+def expire(db: DbSession, scope: CurrentScope) -> dict[str, int]:
+    scope.require_office()
+    _start_write(db)
+    return _guard(lambda: qualification.expire_qualifications(db))  # type: ignore[no-any-return]

@@ -68,6 +68,9 @@ def register_person(
     if person_name(person) != clean:
         raise InvalidInput("姓名与身份证号不一致，请核对", field="name")
     if user_id is not None:
+        linked = person_for_user(session, user_id)
+        if linked is not None and linked.id != person.id:
+            raise Forbidden("该账号已实名认证为其他身份证号，不能再绑定", field="id_number")
         if person.user_id is None:
             person.user_id = user_id
         elif person.user_id != user_id:

@@ -1,0 +1,359 @@
+"""Redemption (核销) by an admitted retailer, and car applications: validated input → the rules
+engine's decision → automatic checks inside the claim's own transaction (one-time identifiers by
+unique rows, per-person quotas, fraud signals) → approved, review, or a rejection with reasons."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from huanxin.errors import Conflict, Forbidden, InvalidInput
+from huanxin.kit import pii
+from huanxin.kit.clock import aware, now, today
+from huanxin.kit.identifiers import validate_vin
+from huanxin.orgs.roles import Role
+from huanxin.orgs.scope import Scope
+from huanxin.tradein import evaluation, events, fraud, money, outbox, quotas
+from huanxin.tradein import qualification as qualification_service
+from huanxin.tradein import repository as repo
+from huanxin.tradein import retailers as retailers_service
+from huanxin.tradein.models import Claim, ClaimEvent, Person, Programme, Qualification, UsedIdentifier
+from huanxin.tradein.rules.model import Decision
+
+CAR_KINDS = ("car_scrap", "car_replace")
+PROOF_LABELS = {"scrap_cert": "报废机动车回收证明", "deregistration": "机动车注销证明",
+                "recycling_cert": "旧机回收证明", "sale_record": "旧车交易登记凭证"}
+IDENTIFIER_LABELS = {
+    "invoice": ("发票号码", "invoice_no"), "serial": ("产品序列号（SN/IMEI）", "serial"),
+    "new_car_vin": ("新车车辆识别代号（VIN）", "new_vin"), "old_car_vin": ("旧车车辆识别代号（VIN）", "old_vin"),
+    "scrap_cert": ("报废机动车回收证明编号", "proofs"), "recycling_cert": ("旧机回收证明编号", "proofs"),
+    "deregistration": ("机动车注销证明编号", "proofs"),
+}
+
+
+@dataclass(frozen=True)
+class Purchase:
+    """What the retailer keys in at the till, or the dealer / resident for a car."""
+
+    category: str
+    price_fen: int
+    invoice_no: str
+    invoice_date: dt.date
+    brand: str = ""
+    model: str = ""
+    efficiency_grade: int | None = None
+    serial: str | None = None
+    proofs: dict[str, str] = field(default_factory=dict)  # old-item proof kind → certificate number
+    device_id: str | None = None
+    # cars only
+    new_vin: str | None = None
+    new_vehicle_fuel: str | None = None
+    new_vehicle_displacement_l: float | None = None
+    old_vin: str | None = None
+    old_vehicle_fuel: str | None = None
+    old_vehicle_registered_on: dt.date | None = None
+    old_vehicle_owned_since: dt.date | None = None
+    old_emission_standard: str | None = None
+
+
+def _text(value: str | None, field_name: str, label: str, limit: int, *, required: bool = False) -> str:
+    cleaned = (value or "").strip()
+    if required and not cleaned:
+        raise InvalidInput(f"{label}不能为空", field=field_name)
+    if len(cleaned) > limit:
+        raise InvalidInput(f"{label}不能超过{limit}个字符", field=field_name)
+    return cleaned
+
+
+def validate_purchase(data: Purchase, *, car: bool, on: dt.date | None = None) -> Purchase:
+    if data.price_fen is None or data.price_fen <= 0:
+        raise InvalidInput("成交价格（price_fen）必须大于0", field="price_fen")
+    invoice_no = _text(data.invoice_no, "invoice_no", "发票号码", 40, required=True)
+    if data.invoice_date > (on or today()):
+        raise InvalidInput(f"发票日期 {data.invoice_date} 晚于今天，请核对", field="invoice_date")
+    if data.efficiency_grade is not None and not 1 <= data.efficiency_grade <= 5:
+        raise InvalidInput("能效（水效）等级应为1至5级", field="efficiency_grade")
+    brand = _text(data.brand, "brand", "品牌", 60)
+    model = _text(data.model, "model", "型号", 80)
+    serial = _text(data.serial, "serial", "产品序列号（SN/IMEI）", 60).upper() or None
+    proofs = {}
+    for kind, number in (data.proofs or {}).items():
+        if kind not in PROOF_LABELS:
+            raise InvalidInput(f"旧机（旧车）凭证类型“{kind}”无效，须为 {'、'.join(PROOF_LABELS)} 之一",
+                               field="proofs")
+        cleaned = _text(number, "proofs", PROOF_LABELS[kind] + "编号", 60, required=True)
+        proofs[kind] = cleaned.upper()
+    changes: dict[str, Any] = {"invoice_no": invoice_no, "brand": brand, "model": model, "serial": serial,
+                               "proofs": proofs}
+    if car:
+        if not data.new_vin:
+            raise InvalidInput("请填写新车车辆识别代号（VIN）", field="new_vin")
+        changes["new_vin"] = validate_vin(data.new_vin, field="new_vin")
+        if data.old_vin:
+            changes["old_vin"] = validate_vin(data.old_vin, field="old_vin")
+        if changes.get("old_vin") == changes["new_vin"]:
+            raise InvalidInput("新车与旧车的车辆识别代号（VIN）不能相同", field="new_vin")
+    return Purchase(**{**asdict(data), **changes})
+
+
+def _case(programme: Programme, data: Purchase, region_code: str, applied_on: dt.date) -> Any:
+    return evaluation.case({
+        "programme": programme.rules_code, "category": data.category, "price_fen": data.price_fen,
+        "efficiency_grade": data.efficiency_grade, "invoice_date": data.invoice_date, "applied_on": applied_on,
+        "region_code": region_code, "old_vehicle_fuel": data.old_vehicle_fuel,
+        "old_vehicle_registered_on": data.old_vehicle_registered_on,
+        "old_vehicle_owned_since": data.old_vehicle_owned_since, "old_emission_standard": data.old_emission_standard,
+        "new_vehicle_fuel": data.new_vehicle_fuel, "new_vehicle_displacement_l": data.new_vehicle_displacement_l,
+        "old_proof_kinds": sorted(data.proofs),
+    })
+
+
+def _check_required_proofs(programme: Programme, decision: Decision | None, data: Purchase) -> None:
+    required = set(evaluation.programme_rules(programme.rules_code).required_proofs)
+    if decision is not None:
+        required |= set(decision.required_proofs)
+    missing = [k for k in sorted(required) if k not in data.proofs]
+    if missing:
+        names = "、".join(PROOF_LABELS.get(k, k) for k in missing)
+        raise InvalidInput(f"本活动须提供旧机（旧车）凭证：{names}（填写凭证编号）", field="proofs")
+
+
+def _identifier_values(decision: Decision, programme: Programme, data: Purchase) -> dict[str, str]:
+    names = list(decision.exclusive_keys) or list(evaluation.programme_rules(programme.rules_code).exclusive_keys)
+    values: dict[str, str] = {}
+    for name in names:
+        kind, _, given = str(name).partition(":")
+        value = given or {
+            "invoice": data.invoice_no, "serial": data.serial, "new_car_vin": data.new_vin,
+            "old_car_vin": data.old_vin,
+        }.get(kind) or data.proofs.get(kind)
+        if not value:
+            label, field_name = IDENTIFIER_LABELS.get(kind, (kind, kind))
+            raise InvalidInput(f"本活动须填写{label}", field=field_name)
+        values[kind[:20]] = value
+    if "scrap_cert" in data.proofs:  # one scrap certificate, once, ever
+        values.setdefault("scrap_cert", data.proofs["scrap_cert"])
+    return values
+
+
+def _use_identifiers(session: Session, claim: Claim, values: dict[str, str]) -> None:
+    """One SN/IMEI, VIN, certificate or invoice, used once ever: the unique row decides, inside
+    this transaction, so of two racing claims exactly one wins and the other gets a clear 409."""
+    for kind, value in sorted(values.items()):
+        try:
+            with session.begin_nested():
+                session.add(UsedIdentifier(kind=kind, value_hash=pii.keyed_hash(f"used:{kind}", value),
+                                           claim_id=claim.id))
+                session.flush()
+        except IntegrityError:
+            label, field_name = IDENTIFIER_LABELS.get(kind, (kind, kind))
+            raise Conflict(f"该{label}（{value}）已用于其他补贴申请，每个只能享受一次补贴", field=field_name) from None
+
+
+def _inputs(data: Purchase, decision_case: Any) -> dict[str, Any]:
+    out: dict[str, Any] = dict(decision_case.to_dict())
+    out.update({"brand": data.brand, "model": data.model, "invoice_no": data.invoice_no,
+                "proofs": dict(data.proofs)})
+    if data.serial:
+        out["serial"] = data.serial
+    if data.device_id:
+        out["device_id"] = data.device_id
+    if data.new_vin:
+        out["new_vin"] = data.new_vin
+    if data.old_vin:
+        out["old_vin"] = data.old_vin
+    return out
+
+
+def _fill(claim: Claim, data: Purchase, decision_case: Any, decision: Decision) -> None:
+    claim.category = data.category
+    claim.brand = data.brand
+    claim.model = data.model
+    claim.price_fen = data.price_fen
+    claim.efficiency_grade = data.efficiency_grade
+    claim.serial_hash = pii.keyed_hash("used:serial", data.serial) if data.serial else None
+    claim.vin = data.new_vin
+    first_proof = next(iter(sorted(data.proofs.items())), None)
+    claim.old_proof_kind, claim.old_proof_no = first_proof if first_proof else (None, None)
+    claim.invoice_no = data.invoice_no
+    claim.invoice_date = data.invoice_date
+    claim.inputs = _inputs(data, decision_case)
+    claim.decision = decision.to_dict()
+    claim.amount_fen = decision.amount_fen if decision.eligible else 0
+    claim.amounts_by_source = dict(decision.by_source) if decision.eligible else {}
+
+
+def _new_claim(session: Session, *, programme: Programme, person: Person, region_code: str,
+               retailer_id: int | None, qualification_id: int | None, actor: str, at: dt.datetime) -> Claim:
+    claim = Claim(city_code=programme.city_code, region_code=region_code, programme_id=programme.id,
+                  qualification_id=qualification_id, person_id=person.id, retailer_id=retailer_id, category="",
+                  price_fen=0, invoice_no="", invoice_date=at.date(), status="submitted", submitted_at=at,
+                  version=1)
+    session.add(claim)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        raise Conflict("该资格已被核销，不能重复核销", field="qualification_id") from None
+    session.add(ClaimEvent(claim_id=claim.id, from_status=None, to_status="submitted", note="", actor=actor[:60],
+                           at=claim.submitted_at))
+    return claim
+
+
+def _decide(session: Session, programme: Programme, claim: Claim, decision: Decision, values: dict[str, str],
+            *, actor: str, label: str, at: dt.datetime) -> None:
+    """The automatic checks and the first status: approved when clean, review on any flag or
+    shortfall, rejected (with the rules' reasons) when ineligible."""
+    _use_identifiers(session, claim, values)
+    if not decision.eligible:
+        reject_now(session, programme, claim, list(decision.reasons) or ["不符合补贴条件"], actor=actor)
+        return
+    quotas.take(session, claim.person_id, decision.quotas, decision.amount_fen, claim_id=claim.id,
+                qualification_id=claim.qualification_id)
+    flags = fraud.assess(session, claim)
+    amount = outbox.yuan(claim.amount_fen)
+    if flags:
+        note = "；".join(f.explanation for f in flags)
+        events.move(session, claim, "review", actor=actor, note=f"风险提示，转人工审核：{note}")
+    elif not money.ensure_claim_reserved(session, programme, claim):
+        events.move(session, claim, "review", actor=actor, note="资金池余额不足以预留本笔补贴，转人工审核")
+    else:
+        events.move(session, claim, "approved", actor=actor, note="自动审核通过")
+        claim.decided_at = at
+    outbox.notify(session, claim.person_id,
+                  f"{label}补贴申请（编号 {claim.id}）已核销成功，补贴 {amount} 元，"
+                  + ("审核通过，待发放。" if claim.status == "approved" else "正在审核。"), claim_id=claim.id)
+
+
+def reject_now(session: Session, programme: Programme, claim: Claim, reasons: list[str], *, actor: str,
+               audited: bool = False) -> None:
+    """A rejection with reasons: the reservation is voided, the quota given back, the waiting list served."""
+    text = "；".join(reasons)
+    events.move(session, claim, "rejected", actor=actor, note=text, audited=audited, detail={"reasons": reasons})
+    claim.decided_at = now()
+    claim.decision = {**(claim.decision or {}), "rejection_reasons": reasons}
+    released = money.void_claim(session, claim, actor=actor)
+    quotas.release(session, claim_id=claim.id, qualification_id=claim.qualification_id)
+    outbox.notify(session, claim.person_id, f"您的补贴申请（编号 {claim.id}）已驳回（原因：{text}）。"
+                                            f"如有异议，可在平台提交申诉。", claim_id=claim.id)
+    if released:
+        qualification_service.serve_waiting_list(session, programme)
+
+
+def redeem(session: Session, scope: Scope, qualification_id: int, data: Purchase,
+           at: dt.datetime | None = None) -> Claim:
+    """The retailer redeems a resident's qualification against a purchase."""
+    moment = at or now()
+    retailer = repo.retailer_of_scope(session, scope)
+    qualification = repo.get_qualification(session, scope, qualification_id, lock=True)
+    programme = session.get(Programme, qualification.programme_id)
+    assert programme is not None
+    retailers_service.require_admitted(session, retailer.id, programme.kind)
+    _check_usable(qualification, moment)
+    data = validate_purchase(data, car=False, on=moment.date())
+    if data.category != qualification.category:
+        label = evaluation.category_label(programme.rules_code, qualification.category)
+        raise InvalidInput(f"商品品类“{data.category}”与资格品类“{label}”不一致", field="category")
+    _check_required_proofs(programme, None, data)
+    person = session.get(Person, qualification.person_id)
+    assert person is not None
+    decision_case = _case(programme, data, retailer.region_code, moment.date())
+    decision = evaluation.evaluate(decision_case)
+    _check_required_proofs(programme, decision, data)
+    values = _identifier_values(decision, programme, data)
+    claim = _new_claim(session, programme=programme, person=person, region_code=retailer.region_code,
+                       retailer_id=retailer.id, qualification_id=qualification.id, actor=scope.username, at=moment)
+    _fill(claim, data, decision_case, decision)
+    qualification.status = "used"
+    _decide(session, programme, claim, decision, values, actor=scope.username,
+            label=evaluation.category_label(programme.rules_code, qualification.category), at=moment)
+    session.flush()
+    return claim
+
+
+def _check_usable(qualification: Qualification, moment: dt.datetime) -> None:
+    messages = {"waiting": "该资格尚在候补队列中，资金到位后方可使用", "used": "该资格已核销，不能重复核销",
+                "expired": "该资格已过期", "cancelled": "该资格已取消"}
+    if qualification.status in messages:
+        raise Conflict(messages[qualification.status], field="qualification_id")
+    if qualification.expires_at is not None and aware(qualification.expires_at) < moment:
+        raise Conflict("该资格已过期", field="qualification_id")
+
+
+def apply_car(session: Session, scope: Scope, programme: Programme, person: Person, data: Purchase,
+              region_code: str | None = None, at: dt.datetime | None = None) -> Claim:
+    """A car application (no qualification step): the resident online, or the dealer on their behalf.
+    Budget is reserved on approval."""
+    if programme.kind not in CAR_KINDS:
+        raise InvalidInput(f"{programme.name}不是汽车补贴活动，请先申领资格再到商户核销", field="programme_id")
+    retailer_id = None
+    if scope.role == Role.RETAILER:
+        retailer = repo.retailer_of_scope(session, scope)
+        retailers_service.require_admitted(session, retailer.id, programme.kind)
+        retailer_id = retailer.id
+        region = retailer.region_code
+    elif scope.role == Role.RESIDENT:
+        region = region_code or programme.city_code
+    else:
+        raise Forbidden("汽车补贴由申请人本人或已准入的汽车经销商提交")
+    moment = at or now()
+    qualification_service.check_open(programme, moment.date())
+    data = validate_purchase(Purchase(**{**asdict(data), "category": "car"}), car=True, on=moment.date())
+    _check_required_proofs(programme, None, data)
+    decision_case = _case(programme, data, region, moment.date())
+    decision = evaluation.evaluate(decision_case)
+    if decision.eligible:
+        _check_required_proofs(programme, decision, data)
+    values = _identifier_values(decision, programme, data) if decision.eligible else {
+        k: v for k, v in (("new_car_vin", data.new_vin), ("invoice", data.invoice_no)) if v}
+    claim = _new_claim(session, programme=programme, person=person, region_code=region, retailer_id=retailer_id,
+                       qualification_id=None, actor=scope.username, at=moment)
+    _fill(claim, data, decision_case, decision)
+    _decide(session, programme, claim, decision, values, actor=scope.username, label=programme.name, at=moment)
+    session.flush()
+    return claim
+
+
+def resubmit(session: Session, scope: Scope, claim: Claim, data: Purchase, at: dt.datetime | None = None) -> Claim:
+    """补正: the submitter corrects what the reviewer asked for; a new version, evaluated again,
+    goes back to review."""
+    if claim.status != "correction":
+        raise Conflict("只有待补正的申请可以重新提交", field="claim_id")
+    if scope.role == Role.RETAILER:
+        repo.retailer_of_scope(session, scope)  # get_claim already limited it to the retailer's own
+    elif scope.role != Role.RESIDENT:
+        raise Forbidden("只有申请人或核销商户可以补正")
+    programme = session.get(Programme, claim.programme_id)
+    assert programme is not None
+    car = programme.kind in CAR_KINDS
+    moment = at or now()
+    data = validate_purchase(Purchase(**{**asdict(data), "category": "car" if car else data.category}), car=car,
+                             on=moment.date())
+    if not car and data.category != claim.category:
+        raise InvalidInput("补正时不能更换商品品类", field="category")
+    _check_required_proofs(programme, None, data)
+    decision_case = _case(programme, data, claim.region_code, moment.date())
+    decision = evaluation.evaluate(decision_case)
+    values = _identifier_values(decision, programme, data) if decision.eligible else {"invoice": data.invoice_no}
+    previous_amount = claim.amount_fen
+    session.execute(delete(UsedIdentifier).where(UsedIdentifier.claim_id == claim.id))
+    _fill(claim, data, decision_case, decision)
+    claim.version += 1
+    _use_identifiers(session, claim, values)
+    if decision.eligible:
+        quotas.take(session, claim.person_id, decision.quotas, decision.amount_fen, claim_id=claim.id,
+                    qualification_id=claim.qualification_id)
+        fraud.assess(session, claim)
+    note = f"第 {claim.version} 版补正材料已提交（上一版金额 {outbox.yuan(previous_amount)} 元）"
+    if not decision.eligible:
+        note += "；规则判定不符合条件：" + "；".join(decision.reasons)
+    events.move(session, claim, "review", actor=scope.username, note=note)
+    outbox.notify(session, claim.person_id, f"您的补贴申请（编号 {claim.id}）补正材料已提交，正在审核。",
+                  claim_id=claim.id)
+    session.flush()
+    return claim

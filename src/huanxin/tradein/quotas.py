@@ -1,0 +1,116 @@
+"""Per-person quotas held by rows, not by counting: a use of a quota is a QuotaSlot whose
+(person, quota key, slot) is unique, so two racing claims cannot both take the last slot.
+Money caps (e.g. 30,000 yuan per person across claims) are checked under the person's row lock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from huanxin.errors import Conflict
+from huanxin.tradein import repository as repo
+from huanxin.tradein.models import QuotaSlot
+from huanxin.tradein.outbox import yuan
+
+
+class Requirement(Protocol):
+    key: str
+    limit: int | None
+    money_cap_fen: int | None
+    label: str
+
+
+def slots_of(session: Session, *, claim_id: int | None = None, qualification_id: int | None = None) -> list[QuotaSlot]:
+    stmt = select(QuotaSlot)
+    if claim_id is not None:
+        stmt = stmt.where(QuotaSlot.claim_id == claim_id)
+    else:
+        stmt = stmt.where(QuotaSlot.qualification_id == qualification_id)
+    return list(session.scalars(stmt.order_by(QuotaSlot.id)))
+
+
+def _used_money(session: Session, person_id: int, key: str, exclude: Iterable[int]) -> int:
+    stmt = select(func.coalesce(func.sum(QuotaSlot.amount_fen), 0)).where(
+        QuotaSlot.person_id == person_id, QuotaSlot.quota_key == key)
+    ids = list(exclude)
+    if ids:
+        stmt = stmt.where(QuotaSlot.id.not_in(ids))
+    return int(session.scalar(stmt) or 0)
+
+
+def _insert_slot(session: Session, person_id: int, req: Any, amount_fen: int, *,
+                 claim_id: int | None, qualification_id: int | None) -> QuotaSlot:
+    limit = req.limit
+    for _attempt in range(8):
+        taken = set(session.scalars(select(QuotaSlot.slot).where(
+            QuotaSlot.person_id == person_id, QuotaSlot.quota_key == req.key)))
+        candidates = [n for n in range(1, (limit or len(taken) + 1) + 1) if n not in taken]
+        if not candidates:
+            raise Conflict(f"{req.label}：每人限 {limit} 次，您的名额已用完", field="quota")
+        slot = QuotaSlot(person_id=person_id, quota_key=req.key, slot=candidates[0], claim_id=claim_id,
+                         qualification_id=qualification_id, amount_fen=amount_fen)
+        try:
+            with session.begin_nested():
+                session.add(slot)
+                session.flush()
+            return slot
+        except IntegrityError:
+            continue  # a concurrent claim took that slot first: look again
+    raise Conflict(f"{req.label}：名额正被同时申请，请稍后重试", field="quota")
+
+
+def take(session: Session, person_id: int, requirements: Iterable[Any], amount_fen: int, *,
+         claim_id: int | None = None, qualification_id: int | None = None) -> list[QuotaSlot]:
+    """Holds one slot of every quota for a claim or a qualification. Slots the claim's
+    qualification already holds are handed over to the claim (with the decided amount)."""
+    reqs = list(requirements)
+    if not reqs:
+        return []
+    if any(r.money_cap_fen for r in reqs):
+        repo.lock_person(session, person_id)
+    held: dict[str, QuotaSlot] = {}
+    if qualification_id is not None:
+        held.update({s.quota_key: s for s in slots_of(session, qualification_id=qualification_id)})
+    if claim_id is not None:
+        held.update({s.quota_key: s for s in slots_of(session, claim_id=claim_id)})
+    result = []
+    for req in reqs:
+        if req.money_cap_fen:
+            own = [held[req.key].id] if req.key in held else []
+            used = _used_money(session, person_id, req.key, own)
+            if used + amount_fen > req.money_cap_fen:
+                raise Conflict(f"{req.label}：每人补贴累计不超过 {yuan(req.money_cap_fen)} 元，"
+                               f"已享受 {yuan(used)} 元", field="quota")
+        slot = held.get(req.key)
+        if slot is None:
+            slot = _insert_slot(session, person_id, req, amount_fen, claim_id=claim_id,
+                                qualification_id=qualification_id)
+        else:
+            slot.claim_id = claim_id if claim_id is not None else slot.claim_id
+            slot.amount_fen = amount_fen
+        result.append(slot)
+    keys = {r.key for r in reqs}
+    for key, slot in held.items():  # a slot the new decision no longer needs is given back
+        if key not in keys:
+            session.delete(slot)
+    session.flush()
+    return result
+
+
+def release(session: Session, *, claim_id: int | None = None, qualification_id: int | None = None) -> int:
+    """Gives the slots back so the person may claim again (expiry, rejection)."""
+    stmt = delete(QuotaSlot)
+    if claim_id is not None and qualification_id is not None:
+        stmt = stmt.where((QuotaSlot.claim_id == claim_id) | (QuotaSlot.qualification_id == qualification_id))
+    elif claim_id is not None:
+        stmt = stmt.where(QuotaSlot.claim_id == claim_id)
+    elif qualification_id is not None:
+        stmt = stmt.where(QuotaSlot.qualification_id == qualification_id)
+    else:
+        return 0
+    result: Any = session.execute(stmt)
+    return int(result.rowcount or 0)

@@ -1,0 +1,139 @@
+"""Pydantic inputs of the claim API, and the JSON shapes of qualifications and claims."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from huanxin.kit.clock import aware
+from huanxin.orgs.roles import Role
+from huanxin.orgs.scope import Scope
+from huanxin.tradein import claims as claims_service
+from huanxin.tradein import evaluation
+from huanxin.tradein import repository as repo
+from huanxin.tradein.events import STATUS_LABELS
+from huanxin.tradein.models import Claim, Person, Programme
+
+
+class ApplicantIn(BaseModel):
+    id_number: str = Field(description="居民身份证号（18位，GB 11643 校验）")
+    name: str
+    phone: str | None = None
+    address: str | None = None
+
+
+class QualificationIn(BaseModel):
+    programme_id: int
+    category: str = Field(description="品类代码，如 refrigerator、mobile_phone")
+    id_number: str | None = Field(None, description="首次申领时填写：本人身份证号")
+    name: str | None = None
+    phone: str | None = None
+    address: str | None = None
+
+
+class BankCardIn(BaseModel):
+    card_number: str
+    holder_name: str = Field(description="持卡人姓名，须与申请人本人姓名一致")
+
+
+class PurchaseFields(BaseModel):
+    price_fen: int = Field(description="最终成交价（分），须大于0")
+    invoice_no: str
+    invoice_date: dt.date
+    brand: str = ""
+    model: str = ""
+    efficiency_grade: int | None = Field(None, description="能效（水效）等级，1级最好")
+    serial: str | None = Field(None, description="产品序列号 SN / IMEI")
+    proofs: dict[str, str] = Field(default_factory=dict,
+                                   description="旧机（旧车）凭证：scrap_cert、deregistration、recycling_cert → 编号")
+    device_id: str | None = None
+    new_vin: str | None = None
+    new_vehicle_fuel: str | None = None
+    new_vehicle_displacement_l: float | None = None
+    old_vin: str | None = None
+    old_vehicle_fuel: str | None = None
+    old_vehicle_registered_on: dt.date | None = None
+    old_vehicle_owned_since: dt.date | None = None
+    old_emission_standard: str | None = None
+
+    def purchase(self, category: str) -> claims_service.Purchase:
+        return claims_service.Purchase(category=category, **self.model_dump(exclude={"category", "qualification_id",
+                                                                                        "programme_id", "applicant",
+                                                                                        "region_code"}))
+
+
+class RedemptionIn(PurchaseFields):
+    qualification_id: int
+    category: str
+
+
+class CarClaimIn(PurchaseFields):
+    programme_id: int
+    applicant: ApplicantIn | None = Field(None, description="经销商代为申请时填写申请人信息")
+    region_code: str | None = None
+
+
+class ResubmitIn(PurchaseFields):
+    category: str | None = None
+
+
+class ApproveIn(BaseModel):
+    note: str = ""
+
+
+class RejectIn(BaseModel):
+    reasons: list[str] | str
+
+
+class CorrectionIn(BaseModel):
+    what: str = Field(description="需要补正的内容")
+
+
+class AppealIn(BaseModel):
+    reason: str
+
+
+class AppealDecisionIn(BaseModel):
+    overturn: bool
+    note: str
+
+
+class BatchIn(BaseModel):
+    claim_ids: list[int] | None = None
+    limit: int = 1000
+
+
+def claim_out(session: Session, scope: Scope, claim: Claim, *, detail: bool = False) -> dict[str, Any]:
+    programme = session.get(Programme, claim.programme_id)
+    person = session.get(Person, claim.person_id)
+    assert programme is not None and person is not None
+    decision = claim.decision or {}
+    out: dict[str, Any] = {
+        "id": claim.id, "programme_id": programme.id, "programme": programme.name, "category": claim.category,
+        "category_label": evaluation.category_label(programme.rules_code, claim.category) if claim.category else "",
+        "status": claim.status, "status_label": STATUS_LABELS.get(claim.status, claim.status),
+        "qualification_id": claim.qualification_id, "retailer_id": claim.retailer_id,
+        "region_code": claim.region_code, "applicant": person.name_masked, "id_number": person.id_masked,
+        "brand": claim.brand, "model": claim.model, "price_fen": claim.price_fen,
+        "efficiency_grade": claim.efficiency_grade, "invoice_no": claim.invoice_no,
+        "invoice_date": claim.invoice_date.isoformat(), "amount_fen": claim.amount_fen,
+        "amounts_by_source": claim.amounts_by_source, "eligible": decision.get("eligible"),
+        "reasons": decision.get("reasons", []), "rejection_reasons": decision.get("rejection_reasons", []),
+        "version": claim.version, "submitted_at": aware(claim.submitted_at).isoformat(),
+        "paid_at": aware(claim.paid_at).isoformat() if claim.paid_at else None,
+    }
+    if detail:
+        out["trace"] = decision.get("trace", [])
+        out["events"] = [{"from": e.from_status, "to": e.to_status, "label": STATUS_LABELS.get(e.to_status, ""),
+                          "note": e.note, "actor": e.actor if scope.role != Role.RESIDENT else "",
+                          "at": aware(e.at).isoformat()} for e in repo.events_of(session, claim.id)]
+        out["appeals"] = [{"id": a.id, "reason": a.reason, "status": a.status, "decision_note": a.decision_note}
+                          for a in repo.appeals_of(session, claim.id)]
+        if scope.role in repo.CITY_READERS:
+            out["fraud_score"] = claim.fraud_score
+            out["flags"] = [{"rule": f.rule, "score": f.score, "explanation": f.explanation}
+                            for f in repo.flags_of(session, claim.id)]
+    return out
