@@ -21,6 +21,8 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 DEMO_PASSWORD = "huanxin2024"
 # The office sits at the development-and-reform commission in every seed plan (专班办公室设在发改委).
 OFFICE_UNIT_HINTS = ("发展改革", "发改")
+# Trade-in claims are reviewed at the commerce bureau (商务局牵头消费品以旧换新).
+COMMERCE_UNIT_HINTS = ("商务",)
 
 
 @dataclass(frozen=True)
@@ -47,8 +49,8 @@ def load_seed_plans(session: Session) -> list[Plan]:
     return plans
 
 
-def _office_unit(units: list[Unit]) -> Unit | None:
-    return next((u for u in units if u.kind == "department" and any(h in u.name for h in OFFICE_UNIT_HINTS)), None)
+def _unit_named(units: list[Unit], hints: tuple[str, ...]) -> Unit | None:
+    return next((u for u in units if u.kind == "department" and any(h in u.name for h in hints)), None)
 
 
 def create_users(session: Session, plan: Plan, password: str = DEMO_PASSWORD) -> list[Login]:
@@ -56,10 +58,10 @@ def create_users(session: Session, plan: Plan, password: str = DEMO_PASSWORD) ->
     slug = city_slug(plan.key)
     hashed = hash_password(password)  # one hash for all demo users: scrypt is slow on purpose
     units = orgs_service.units_of_city(session, plan.city_code)
-    office_unit = _office_unit(units)
     wanted: list[tuple[str, Role, Unit | None, str]] = [
-        (f"{slug}-office", Role.OFFICE, office_unit, "专班办公室"),
+        (f"{slug}-office", Role.OFFICE, _unit_named(units, OFFICE_UNIT_HINTS), "专班办公室"),
         (f"{slug}-leader", Role.LEADER, None, "市政府分管领导"),
+        (f"{slug}-commerce", Role.REVIEWER, _unit_named(units, COMMERCE_UNIT_HINTS), "以旧换新审核员"),
     ]
     dept_no = 0
     for unit in units:
