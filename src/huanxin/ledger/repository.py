@@ -4,17 +4,17 @@ that two transactions can never both read a balance, both decide it suffices, an
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Row, func, or_, select, update
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy import Row, Table, func, or_, select, update
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from huanxin.ledger.models import Account, Entry, Pool, Transfer
 
-ACCOUNTS = Account.__table__
-TRANSFERS = Transfer.__table__
+ACCOUNTS = cast(Table, Account.__table__)
+TRANSFERS = cast(Table, Transfer.__table__)
 
 
 # --- balances -------------------------------------------------------------------------------------
@@ -83,15 +83,15 @@ def settle_pending(session: Session, pending: Transfer, status: str) -> bool:
     result = session.execute(
         update(TRANSFERS).where(TRANSFERS.c.id == pending.id, TRANSFERS.c.status == "pending").values(status=status)
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        return False
-    # Tell the ORM without making the object dirty: the row is already written.
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def mark_settled(session: Session, pending: Transfer, status: str) -> None:
+    """Tells the ORM what `settle_pending` wrote, without making the object dirty."""
     set_committed_value(pending, "status", status)
-    if object_session(pending) is not session:
-        loaded = session.identity_map.get(identity_key(Transfer, pending.id))
-        if loaded is not None:
-            set_committed_value(loaded, "status", status)
-    return True
+    loaded = session.identity_map.get(identity_key(Transfer, pending.id))
+    if loaded is not None and loaded is not pending:
+        set_committed_value(loaded, "status", status)
 
 
 def lock_transfer(session: Session, transfer_id: int) -> str | None:
@@ -127,7 +127,9 @@ def pools_of(session: Session, city_code: str, programme_code: str | None = None
     return list(session.scalars(statement.order_by(*order)))
 
 
-def tranches(session: Session, *, city_code: str, programme_code: str, region_code: str, fund_source: str) -> list[Pool]:
+def tranches(
+    session: Session, *, city_code: str, programme_code: str, region_code: str, fund_source: str,
+) -> list[Pool]:
     return list(session.scalars(select(Pool).where(
         Pool.city_code == city_code, Pool.programme_code == programme_code, Pool.region_code == region_code,
         Pool.fund_source == fund_source,
@@ -171,6 +173,13 @@ def rebuilt_balances(session: Session) -> dict[int, int]:
     """Every account's balance as the entries say it is: one GROUP BY over the entries."""
     rows = session.execute(select(Entry.account_id, func.sum(Entry.amount)).group_by(Entry.account_id))
     return {int(account_id): int(total or 0) for account_id, total in rows}
+
+
+def lock_all_accounts(session: Session) -> list[Row[Any]]:
+    """All accounts, locked in id order until the end of the transaction (PostgreSQL)."""
+    return list(session.execute(
+        select(Account.id, Account.code, Account.balance).order_by(Account.id).with_for_update()
+    ))
 
 
 def all_accounts(session: Session) -> list[Row[Any]]:
