@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from huanxin.errors import Conflict, InvalidInput
 from huanxin.kit.audit import AuditRecord
 from huanxin.ledger import service
-from huanxin.ledger.models import Account, Entry, Pool, Transfer
-from huanxin.ledger.service import InsufficientFunds, LedgerImmutable, PoolBalance
+from huanxin.ledger.models import Account, Entry, LedgerImmutable, Pool, Transfer
+from huanxin.ledger.service import InsufficientFunds, PoolBalance
 
 MakePool = Callable[..., Pool]
 

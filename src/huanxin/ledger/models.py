@@ -8,8 +8,9 @@ Money moves only by a Transfer from one account to another; each transfer writes
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column
 
 from huanxin.db import Base
@@ -76,3 +77,28 @@ class Pool(Base):
     paid_account_id: Mapped[int] = mapped_column(ForeignKey("ledger_account.id"))
     source_account_id: Mapped[int] = mapped_column(ForeignKey("ledger_account.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LedgerImmutable(RuntimeError):
+    """An attempt to rewrite history: entries are append-only, transfers change only status."""
+
+
+# --- the guards: entries are never updated or deleted; of a transfer only `status` changes --------
+
+@event.listens_for(Entry, "before_update")
+@event.listens_for(Entry, "before_delete")
+def _refuse_entry_change(*_: Any) -> None:
+    raise LedgerImmutable("账本分录只能追加，不能修改或删除；更正请使用冲正转账")
+
+
+@event.listens_for(Transfer, "before_delete")
+def _refuse_transfer_delete(*_: Any) -> None:
+    raise LedgerImmutable("转账记录不能删除；更正请使用冲正转账")
+
+
+@event.listens_for(Transfer, "before_update")
+def _refuse_transfer_rewrite(_mapper: Any, _connection: Any, target: Transfer) -> None:
+    state = inspect(target)
+    changed = [attr.key for attr in state.attrs if attr.key != "status" and attr.history.has_changes()]
+    if changed:
+        raise LedgerImmutable(f"转账记录只有状态可以变更（预留→已拨付/已释放），不能修改：{', '.join(changed)}")

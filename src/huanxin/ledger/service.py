@@ -13,9 +13,9 @@ settling transfer itself, and `status` only says that the reservation is settled
 Every operation is idempotent on its `key` (unique in ledger_transfer): the same key with the
 same parameters (kind, accounts, amount, ref or settled reservation; not the memo or the actor,
 which a retry by another worker may word differently) returns the transfer already written and
-moves nothing; with other parameters it is a Conflict. Each operation runs in a SAVEPOINT, so a refusal (InsufficientFunds, Conflict)
-leaves nothing half-written even when the caller catches it and carries on, e.g. to put a
-qualification on the waiting list. Services never commit.
+moves nothing; with other parameters it is a Conflict. Each operation runs in a SAVEPOINT, so a
+refusal (InsufficientFunds, Conflict) leaves nothing half-written even when the caller catches
+it and carries on, e.g. to put a qualification on the waiting list. Services never commit.
 
 Writes come first in every operation (the key is claimed by the INSERT itself, a replay is
 recognised by the unique violation): on SQLite a transaction that reads before it writes cannot
@@ -31,7 +31,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import event, inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -56,29 +55,7 @@ class InsufficientFunds(Conflict):
     """The pool (or account) does not hold enough to cover the amount: nothing was moved."""
 
 
-class LedgerImmutable(RuntimeError):
-    """An attempt to rewrite history: entries are append-only, transfers change only status."""
-
-
-# --- the guards: entries are never updated or deleted; of a transfer only `status` changes --------
-
-@event.listens_for(Entry, "before_update")
-@event.listens_for(Entry, "before_delete")
-def _refuse_entry_change(*_: Any) -> None:
-    raise LedgerImmutable("账本分录只能追加，不能修改或删除；更正请使用冲正转账")
-
-
-@event.listens_for(Transfer, "before_delete")
-def _refuse_transfer_delete(*_: Any) -> None:
-    raise LedgerImmutable("转账记录不能删除；更正请使用冲正转账")
-
-
-@event.listens_for(Transfer, "before_update")
-def _refuse_transfer_rewrite(_mapper: Any, _connection: Any, target: Transfer) -> None:
-    state = inspect(target)
-    changed = [attr.key for attr in state.attrs if attr.key != "status" and attr.history.has_changes()]
-    if changed:
-        raise LedgerImmutable(f"转账记录只有状态可以变更（预留→已拨付/已释放），不能修改：{', '.join(changed)}")
+# The immutability guards live beside the tables, in huanxin.ledger.models.
 
 
 # --- results --------------------------------------------------------------------------------------
