@@ -21,7 +21,7 @@ from huanxin.plans import import_api, import_pages
 from huanxin.plans import pages as plans_pages
 from huanxin.tradein import api as tradein_api
 from huanxin.tradein import pages as tradein_pages
-from huanxin.tradein import retailers_api
+from huanxin.tradein import retailers_api, whatif_api
 from huanxin.web import errors
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -40,7 +40,7 @@ def create_app() -> FastAPI:
         orgs_pages, plans_pages, indicators_pages, plans_exports, import_pages, ledger_pages, tradein_pages,
     ):
         app.include_router(module.router)
-    for api in (orgs_api, plans_api, indicators_api, import_api, ledger_api, tradein_api, retailers_api):
+    for api in (orgs_api, plans_api, indicators_api, import_api, ledger_api, tradein_api, retailers_api, whatif_api):
         app.include_router(api.router, prefix="/api/v1")
 
     @app.middleware("http")
