@@ -23,6 +23,39 @@ def evaluate(file: str = typer.Argument(..., help="JSON Lines 文件（每行一
             stream.close()
 
 
+@app.command("what-if")
+def what_if(
+    city: str = typer.Option(..., help="城市代码，如 512000"),
+    programme: str = typer.Option(..., help="规则代码，如 appliance-2025"),
+    set_: list[str] = typer.Option(..., "--set", help="参数路径=新值，可重复，如 appliance.cap_per_item=150000"),
+) -> None:
+    """用本市历史申请测算参数调整的资金影响（不改变任何数据）。"""
+    import json
+
+    from sqlalchemy import select
+
+    from huanxin.cli import transaction
+    from huanxin.orgs import service as orgs_service
+    from huanxin.orgs.models import User
+    from huanxin.orgs.roles import Role
+    from huanxin.tradein import whatif_service
+
+    overrides = {}
+    for item in set_:
+        path, _, raw = item.partition("=")
+        overrides[path.strip()] = json.loads(raw) if raw.strip()[:1] in "0123456789-[{tfn" else raw.strip()
+    with transaction() as session:
+        office = session.scalar(select(User).where(User.city_code == city, User.role == Role.OFFICE.value))
+        if office is None:
+            raise typer.BadParameter(f"城市 {city} 没有专班办公室账号", param_hint="--city")
+        result = whatif_service.what_if_for_city(session, orgs_service.scope_of(office), rules_code=programme,
+                                                 overrides=overrides)
+        session.rollback()  # a what-if never writes
+    typer.echo(f"测算申请 {result.count} 笔（{result.method}）；现行规则 {result.baseline_total_fen / 100:,.2f} 元，"
+               f"调整后 {result.proposed_total_fen / 100:,.2f} 元，差额 {result.difference_fen / 100:+,.2f} 元；"
+               f"结果变化 {result.changed} 笔")
+
+
 def _register_claim_commands() -> None:
     from huanxin.tradein import claims_cli
 
