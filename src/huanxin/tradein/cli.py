@@ -10,7 +10,9 @@ app = typer.Typer(help="消费品以旧换新", no_args_is_help=True)
 
 
 @app.command("evaluate")
-def evaluate(file: str = typer.Argument(..., help="JSON Lines 文件（每行一笔申请，字段见 docs/tradein.md）；- 表示标准输入")) -> None:
+def evaluate(
+    file: str = typer.Argument(..., help="JSON Lines 文件（每行一笔申请，字段见 docs/tradein.md）；- 表示标准输入"),
+) -> None:
     """逐行评估补贴申请，每行输出一个决定（JSON）。"""
     from huanxin.tradein.rules.jsonl import evaluate_lines
 
