@@ -72,7 +72,9 @@ def home(scope: MaybeScope) -> Response:
         return RedirectResponse(f"/cities/{scope.city_code}/cockpit", status_code=303)
     if scope.reports:
         return RedirectResponse("/my/work", status_code=303)
-    return RedirectResponse("/me", status_code=303)
+    # Trade-in: residents to their page, retailers to their portal, reviewers to their queue.
+    trade_in = {"resident": "/tradein/me", "retailer": "/tradein/retailer", "reviewer": "/tradein/review"}
+    return RedirectResponse(trade_in.get(scope.role, "/me"), status_code=303)
 
 
 @router.get("/me", response_class=HTMLResponse)
