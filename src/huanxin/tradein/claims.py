@@ -254,7 +254,7 @@ def redeem(session: Session, scope: Scope, qualification_id: int, data: Purchase
     programme = session.get(Programme, qualification.programme_id)
     assert programme is not None
     retailers_service.require_admitted(session, retailer.id, programme.kind)
-    _check_usable(qualification, moment)
+    check_usable(qualification, moment)
     data = validate_purchase(data, car=False, on=moment.date())
     if data.category != qualification.category:
         label = evaluation.category_label(programme.rules_code, qualification.category)
@@ -276,7 +276,7 @@ def redeem(session: Session, scope: Scope, qualification_id: int, data: Purchase
     return claim
 
 
-def _check_usable(qualification: Qualification, moment: dt.datetime) -> None:
+def check_usable(qualification: Qualification, moment: dt.datetime) -> None:
     messages = {"waiting": "该资格尚在候补队列中，资金到位后方可使用", "used": "该资格已核销，不能重复核销",
                 "expired": "该资格已过期", "cancelled": "该资格已取消"}
     if qualification.status in messages:

@@ -109,7 +109,11 @@ class Claim(Base):
 
     __tablename__ = "tradein_claim"
     # Fraud signals read a retailer's recent claims inside the claim transaction.
-    __table_args__ = (Index("ix_tradein_claim_retailer_submitted", "retailer_id", "submitted_at"),)
+    __table_args__ = (
+        Index("ix_tradein_claim_retailer_submitted", "retailer_id", "submitted_at"),
+        # The office's statistics group a city's claims by status and programme.
+        Index("ix_tradein_claim_city_status_programme", "city_code", "status", "programme_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     city_code: Mapped[str] = mapped_column(String(6), index=True)

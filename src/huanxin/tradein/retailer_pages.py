@@ -103,7 +103,7 @@ def _verified(db: Session, scope: Scope, retailer: Retailer, qualification_no: s
     if stop:
         raise Forbidden(stop, field="retailer_id")
     retailers.require_admitted(db, retailer.id, programme.kind)
-    claims_service._check_usable(q, now())  # noqa: SLF001 - the same check redemption makes
+    claims_service.check_usable(q, now())  # the same check redemption makes
     return q, programme, person
 
 
