@@ -1,6 +1,8 @@
 """The demo database, checked for what a user opening it would notice: five plans with rounds
 of reports in every state, red and yellow lights in each ledger, close-outs, indicator data for
-every target, a verifiable audit chain, and a second run that reuses the database.
+every target, a verifiable audit chain, and a second run that reuses the database; and the
+trade-in: programmes open today, pools, retailers, residents and claims in every state, a ledger
+that verifies, and live claims that a reviewer can pay.
 
 The demo is built into its own temporary SQLite file (not the suite's test database)."""
 
@@ -29,6 +31,8 @@ from huanxin.plans import ledger
 from huanxin.plans.models import Closure, Plan, Report, Round, RoundItem, Target, Task
 
 PLAN_KEYS = {"anqiu-2024", "panzhihua-2024", "shaoyang-2024", "yangquan-2024", "ziyang-2024"}
+# The demo generates about 200,000 claims; the tests build a smaller demo of the same shape.
+CLAIMS = 4000
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +42,7 @@ def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture(scope="module")
 def logins(demo_url: str) -> dict[str, list[Login]]:
-    return build_demo(rebuild=True, url=demo_url)
+    return build_demo(rebuild=True, url=demo_url, claims=CLAIMS)
 
 
 @pytest.fixture(scope="module")
@@ -179,6 +183,10 @@ def test_logins_cover_each_role_of_each_city(
     for city_logins in logins.values():
         assert all(lg.username in out for lg in city_logins)
     assert "专班办公室" in out and "攀枝花市" in out
+    for slug in ("ziyang", "anqiu", "shaoyang"):
+        for username in (f"{slug}-commerce", f"{slug}-retailer01", f"{slug}-resident01"):
+            assert username in out, username
+    assert f"{slug}-retailer04" not in out, "of the many retailers only the first few are listed"
 
 
 def test_second_run_reuses_the_database(demo_url: str, logins: dict[str, list[Login]], db: Session) -> None:
@@ -199,7 +207,7 @@ def test_an_unfinished_database_is_rebuilt(tmp_path: Path) -> None:
     engine = make_engine(url)
     upgrade(engine)
     engine.dispose()
-    logins = build_demo(url=url)
+    logins = build_demo(url=url, claims=CLAIMS // 4)
     assert set(logins) == PLAN_KEYS
     engine = make_engine(url)
     with Session(engine) as session:
@@ -209,7 +217,7 @@ def test_an_unfinished_database_is_rebuilt(tmp_path: Path) -> None:
 
 def test_rebuild_starts_from_an_empty_database(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'again.sqlite3'}"
-    build_demo(url=url)
+    build_demo(url=url, claims=CLAIMS // 4)
     engine = make_engine(url)
     with Session(engine) as session:
         session.add(Observation(city_code="512000", indicator_code="stray", region_code="512000", year=2020,
@@ -217,9 +225,143 @@ def test_rebuild_starts_from_an_empty_database(tmp_path: Path) -> None:
                                 entered_at=dt.datetime(2021, 1, 1, tzinfo=dt.UTC)))
         session.commit()
     engine.dispose()
-    build_demo(rebuild=True, url=url)
+    build_demo(rebuild=True, url=url, claims=CLAIMS // 4)
     engine = make_engine(url)
     with Session(engine) as session:
         assert session.scalar(select(Observation.id).where(Observation.indicator_code == "stray")) is None
         assert verify_chain(session)[1] is None
     engine.dispose()
+
+
+# ---- trade-in ---------------------------------------------------------------------------------
+
+
+def _cities(db: Session) -> list[str]:
+    return sorted({p.city_code for p in _plans(db)})
+
+
+def test_every_city_runs_national_history_and_city_programmes_open_today(db: Session) -> None:
+    from huanxin.tradein.models import Programme
+
+    for city in _cities(db):
+        programmes = {p.rules_code: p for p in db.scalars(select(Programme).where(Programme.city_code == city))}
+        assert {"appliance-2024", "appliance-2025", "digital-2025", "car-scrap-2024", "car-scrap-2025"} <= set(
+            programmes)
+        assert programmes["appliance-2025"].starts_on == dt.date(2025, 1, 1)  # the real national period
+        assert programmes["appliance-2025"].ends_on == dt.date(2025, 12, 31)
+        open_today = [p for p in programmes.values() if p.active and p.starts_on <= today() <= p.ends_on]
+        assert {p.rules_code for p in open_today} >= {"appliance-city-2026", "digital-city-2026"}, city
+        assert all(p.level == "city" for p in open_today)
+
+
+def test_claims_and_qualifications_in_every_state(db: Session) -> None:
+    from huanxin.tradein.models import Appeal, Claim, FraudFlag, PayoutBatch, PayoutLine, Qualification
+
+    claims = dict(db.execute(select(Claim.status, func.count()).group_by(Claim.status)).all())
+    assert {"approved", "review", "correction", "rejected", "appealed", "paying", "paid"} <= set(claims), claims
+    assert sum(claims.values()) >= CLAIMS * 0.95
+    quals = dict(db.execute(select(Qualification.status, func.count()).group_by(Qualification.status)).all())
+    assert {"active", "used", "expired", "waiting"} <= set(quals), quals
+    assert (db.scalar(select(func.count()).select_from(FraudFlag)) or 0) > 0
+    assert (db.scalar(select(func.count()).select_from(Appeal).where(Appeal.status == "open")) or 0) > 0
+    batches = dict(db.execute(select(PayoutBatch.status, func.count()).group_by(PayoutBatch.status)).all())
+    assert batches.get("reconciled") and batches.get("created"), batches
+    paid = db.scalar(select(func.count()).select_from(PayoutLine).where(PayoutLine.status == "paid"))
+    assert paid == claims["paid"], "every paid claim has its paid payout line"
+    years = {d.year for d in db.scalars(select(Claim.invoice_date).distinct())}
+    assert {2024, 2025, 2026} <= years
+    for city in _cities(db):
+        by_city = db.scalar(select(func.count()).select_from(Claim).where(Claim.city_code == city))
+        assert by_city and by_city > 100, city
+
+
+def test_retailers_and_residents_have_logins_and_valid_identities(db: Session) -> None:
+    from huanxin.kit import pii
+    from huanxin.kit.identifiers import luhn_ok, validate_id_number
+    from huanxin.tradein.models import Person, Retailer
+
+    for city in _cities(db):
+        retailers = list(db.scalars(select(Retailer).where(Retailer.city_code == city)))
+        assert 20 <= len(retailers) <= 60
+        assert {r.status for r in retailers} == {"admitted", "suspended", "expelled"}
+        retailer_users = db.scalars(select(User).where(User.city_code == city, User.role == Role.RETAILER.value))
+        assert {u.unit_id for u in retailer_users} == {r.unit_id for r in retailers}
+    residents = list(db.scalars(select(User).where(User.role == Role.RESIDENT.value)))
+    assert len(residents) == 25 and all(u.username.split("-")[-1].startswith("resident") for u in residents)
+    for user in residents:
+        person = db.scalar(select(Person).where(Person.user_id == user.id))
+        assert person is not None, user.username
+        validate_id_number(pii.decrypt(person.id_enc))
+        assert person.bank_card_enc and luhn_ok(pii.decrypt(person.bank_card_enc))
+        assert pii.decrypt(person.name_enc) == user.display_name
+
+
+def test_the_ledger_verifies_and_no_pool_is_negative(db: Session) -> None:
+    from huanxin.ledger import service as ledger_service
+
+    result = ledger_service.verify(db)
+    assert result.ok, (result.mismatches[:3], result.unbalanced_transfers[:3], result.negative_accounts[:3])
+    assert result.transfers_checked > 100
+    for city in _cities(db):
+        budget = ledger_service.city_budget(db, city)
+        assert budget.programmes
+        for programme in budget.programmes:
+            assert programme.balance.funded == (programme.balance.available + programme.balance.reserved
+                                                + programme.balance.paid)
+            if programme.programme_code in ("appliance-2025", "appliance-city-2026"):  # the big ones
+                assert programme.balance.paid > 0, (city, programme.programme_code)
+
+
+def test_live_claims_hold_their_reservations_and_the_waiting_list_is_real(db: Session) -> None:
+    from huanxin.ledger import service as ledger_service
+    from huanxin.tradein import evaluation, money
+    from huanxin.tradein.models import Claim, Programme, Qualification
+
+    for claim in db.scalars(select(Claim).where(Claim.status.in_(("approved", "paying"))).limit(200)):
+        held = money.reserved_by_source(money.live_reservations(db, claim))
+        for source, amount in (claim.amounts_by_source or {}).items():
+            assert held.get(source, 0) >= amount, claim.id
+    waiting = list(db.scalars(select(Qualification).where(Qualification.status == "waiting")))
+    assert waiting and all(q.queue_no for q in waiting)
+    for q in waiting[:20]:
+        programme = db.get(Programme, q.programme_id)
+        assert programme is not None
+        need = money.split(evaluation.qualification_reserve(programme.rules_code, q.category, today()),
+                           evaluation.fund_shares(programme.rules_code, today()))
+        short = False
+        for source, amount in need.items():
+            pool = money.pool_for(db, programme, None, source)
+            short |= ledger_service.pool_balance(db, pool).available < amount
+        assert short, "a waiting qualification waits because its pool cannot cover it"
+
+
+def test_a_reviewer_pays_a_demo_claim_through_the_services(db: Session) -> None:
+    """The demo's live claims work with the real lifecycle: batch, bank result, paid, ledger ok."""
+    from huanxin.ledger import service as ledger_service
+    from huanxin.tradein import payouts
+    from huanxin.tradein.models import Claim
+
+    claim = db.scalars(select(Claim).where(Claim.status == "approved", Claim.city_code == "512000")
+                       .order_by(Claim.id)).first()
+    assert claim is not None
+    reviewer = db.scalars(select(User).where(User.username == "ziyang-commerce")).one()
+    scope = scope_of(reviewer)
+    batch = payouts.create_batch(db, scope, claim_ids=[claim.id])
+    result = f"申请编号,金额（分）,状态,银行流水号,原因\n{claim.id},{claim.amount_fen},成功,B-TEST-1,\n"
+    outcome = payouts.reconcile(db, scope, batch, result.encode("utf-8"))
+    assert outcome.paid == 1 and claim.status == "paid"
+    assert ledger_service.verify(db).ok
+    db.rollback()
+
+
+def test_trade_in_feeds_computed_indicator_observations(db: Session) -> None:
+    computed = db.execute(
+        select(Observation.city_code, Observation.indicator_code).where(Observation.source == "computed")
+    ).all()
+    cities = {c for c, _ in computed}
+    codes = {code for _, code in computed}
+    assert "430500" in cities  # 邵阳's plan has no statistics for these, so the platform's figure shows
+    assert {"scrapped_car_recycling", "waste_appliance_recycling"} <= codes
+    imported = set(db.execute(select(Observation.city_code, Observation.indicator_code)
+                              .where(Observation.source == "imported")).all())
+    assert not imported & set(computed), "where statistics exist, they are not mixed with computed figures"

@@ -1,5 +1,7 @@
 """The demo database (`huanxin demo`): the five city plans with several dispatch rounds of
-generated progress reports, close-outs (销号) and indicator observations.
+generated progress reports, close-outs (销号) and indicator observations, and each city's
+consumer trade-in: programmes, budget pools, retailers, residents and a few hundred thousand
+claims in every state (`huanxin.tradein.demo_data`), whose paid claims feed the indicators.
 
 Everything generated is deterministic (random.Random(2024)) but dated relative to today, so the
 lights mean something whenever the demo is built: the latest round is open and due in two days
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 import random
 import sys
 import time
@@ -35,16 +38,21 @@ from huanxin.indicators.progress import is_flow
 from huanxin.kit import audit
 from huanxin.kit.audit import AuditRecord
 from huanxin.kit.clock import CHINA, now, today
+from huanxin.ledger.models import Transfer as LedgerTransfer
 from huanxin.migrate import upgrade
 from huanxin.orgs import service as orgs_service
 from huanxin.orgs.models import Unit, User
 from huanxin.orgs.roles import ROLE_LABELS, Role
 from huanxin.plans.lights import expected_progress
 from huanxin.plans.models import Closure, Milestone, Plan, Report, Round, RoundItem, Target, Task, TaskUnit
+from huanxin.tradein import demo_data as tradein_demo
+from huanxin.tradein import indicator_feed
 
 SEED = 2024
 DEMO_ROUNDS = 6
-STEPS = 5
+STEPS = 7
+# Trade-in claims generated over the five cities (HUANXIN_DEMO_CLAIMS overrides; tests use fewer).
+DEMO_CLAIMS = tradein_demo.DEFAULT_CLAIMS
 # The marker of a finished build: written last, in the same transaction as the generated data,
 # so a build that died half-way never looks complete and is rebuilt on the next run.
 BUILT_ACTION = "build_demo"
@@ -53,9 +61,13 @@ BUILT_ACTION = "build_demo"
 # ---- entry points ---------------------------------------------------------------------------
 
 
-def build_demo(rebuild: bool = False, url: str | None = None) -> dict[str, list[Login]]:
-    """Builds the demo database (or reuses a complete one) and returns the logins per plan."""
+def build_demo(
+    rebuild: bool = False, url: str | None = None, claims: int | None = None
+) -> dict[str, list[Login]]:
+    """Builds the demo database (or reuses a complete one) and returns the logins per plan.
+    `claims`: how many trade-in claims to generate (default DEMO_CLAIMS or $HUANXIN_DEMO_CLAIMS)."""
     url = url or get_settings().database_url
+    claims = claims if claims is not None else int(os.environ.get("HUANXIN_DEMO_CLAIMS", DEMO_CLAIMS))
     started = time.perf_counter()
     if rebuild:
         reset_database(url)
@@ -71,14 +83,14 @@ def build_demo(rebuild: bool = False, url: str | None = None) -> dict[str, list[
             engine.dispose()
             reset_database(url)
             engine = make_engine(url)
-        logins = _build(engine)
+        logins = _build(engine, claims)
     finally:
         engine.dispose()
     _say(f"演示库已建成：{_where(url)}，共用时 {time.perf_counter() - started:.1f} 秒")
     return logins
 
 
-def _build(engine: Engine) -> dict[str, list[Login]]:
+def _build(engine: Engine, claims: int = DEMO_CLAIMS) -> dict[str, list[Login]]:
     with _step(1, "迁移数据库结构") as note:
         upgrade(engine)
         note("已升级到最新版本")
@@ -99,13 +111,41 @@ def _build(engine: Engine) -> dict[str, list[Login]]:
             for plan in plans:
                 generate_indicators(session, plan, rng, scale=CITY_SCALE.get(city_slug(plan.key), 1.0))
             note(f"{_count(session, Baseline)} 个基期值，{_count(session, Observation)} 个观测值")
-        with _step(5, "写入代表性审计记录") as note:
+        with _step(5, f"生成以旧换新：活动、预算池、经营主体、居民和约 {claims:,} 笔补贴申请") as note:
+            summary = generate_tradein(session, plans, rng, claims)
+            note(
+                f"{summary.retailers} 家经营主体，{summary.persons} 位实名居民，"
+                f"{summary.qualifications} 个资格，{summary.claims} 笔申请（"
+                + "、".join(f"{k} {v}" for k, v in sorted(summary.by_status.items()))
+                + f"），账本转账 {_count(session, LedgerTransfer)} 笔"
+            )
+        with _step(6, "以旧换新数据汇入指标观测值（报废汽车、废旧家电）") as note:
+            fed = sum(indicator_feed.feed_months(session, code, today()) for code in _city_codes(plans))
+            note(f"写入 {fed} 个计算观测值（已有统计数的年份以统计数为准）")
+        with _step(7, "写入代表性审计记录") as note:
             for outcome in outcomes:
                 record_representative_actions(session, outcome)
-            mark_built(session, {"plans": len(plans), "rounds": DEMO_ROUNDS})
+            mark_built(session, {"plans": len(plans), "rounds": DEMO_ROUNDS, "claims": claims})
             note(f"审计日志共 {_count(session, AuditRecord)} 条")
         session.commit()
         return logins_from_db(session)
+
+
+def _city_codes(plans: list[Plan]) -> list[str]:
+    return list(dict.fromkeys(p.city_code for p in plans))
+
+
+def generate_tradein(
+    session: Session, plans: list[Plan], rng: random.Random, claims: int
+) -> tradein_demo.Summary:
+    """Each city's trade-in (see `huanxin.tradein.demo_data`), claims shared by city size."""
+    seen: dict[str, str] = {}
+    for plan in plans:
+        seen.setdefault(plan.city_code, city_slug(plan.key))
+    cities = tradein_demo.city_specs(session, list(seen.items()), claims, CITY_SCALE)
+    office_hash = session.scalar(select(User.password_hash).where(User.role == Role.OFFICE.value).limit(1))
+    assert office_hash, "bootstrap creates the office accounts first"
+    return tradein_demo.generate(session, cities, rng, today(), office_hash)
 
 
 def print_logins(logins: dict[str, list[Login]], host: str, port: int) -> None:
@@ -116,15 +156,25 @@ def print_logins(logins: dict[str, list[Login]], host: str, port: int) -> None:
         if not city_logins:
             continue
         print(f"\n{city_logins[0].city}（{len(city_logins)} 个账号）")
-        for role in (Role.OFFICE, Role.LEADER, Role.DEPARTMENT, Role.COUNTY):
+        for role in (Role.OFFICE, Role.LEADER, Role.REVIEWER, Role.DEPARTMENT, Role.COUNTY):
             members = [lg for lg in city_logins if lg.role == role]
             if members:
                 _print_role(role, members)
+        _print_tradein(city_logins)
+
+
+def _print_tradein(city_logins: list[Login]) -> None:
+    """Trade-in accounts, one line per role: the first few retailers and residents of many."""
+    for role, label in ((Role.RETAILER, "以旧换新经营主体"), (Role.RESIDENT, "以旧换新居民")):
+        members = [lg for lg in city_logins if lg.role == role]
+        if members:
+            names = "  ".join(f"{lg.username}（{lg.unit}）" if lg.unit else lg.username for lg in members)
+            print(f"  {_pad(label, 18)}{names}")
 
 
 def _print_role(role: Role, members: list[Login]) -> None:
     label = ROLE_LABELS[role]
-    if role in (Role.OFFICE, Role.LEADER):
+    if role in (Role.OFFICE, Role.LEADER, Role.REVIEWER):
         for lg in members:
             print(f"  {_pad(label, 14)}{_pad(lg.username, 26)}{lg.unit or ''}")
         return
@@ -182,13 +232,17 @@ def mark_built(session: Session, detail: dict[str, Any], action: str = BUILT_ACT
 
 def logins_from_db(session: Session) -> dict[str, list[Login]]:
     """The accounts of each plan's city, office first, read back so a reused database prints too."""
-    order = {Role.OFFICE: 0, Role.LEADER: 1, Role.DEPARTMENT: 2, Role.COUNTY: 3}
+    order = {Role.OFFICE: 0, Role.LEADER: 1, Role.REVIEWER: 2, Role.DEPARTMENT: 3, Role.COUNTY: 4,
+             Role.RETAILER: 5, Role.RESIDENT: 6}
     plans = list(session.scalars(select(Plan).order_by(Plan.key)))
+    many = (Role.RETAILER.value, Role.RESIDENT.value)
     rows = session.execute(
         select(User.username, User.role, User.city_code, Unit.name)
         .outerjoin(Unit, Unit.id == User.unit_id)
         .where(User.role.in_([r.value for r in order]))
     ).all()
+    # Of the many retailers and residents, the first three of each city are listed.
+    rows = [r for r in rows if r.role not in many or r.username[-2:] in ("01", "02", "03")]
     out: dict[str, list[Login]] = {}
     for plan in plans:
         if any(p.city_code == plan.city_code for p in plans if p.key in out):
