@@ -63,7 +63,9 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    # Sync endpoints run on a 40-thread pool: give every thread a connection, so requests never
+    # queue for one while holding row locks.
+    return create_engine(url, pool_size=40, max_overflow=10, pool_pre_ping=True)
 
 
 @cache
@@ -76,11 +78,17 @@ def session_factory() -> sessionmaker[Session]:
     return sessionmaker(bind=get_engine(), expire_on_commit=False)
 
 
+@cache
+def write_session_factory() -> sessionmaker[Session]:
+    """Sessions whose transaction will write. The intent rides on the engine's execution options,
+    so the write lock is taken lazily, at the first statement, in the thread that runs the work
+    (taking it in the dependency's thread let 64 writers hold every worker thread while waiting)."""
+    return sessionmaker(bind=get_engine().execution_options(**{WRITE_INTENT: True}), expire_on_commit=False)
+
+
 def get_db(write: bool = True) -> Iterator[Session]:
     """One unit of work. `write=False` (safe HTTP methods) lets SQLite readers run beside writers."""
-    session = session_factory()()
-    if write:
-        session.connection(execution_options={WRITE_INTENT: True})
+    session = (write_session_factory() if write else session_factory())()
     try:
         yield session
         session.commit()
