@@ -100,8 +100,13 @@ def _upsert(
     return obs, created
 
 
-def record_observation(session: Session, scope: Scope, city_code: str, raw: ObservationInput) -> Observation:
-    """Enters (or corrects) one figure; the same indicator, region and period is updated, not duplicated."""
+def record_observation(
+    session: Session, scope: Scope, city_code: str, raw: ObservationInput, *, source: str = "entered",
+) -> Observation:
+    """Enters (or corrects) one figure; the same indicator, region and period is updated, not duplicated.
+    `source` is "computed" when the platform derives the figure from its own facts (trade-in claims)."""
+    if source not in ("entered", "computed"):
+        raise ValueError(f"unknown observation source {source!r}")
     require_reader(scope, city_code)
     if not can_enter_any(scope):
         raise Forbidden(READ_ONLY)
@@ -115,12 +120,12 @@ def record_observation(session: Session, scope: Scope, city_code: str, raw: Obse
         raise Forbidden(refusal, field="indicator_code")
     existing = repo.find_observations(session, city_code, [item.key]).get(item.key)
     before = existing.value if existing else None
-    obs, _ = _upsert(session, scope, city_code, item, existing, "entered")
+    obs, _ = _upsert(session, scope, city_code, item, existing, source)
     session.flush()
     audit.record(
         session,
         actor=scope.username,
-        action="record_observation",
+        action="record_observation" if source == "entered" else "compute_observation",
         entity="observation",
         entity_id=obs.id,
         city_code=city_code,

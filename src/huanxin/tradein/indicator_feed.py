@@ -123,11 +123,10 @@ def feed_indicators(session: Session, city_code: str, year: int, month: int) -> 
             result.skipped[code] = "本年度未开展相应以旧换新活动"
             continue
         value = float(count_claims(session, city_code, year, month, code))
-        obs = indicators_service.record_observation(session, scope, city_code, indicators_service.ObservationInput(
+        indicators_service.record_observation(session, scope, city_code, indicators_service.ObservationInput(
             indicator_code=code, region_code=city_code, year=year, month=month, value=value,
             note=f"以旧换新平台计算：{year}年1-{month}月已审核通过或已发放的补贴申请" if month < 12
-            else f"以旧换新平台计算：{year}年已审核通过或已发放的补贴申请"))
-        obs.source = SOURCE  # record_observation writes "entered"; this figure was computed from claims
+            else f"以旧换新平台计算：{year}年已审核通过或已发放的补贴申请"), source=SOURCE)
         result.written[code] = value
     session.flush()
     return result
