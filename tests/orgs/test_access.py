@@ -140,3 +140,44 @@ def test_office_sees_logs_departments_do_not(client: TestClient) -> None:
     client.cookies.clear()
     login_browser(client, "ziyang-dept01")
     assert client.get("/cities/512000/logs").status_code == 403
+
+
+def test_reset_password_replaces_it_and_ends_the_sessions(client: TestClient, db: Session) -> None:
+    from huanxin.errors import NotAuthenticated, NotFound
+    from huanxin.orgs import service as orgs_service
+    from huanxin.orgs.roles import Role
+
+    user = orgs_service.create_user(db, username="zy-shop-reset", password=PASSWORD, display_name="测试商户",
+                                    role=Role.RETAILER, city_code="512000", unit_id=None)
+    db.flush()
+    headers = api_token(client, "zy-shop-reset")
+    login_browser(TestClient(client.app), "zy-shop-reset")
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    assert len(db.scalars(select(UserSession).where(UserSession.user_id == user.id)).all()) == 2
+
+    new = orgs_service.reset_password(db, user.id, actor="ziyang-office")
+    db.commit()  # as the request would (the test's outer transaction still rolls it all back)
+    assert len(new) == 14 and new.isalnum() and new != PASSWORD and not set(new) & set("0O1lI")
+    assert new not in user.password_hash and user.password_hash.startswith("scrypt$")
+    assert db.scalars(select(UserSession).where(UserSession.user_id == user.id)).all() == []
+    assert client.get("/api/v1/me", headers=headers).status_code == 401  # the old token is gone
+    try:
+        orgs_service.login(db, "zy-shop-reset", PASSWORD)
+    except NotAuthenticated:
+        pass
+    else:
+        raise AssertionError("the old password still works")
+    token, scope = orgs_service.login(db, "zy-shop-reset", new)
+    assert token and scope.user_id == user.id
+    assert api_token(client, "zy-shop-reset", new)
+    record = db.scalar(select(audit.AuditRecord).where(audit.AuditRecord.action == "reset_password",
+                                                       audit.AuditRecord.entity_id == str(user.id)))
+    assert record is not None and record.actor == "ziyang-office" and new not in str(record.detail)
+    assert record.detail["username"] == "zy-shop-reset" and record.detail["sessions_ended"] == 2
+    assert orgs_service.reset_password(db, user.id, actor="x") != new  # random each time
+    try:
+        orgs_service.reset_password(db, 987654321, actor="x")
+    except NotFound:
+        pass
+    else:
+        raise AssertionError("an unknown user was reset")

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from tests.conftest import login_browser
+from tests.conftest import PASSWORD, login_browser
 from tests.tradein.claims_support import credit_code, resident, setup_city, user
 from tests.tradein.test_pages import Browser, error_text, form_key
 
@@ -157,3 +157,53 @@ def test_who_may_read_and_act(app: FastAPI, db: Session) -> None:
     office.get(url, status=404)
     office.post(f"{url}/expel", {"reason": "跨市清退", "confirm": "yes"}, status=404)
     assert city.retailer.status == retailers.ADMITTED
+
+
+def test_reset_a_retailer_login_password_shows_it_once(app: FastAPI, db: Session) -> None:
+    from huanxin.orgs.models import User
+
+    city = setup_city(db)
+    shop = Browser(app, city.retailer_user)  # signed in with the old password
+    login_id = db.scalar(select(User.id).where(User.username == city.retailer_user))
+    url = f"/tradein/retailers/{city.retailer.id}"
+    action = f"{url}/logins/{login_id}/reset-password"
+    office = Browser(app, city.office_user)
+    page = office.get(url)
+    assert f'action="{action}"' in page and "重置初始密码" in page and f'data-login="{city.retailer_user}"' in page
+
+    r = office.post(action, status=200)
+    assert r.headers["cache-control"] == "no-store"
+    password = re.search(r'data-testid="password"><code>([^<]+)<', r.text)
+    assert password and len(password.group(1)) == 14 and "只在本页显示一次" in r.text and city.retailer_user in r.text
+    # shown once: the retailer's page does not show it again
+    assert password.group(1) not in office.get(url)
+    # the open session has ended; the old password no longer works, the new one does
+    assert shop.client.get("/tradein/retailer", follow_redirects=False).status_code in (303, 401)
+    client = TestClient(app)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
+    assert csrf
+    refused = client.post("/login", data={"username": city.retailer_user, "password": PASSWORD,
+                                          "csrf_token": csrf.group(1)}, follow_redirects=False)
+    assert refused.status_code == 401
+    login_browser(client, city.retailer_user, password.group(1))
+    assert client.get("/tradein/retailer").status_code == 200
+    # a reviewer may reset too; a login of another unit is not this retailer's
+    reviewer_id = db.scalar(select(User.id).where(User.username == city.reviewer_user))
+    Browser(app, city.reviewer_user).post(f"{url}/logins/{reviewer_id}/reset-password", status=404)
+
+
+def test_a_leader_may_not_reset_a_retailer_password(app: FastAPI, db: Session) -> None:
+    from huanxin.orgs.models import User
+
+    city = setup_city(db)
+    login_id = db.scalar(select(User.id).where(User.username == city.retailer_user))
+    url = f"/tradein/retailers/{city.retailer.id}"
+    before = db.scalar(select(User.password_hash).where(User.id == login_id))
+    leader = Browser(app, user(db, f"lead-{city.tag}", Role.LEADER, city.code))
+    assert "重置初始密码" not in leader.get(url)
+    r = leader.post(f"{url}/logins/{login_id}/reset-password", status=403)
+    assert "专班办公室或商务局审核员" in error_text(r.text) and 'data-testid="password"' not in r.text
+    Browser(app, city.retailer_user).post(f"{url}/logins/{login_id}/reset-password", status=403)
+    Browser(app, setup_city(db, "510400").office_user).post(f"{url}/logins/{login_id}/reset-password", status=404)
+    db.expire_all()
+    assert db.scalar(select(User.password_hash).where(User.id == login_id)) == before

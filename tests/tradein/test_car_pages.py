@@ -5,15 +5,18 @@ check digit, one scrapped VIN and one new car ever, scrap or replace), and who m
 from __future__ import annotations
 
 import re
+import uuid
 
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from tests.conftest import api_token
 from tests.tradein.claims_support import City, id_number, resident, setup_city, user, vin
 from tests.tradein.test_pages import Browser, error_text, form_key
 
 from huanxin.orgs.roles import Role
-from huanxin.tradein.models import Claim
+from huanxin.tradein.models import Claim, QuotaSlot, UsedIdentifier
 
 INVOICE_DATE = "2025-06-01"  # inside the 2025 national car programmes (the city keeps them open in tests)
 BUDGETS = {"car-scrap-2025": 1_000_000_00, "car-replace-2025": 1_000_000_00, "appliance-2025": 100_000_00}
@@ -190,3 +193,137 @@ def test_who_may_file(app: FastAPI, db: Session) -> None:
     r = Browser(app, elsewhere.retailer_user).post(
         "/tradein/retailer/car", {**scrap_form(city), **buyer(), "idempotency_key": "k3"}, status=404)
     assert "未找到该补贴活动" in error_text(r.text)
+
+
+# ---- 补正: a car claim sent back for correction is corrected on the car form ----------------------
+
+def _to_correction(app: FastAPI, city: City, claim_id: int, what: str) -> None:
+    reviewer = Browser(app, city.reviewer_user)
+    reviewer.post(f"/tradein/review/claims/{claim_id}/request-correction", {"what": what})
+
+
+def _held(db: Session, claim_id: int) -> tuple[list[str], int]:
+    """The one-time identifier kinds and the number of quota slots the claim holds."""
+    kinds = sorted(db.scalars(select(UsedIdentifier.kind).where(UsedIdentifier.claim_id == claim_id)))
+    slots = int(db.scalar(select(func.count()).select_from(QuotaSlot).where(QuotaSlot.claim_id == claim_id)) or 0)
+    return kinds, slots
+
+
+def test_a_dealer_corrects_a_car_claim_sent_back_and_resubmits(app: FastAPI, db: Session) -> None:
+    # a small pool: the 20,000 yuan claim cannot be reserved, so it waits in the review queue
+    city = setup_city(db, budgets={**BUDGETS, "car-scrap-2025": 10_000_00})
+    dealer = Browser(app, city.retailer_user)
+    form = {**scrap_form(city), **buyer()}
+    location, _ = file(dealer, "/tradein/retailer/car", form)
+    claim_id = claim_id_of(location)
+    claim = db.get(Claim, claim_id)
+    assert claim is not None and claim.status == "review", claim.status
+    held_before = _held(db, claim_id)
+    assert "new_car_vin" in held_before[0] and "old_car_vin" in held_before[0]
+    _to_correction(app, city, claim_id, "行驶证注册登记日期为2011-03-15，请核对后补正")
+
+    page = dealer.get(f"/tradein/retailer/claims/{claim_id}")
+    correction_url = f"/tradein/retailer/claims/{claim_id}/car-correction"
+    assert f'href="{correction_url}"' in page and 'data-testid="resubmit"' not in page  # not the goods form
+    assert f'href="{correction_url}"' in dealer.get(f"/tradein/retailer/car/claims/{claim_id}")
+    page = dealer.get(correction_url)
+    assert "行驶证注册登记日期为2011-03-15" in page and "周**" in page and 'name="buyer_id_number"' not in page
+    for value in (form["old_vin"], form["new_vin"], form["invoice_no"], "2010-05-01", form["scrap_cert"], "150000.00"):
+        assert f'value="{value}"' in page, value
+    assert 'name="version" value="1"' in page
+    key = form_key(page, correction_url)
+    corrected = {k: v for k, v in form.items() if not k.startswith("buyer_")}
+    corrected.update(old_vehicle_registered_on="2011-03-15", version="1", idempotency_key=key)
+    r = dealer.post(correction_url, corrected)
+    assert r.headers["location"] == f"/tradein/retailer/car/claims/{claim_id}?done=resubmitted"
+    db.expire_all()
+    claim = db.get(Claim, claim_id)
+    assert claim is not None and claim.version == 2 and claim.status == "review"
+    assert claim.inputs["old_vehicle_registered_on"] == "2011-03-15" and claim.amount_fen == 20_000_00
+    assert _held(db, claim_id) == held_before  # its own VINs, invoice and quota slot, not counted twice
+    page = dealer.get(r.headers["location"])
+    assert "补正材料已提交" in page and "第 2 版" in page and "2011-03-15" in page
+
+    # a double click does it once; the same version again (a new form key) is refused clearly
+    again = dealer.post(correction_url, corrected)
+    assert again.headers["location"] == r.headers["location"]
+    r = dealer.post(correction_url, {**corrected, "idempotency_key": "another-key"}, status=409)
+    assert "第 1 版已经补正提交过" in error_text(r.text)
+    assert dealer.client.get(correction_url, follow_redirects=False).headers["location"].endswith(f"/{claim_id}")
+    db.expire_all()
+    assert db.get(Claim, claim_id).version == 2  # type: ignore[union-attr]
+    # the goods resubmit form of the retailer page points to the car form instead of failing on the VIN
+    r = dealer.post(f"/tradein/retailer/claims/{claim_id}/resubmit", {"idempotency_key": "k-goods"}, status=422)
+    assert "car-correction" in error_text(r.text)
+
+
+def test_a_resident_adds_the_missing_proof_and_resubmits(app: FastAPI, db: Session) -> None:
+    city = car_city(db)
+    username, _person = resident(db, city, name="吴晓燕")
+    me = Browser(app, username)
+    form = replace_form(city, sale_record="")
+    location, _ = file(me, "/tradein/me/car", form)
+    claim_id = claim_id_of(location)
+    assert 'data-testid="claim-status">已驳回<' in me.get(location)  # no 旧车交易登记凭证: the rules reject it
+    # the resident appeals, the reviewer overturns and asks for the missing proof
+    me.post(f"/tradein/me/claims/{claim_id}/appeal", {"reason": "旧车已过户，交易登记凭证补交"})
+    reviewer = Browser(app, city.reviewer_user)
+    appeal_id = re.search(r'action="/tradein/review/appeals/(\d+)/decide"',
+                          reviewer.get(f"/tradein/review/claims/{claim_id}"))
+    assert appeal_id
+    reviewer.post(f"/tradein/review/appeals/{appeal_id.group(1)}/decide", {"decision": "overturn", "note": "补交凭证"})
+    _to_correction(app, city, claim_id, "请补充旧车交易登记凭证编号")
+
+    page = me.get(f"/tradein/me/claims/{claim_id}")
+    correction_url = f"/tradein/me/claims/{claim_id}/car-correction"
+    assert f'href="{correction_url}"' in page
+    page = me.get(correction_url)
+    assert "请补充旧车交易登记凭证编号" in page and f'value="{form["old_vin"]}"' in page
+    sale_record = f"GH{id_number()[-8:]}"
+    r = me.post(correction_url, {**form, "sale_record": sale_record, "version": "1",
+                                 "idempotency_key": form_key(page, correction_url)})
+    assert r.headers["location"] == f"/tradein/me/car/claims/{claim_id}?done=resubmitted"
+    db.expire_all()
+    claim = db.get(Claim, claim_id)
+    assert claim is not None and claim.version == 2 and claim.status == "review"
+    assert claim.amount_fen == 15_000_00 and claim.inputs["proofs"] == {"sale_record": sale_record}, claim.decision
+    kinds, slots = _held(db, claim_id)
+    assert {"new_car_vin", "old_car_vin"} <= set(kinds) and slots == 1
+    # now eligible, the reviewer can decide it
+    reviewer.post(f"/tradein/review/claims/{claim_id}/approve", {"note": "凭证已核实"})
+    db.expire_all()
+    assert db.get(Claim, claim_id).status == "approved"  # type: ignore[union-attr]
+    # a second resubmit of version 1 is refused; another resident cannot open the form
+    r = me.post(correction_url, {**form, "sale_record": sale_record, "version": "1", "idempotency_key": "k2"},
+                status=409)
+    assert "已经补正提交过" in error_text(r.text)
+    other_user, _ = resident(db, city)
+    Browser(app, other_user).get(correction_url, status=404)
+    Browser(app, city.retailer_user).get(f"/tradein/retailer/claims/{claim_id}/car-correction", status=404)
+
+
+def test_the_api_resubmits_a_car_claim(app: FastAPI, db: Session) -> None:
+    city = setup_city(db, budgets={**BUDGETS, "car-scrap-2025": 10_000_00})
+    client = TestClient(app)
+    shop = api_token(client, city.retailer_user)
+    form = scrap_form(city)
+    body = {"programme_id": int(form["programme_id"]), "price_fen": 150_000_00, "invoice_no": form["invoice_no"],
+            "invoice_date": INVOICE_DATE, "new_vin": form["new_vin"], "new_vehicle_fuel": "nev",
+            "old_vin": form["old_vin"], "old_vehicle_fuel": "petrol", "old_vehicle_registered_on": "2010-05-01",
+            "old_vehicle_owned_since": "2015-01-01", "old_emission_standard": "国三",
+            "proofs": {"scrap_cert": form["scrap_cert"], "deregistration": form["deregistration"]},
+            "applicant": {"id_number": id_number(), "name": "郑一"}}
+    r = client.post("/api/v1/tradein/car-claims", headers={**shop, "Idempotency-Key": uuid.uuid4().hex}, json=body)
+    assert r.status_code == 201 and r.json()["status"] == "review", r.text
+    claim_id = r.json()["id"]
+    _to_correction(app, city, claim_id, "请核对成交价")
+    again = {k: v for k, v in body.items() if k not in ("programme_id", "applicant")}
+    r = client.post(f"/api/v1/tradein/claims/{claim_id}/resubmit",
+                    headers={**shop, "Idempotency-Key": uuid.uuid4().hex}, json={**again, "price_fen": 148_000_00})
+    assert r.status_code == 200 and r.json()["version"] == 2 and r.json()["status"] == "review", r.text
+    r = client.post(f"/api/v1/tradein/claims/{claim_id}/resubmit",
+                    headers={**shop, "Idempotency-Key": uuid.uuid4().hex}, json={**again, "version": 1})
+    assert r.status_code == 409 and "已经补正提交过" in r.json()["error"], r.text
+    r = client.post(f"/api/v1/tradein/claims/{claim_id}/resubmit",
+                    headers={**shop, "Idempotency-Key": uuid.uuid4().hex}, json=again)
+    assert r.status_code == 409 and "第 2 版补正材料已提交" in r.json()["error"], r.text

@@ -214,7 +214,7 @@ def resubmit(claim_id: int, body: ResubmitIn, db: DbSession, scope: CurrentScope
              idempotency_key: IdemKey = None) -> JSONResponse:
     def work() -> tuple[int, dict[str, Any]]:
         claim = repo.get_claim(db, scope, claim_id, lock=True)
-        claims.resubmit(db, scope, claim, body.purchase(body.category or claim.category))
+        claims.resubmit(db, scope, claim, body.purchase(body.category or claim.category), version=body.version)
         return 200, claim_out(db, scope, claim, detail=True)
     return idempotent(db, scope, idempotency_key, {"claim_id": claim_id, **body.model_dump()}, work)
 

@@ -285,6 +285,15 @@ def check_usable(qualification: Qualification, moment: dt.datetime) -> None:
         raise Conflict("该资格已过期", field="qualification_id")
 
 
+def _car_identifiers(programme: Programme, decision: Decision, data: Purchase) -> dict[str, str]:
+    """What a car application holds once: with an eligible decision the proofs it names must be
+    there and every exclusive key is taken; an ineligible one still holds its new car and invoice."""
+    if not decision.eligible:
+        return {k: v for k, v in (("new_car_vin", data.new_vin), ("invoice", data.invoice_no)) if v}
+    _check_required_proofs(programme, decision, data)
+    return _identifier_values(decision, programme, data)
+
+
 def apply_car(session: Session, scope: Scope, programme: Programme, person: Person, data: Purchase,
               region_code: str | None = None, at: dt.datetime | None = None) -> Claim:
     """A car application (no qualification step): the resident online, or the dealer on their behalf.
@@ -307,10 +316,7 @@ def apply_car(session: Session, scope: Scope, programme: Programme, person: Pers
     _check_required_proofs(programme, None, data)
     decision_case = _case(programme, data, region, moment.date())
     decision = evaluation.evaluate(decision_case)
-    if decision.eligible:
-        _check_required_proofs(programme, decision, data)
-    values = _identifier_values(decision, programme, data) if decision.eligible else {
-        k: v for k, v in (("new_car_vin", data.new_vin), ("invoice", data.invoice_no)) if v}
+    values = _car_identifiers(programme, decision, data)
     claim = _new_claim(session, programme=programme, person=person, region_code=region, retailer_id=retailer_id,
                        qualification_id=None, actor=scope.username, at=moment)
     _fill(claim, data, decision_case, decision)
@@ -319,18 +325,30 @@ def apply_car(session: Session, scope: Scope, programme: Programme, person: Pers
     return claim
 
 
-def resubmit(session: Session, scope: Scope, claim: Claim, data: Purchase, at: dt.datetime | None = None) -> Claim:
+def resubmit(session: Session, scope: Scope, claim: Claim, data: Purchase, at: dt.datetime | None = None,
+             *, version: int | None = None) -> Claim:
     """补正: the submitter corrects what the reviewer asked for; a new version, evaluated again,
-    goes back to review."""
+    goes back to review. A car claim is evaluated exactly as `apply_car` evaluates it (the same
+    proofs and one-time identifiers); the claim's own identifiers and quota slots are handed to
+    the new version, never counted against it. `version`, when given, is the version the
+    corrected form was made from: a form of a version already resubmitted is refused."""
+    if version is not None and version != claim.version:
+        raise Conflict(f"该申请的第 {version} 版已经补正提交过（当前为第 {claim.version} 版），不能重复提交；"
+                       "请刷新页面查看最新状态", field="version")
     if claim.status != "correction":
-        raise Conflict("只有待补正的申请可以重新提交", field="claim_id")
+        label = events.STATUS_LABELS.get(claim.status, claim.status)
+        raise Conflict("只有待补正的申请可以重新提交" + (
+            f"：第 {claim.version} 版补正材料已提交（当前状态：{label}），不能重复提交" if claim.version > 1
+            else f"（当前状态：{label}）"), field="claim_id")
+    programme = session.get(Programme, claim.programme_id)
+    assert programme is not None
+    car = programme.kind in CAR_KINDS
     if scope.role == Role.RETAILER:
         repo.retailer_of_scope(session, scope)  # get_claim already limited it to the retailer's own
     elif scope.role != Role.RESIDENT:
         raise Forbidden("只有申请人或核销商户可以补正")
-    programme = session.get(Programme, claim.programme_id)
-    assert programme is not None
-    car = programme.kind in CAR_KINDS
+    elif not car:
+        raise Forbidden("商品核销的补正由核销商户提交，请联系购买商品的商户")
     moment = at or now()
     data = validate_purchase(Purchase(**{**asdict(data), "category": "car" if car else data.category}), car=car,
                              on=moment.date())
@@ -339,7 +357,10 @@ def resubmit(session: Session, scope: Scope, claim: Claim, data: Purchase, at: d
     _check_required_proofs(programme, None, data)
     decision_case = _case(programme, data, claim.region_code, moment.date())
     decision = evaluation.evaluate(decision_case)
-    values = _identifier_values(decision, programme, data) if decision.eligible else {"invoice": data.invoice_no}
+    if car:
+        values = _car_identifiers(programme, decision, data)
+    else:
+        values = _identifier_values(decision, programme, data) if decision.eligible else {"invoice": data.invoice_no}
     previous_amount = claim.amount_fen
     session.execute(delete(UsedIdentifier).where(UsedIdentifier.claim_id == claim.id))
     _fill(claim, data, decision_case, decision)
@@ -349,6 +370,8 @@ def resubmit(session: Session, scope: Scope, claim: Claim, data: Purchase, at: d
         quotas.take(session, claim.person_id, decision.quotas, decision.amount_fen, claim_id=claim.id,
                     qualification_id=claim.qualification_id)
         fraud.assess(session, claim)
+    elif car:  # as apply_car: an ineligible car application holds no quota
+        quotas.release(session, claim_id=claim.id)
     note = f"第 {claim.version} 版补正材料已提交（上一版金额 {outbox.yuan(previous_amount)} 元）"
     if not decision.eligible:
         note += "；规则判定不符合条件：" + "；".join(decision.reasons)

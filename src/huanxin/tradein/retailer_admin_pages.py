@@ -1,12 +1,12 @@
 """Retailer and dealer management for the office and the commerce bureau (/tradein/retailers): the
 city's retailers with their status, kinds, region and claims; admission with the retailer's login
-(its initial password shown once); a retailer's page with its status history; suspend, reinstate
-and expel, each with a reason (expulsion is confirmed and final). Leaders read; other roles 403;
+(its initial password shown once); a retailer's page with its status history and logins, whose
+password can be reset (the new one shown once); suspend, reinstate and expel, each with a reason
+(expulsion is confirmed and final). Leaders read; other roles 403;
 another city's retailer 404. The rules of admission live in `retailers`; this module only calls it."""
 
 from __future__ import annotations
 
-import secrets
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from huanxin.errors import InvalidInput, NotFound
 from huanxin.kit.clock import aware
 from huanxin.orgs import service as orgs_service
+from huanxin.orgs.models import User
 from huanxin.orgs.roles import Role
 from huanxin.orgs.scope import Scope
 from huanxin.tradein import retailers
@@ -31,14 +32,12 @@ router = APIRouter(include_in_schema=False)
 FLASH = {"suspend": "已暂停该经营主体，暂停期间不能核销。", "reinstate": "已恢复该经营主体的核销资格。",
          "expel": "已清退该经营主体。清退为最终决定。", "admitted": "该经营主体已准入。"}
 ACTIONS = {"suspend": retailers.suspend, "reinstate": retailers.reinstate, "expel": retailers.expel}
-# An initial password a person can type from the screen: no 0/O, 1/l/I.
-_PASSWORD_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-PASSWORD_LENGTH = 14
+PASSWORD_LENGTH = orgs_service.PASSWORD_LENGTH
 
 
 def initial_password() -> str:
-    """14 characters from 56 (about 81 bits), from the operating system's CSPRNG."""
-    return "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(PASSWORD_LENGTH))
+    """14 characters a person can type from the screen (no 0/O, 1/l/I), about 81 bits."""
+    return orgs_service.random_password()
 
 
 def _regions(db: Session, city_code: str) -> list[tuple[str, str]]:
@@ -86,6 +85,13 @@ def _create_login(db: Session, retailer: Retailer) -> tuple[str, str]:
 
 def _last_reasons(db: Session, ids: list[int]) -> dict[int, str]:
     return {rid: (changes[-1].reason if changes else "") for rid, changes in retailers.histories(db, ids).items()}
+
+
+def _logins(db: Session, retailer: Retailer) -> list[User]:
+    """The retailer's logins: the city's users of its unit."""
+    if retailer.unit_id is None:
+        return []
+    return [u for u in orgs_service.users_of_city(db, retailer.city_code) if u.unit_id == retailer.unit_id]
 
 
 def _can_manage(scope: Scope) -> bool:
@@ -149,15 +155,30 @@ def retailer_page(retailer_id: int, request: Request, db: DbSession, scope: Curr
     rows = db.execute(select(Claim.status, func.count(), func.coalesce(func.sum(Claim.amount_fen), 0))
                       .where(Claim.retailer_id == item.id).group_by(Claim.status)).all()
     by_status = {s: (int(n), int(fen)) for s, n, fen in rows}
-    logins = [u.username for u in orgs_service.users_of_city(db, item.city_code)
-              if item.unit_id is not None and u.unit_id == item.unit_id]
     return render(
         request, "tradein/admin_retailer.html", retailer=item, history=retailers.retailer_history(db, item.id),
         by_status=by_status, claim_labels=CLAIM_STATUS, total=sum(n for n, _ in by_status.values()),
-        status_labels=retailers.STATUS_LABELS, kinds=retailers.PROGRAMME_KINDS, logins=logins,
+        status_labels=retailers.STATUS_LABELS, kinds=retailers.PROGRAMME_KINDS, logins=_logins(db, item),
         region_name=orgs_service.region_name(db, item.region_code), can_manage=_can_manage(scope),
         flash=FLASH.get(done or ""), aware=aware,
     )
+
+
+@router.post("/tradein/retailers/{retailer_id}/logins/{user_id}/reset-password", response_class=HTMLResponse)
+def reset_password(retailer_id: int, user_id: int, request: Request, db: DbSession, scope: CurrentScope) -> Response:
+    """重置初始密码: a new random password for one of the retailer's logins, shown once on the page
+    that answers (not cached, not stored but as a hash); the login's open sessions end."""
+    item = retailers.get_retailer(db, scope, retailer_id)  # another city's: 404; a role that may not read: 403
+    retailers.require_manager(scope, item.city_code)  # leaders read only: 403
+    login = next((u for u in _logins(db, item) if u.id == user_id), None)
+    if login is None:
+        raise NotFound("未找到该经营主体的登录账号")
+    password = orgs_service.reset_password(db, login.id, scope.username)
+    orgs_service.log_operation(db, scope, "重置经营主体登录密码", target=f"{item.name} {login.username}")
+    page = render(request, "tradein/admin_password_reset.html", retailer=item, username=login.username,
+                  password=password)
+    page.headers["Cache-Control"] = "no-store"
+    return page
 
 
 @router.post("/tradein/retailers/{retailer_id}/{action}")

@@ -189,6 +189,9 @@ def resubmit(
 ) -> Response:
     _retailer(db, scope)
     claim = repo.get_claim(db, scope, claim_id, lock=True)
+    if claim.category == "car":
+        raise InvalidInput("汽车补贴申请请在汽车补正表单上补正："
+                           f"/tradein/retailer/claims/{claim.id}/car-correction", field="claim_id")
     purchase = _purchase(claim.category, price, invoice_no, invoice_date, brand, model, efficiency_grade, serial,
                          proof_kind, proof_no)
 

@@ -62,7 +62,7 @@ class PurchaseFields(BaseModel):
     def purchase(self, category: str) -> claims_service.Purchase:
         return claims_service.Purchase(category=category, **self.model_dump(exclude={"category", "qualification_id",
                                                                                         "programme_id", "applicant",
-                                                                                        "region_code"}))
+                                                                                        "region_code", "version"}))
 
 
 class RedemptionIn(PurchaseFields):
@@ -78,6 +78,7 @@ class CarClaimIn(PurchaseFields):
 
 class ResubmitIn(PurchaseFields):
     category: str | None = None
+    version: int | None = Field(None, description="补正所依据的申请版本；该版本已补正提交过则拒绝")
 
 
 class ApproveIn(BaseModel):
