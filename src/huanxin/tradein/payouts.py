@@ -9,6 +9,7 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from huanxin.errors import Conflict, InvalidInput
@@ -137,7 +138,13 @@ def reconcile(session: Session, scope: Scope, batch: PayoutBatch, data: bytes) -
     row and nothing changes. Uploading the same file again changes nothing."""
     repo.require_staff(scope)
     rows = _parse_result(data)
+    # Two uploads of one result file must not both settle it: the second waits for the first's
+    # row lock on the batch (PostgreSQL; SQLite serialises writers anyway), then reads its outcome.
+    session.execute(repo.for_update(session, select(PayoutBatch.id).where(PayoutBatch.id == batch.id)))
+    session.refresh(batch)
     lines = {line.claim_id: line for line in repo.lines_of_batch(session, batch.id)}
+    for line in lines.values():
+        session.refresh(line)
     errors: list[dict[str, object]] = []
     seen: set[int] = set()
     plan: list[tuple[PayoutLine, bool, str, str]] = []
@@ -185,7 +192,7 @@ def reconcile(session: Session, scope: Scope, batch: PayoutBatch, data: bytes) -
                            errors=errors)
     paid = failed = rejected = unchanged = 0
     for line, ok, bank_ref, reason in plan:
-        claim = session.get(Claim, line.claim_id)
+        claim = session.get(Claim, line.claim_id, populate_existing=True)
         assert claim is not None
         if line.status != "sent" or claim.status != "paying":
             unchanged += 1  # already reconciled by an earlier upload of this result
