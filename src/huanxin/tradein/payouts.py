@@ -143,8 +143,8 @@ def reconcile(session: Session, scope: Scope, batch: PayoutBatch, data: bytes) -
     session.execute(repo.for_update(session, select(PayoutBatch.id).where(PayoutBatch.id == batch.id)))
     session.refresh(batch)
     lines = {line.claim_id: line for line in repo.lines_of_batch(session, batch.id)}
-    for line in lines.values():
-        session.refresh(line)
+    for current in lines.values():
+        session.refresh(current)
     errors: list[dict[str, object]] = []
     seen: set[int] = set()
     plan: list[tuple[PayoutLine, bool, str, str]] = []
