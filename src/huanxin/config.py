@@ -23,6 +23,13 @@ class Settings(BaseSettings):
     # ...or when reported progress lags the straight-line schedule by more than this many points.
     behind_schedule_points: int = 20
     max_upload_bytes: int = 10 * 1024 * 1024
+    # Threads that run the sync endpoints, per server process (AnyIO's default is 40). The work is
+    # Python on one GIL: more threads than a few per core only lengthen the wait of a thread that
+    # holds a row lock for the GIL it needs to commit. The database pool is sized to match.
+    worker_threads: int = 16
+    # The GIL hand-over interval in seconds (Python's default 0.005): a thread back from the
+    # database with a row lock held waits up to this long for the GIL. 0 keeps Python's default.
+    gil_switch_interval: float = 0.0
 
 
 @cache

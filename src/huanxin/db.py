@@ -63,9 +63,11 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    # Sync endpoints run on a 40-thread pool: give every thread a connection, so requests never
-    # queue for one while holding row locks.
-    return create_engine(url, pool_size=40, max_overflow=10, pool_pre_ping=True)
+    # Sync endpoints run on `worker_threads` threads, and a request holds a connection only while a
+    # thread runs its work (web.deps ends the sign-in read at once): a connection for every thread,
+    # plus room for the CLI, scripts and the odd async route.
+    threads = get_settings().worker_threads
+    return create_engine(url, pool_size=threads, max_overflow=max(10, threads // 2), pool_pre_ping=True)
 
 
 @cache

@@ -164,6 +164,9 @@ def _new_transfer(
 
 
 def _write_entries(session: Session, *transfers: Transfer) -> None:
+    """Writes the entries at once (one INSERT). Every operation writes them before it touches a
+    balance: a balance row is locked from its UPDATE to the commit, and a pool's available account
+    is one row that every reservation updates, so nothing that can come before it comes after."""
     for transfer in transfers:
         session.add_all([
             Entry(transfer_id=transfer.id, account_id=transfer.from_account_id, amount=-transfer.amount,
@@ -171,6 +174,7 @@ def _write_entries(session: Session, *transfers: Transfer) -> None:
             Entry(transfer_id=transfer.id, account_id=transfer.to_account_id, amount=transfer.amount,
                   created_at=transfer.created_at),
         ])
+    session.flush()
 
 
 def _apply(session: Session, deltas: dict[int, int], *, checked: set[int], short: Callable[[int], DomainError]) -> None:
@@ -363,8 +367,8 @@ def fund(session: Session, pool: Pool, amount: int, *, key: str, actor: str, mem
     def work() -> Transfer:
         transfer = _new_transfer(session, key=key, kind="fund", from_id=pool.source_account_id,
                                  to_id=pool.available_account_id, amount=amount, ref=ref, memo=memo, actor=actor)
-        _apply(session, _deltas(transfer), checked=set(), short=_ledger_broken("注资"))
         _write_entries(session, transfer)
+        _apply(session, _deltas(transfer), checked=set(), short=_ledger_broken("注资"))
         audit.record(session, actor=actor, action="ledger.fund", entity="ledger_pool", entity_id=pool.id,
                      city_code=pool.city_code,
                      detail={"transfer": transfer.id, "key": key, "amount_fen": amount, "memo": memo})
@@ -383,9 +387,9 @@ def reserve(session: Session, pool: Pool, amount: int, *, key: str, ref: str, ac
     def work() -> Transfer:
         transfer = _new_transfer(session, key=key, kind="reserve", from_id=pool.available_account_id,
                                  to_id=pool.reserved_account_id, amount=amount, ref=ref, actor=actor, status="pending")
+        _write_entries(session, transfer)
         _apply(session, _deltas(transfer), checked={pool.available_account_id},
                short=_insufficient(pool, amount, "预留"))
-        _write_entries(session, transfer)
         return transfer
 
     return _once(session, key, work, lambda t: _replay(t, kind="reserve", amount=amount, ref=ref,
@@ -439,8 +443,8 @@ def post(
                                       to_id=pool.available_account_id, amount=pending.amount - amount,
                                       ref=pending.ref, actor=actor, pending_id=pending.id,
                                       memo=f"部分拨付，余额 {yuan(pending.amount - amount)} 元释放"))
-        _apply(session, _deltas(*legs), checked={pool.reserved_account_id}, short=_ledger_broken("拨付"))
         _write_entries(session, *legs)
+        _apply(session, _deltas(*legs), checked={pool.reserved_account_id}, short=_ledger_broken("拨付"))
         return paid
 
     paid = _once(session, key, work, replay)
@@ -465,8 +469,8 @@ def void(session: Session, pending: Transfer, *, key: str, actor: str = "system"
         transfer = _new_transfer(session, key=key, kind="void", from_id=pending.to_account_id,
                                  to_id=pending.from_account_id, amount=pending.amount, ref=pending.ref,
                                  actor=actor, pending_id=pending.id)
-        _apply(session, _deltas(transfer), checked={pending.to_account_id}, short=_ledger_broken("释放"))
         _write_entries(session, transfer)
+        _apply(session, _deltas(transfer), checked={pending.to_account_id}, short=_ledger_broken("释放"))
         return transfer
 
     released = _once(session, key, work, replay)
@@ -505,8 +509,8 @@ def correct(session: Session, transfer: Transfer, *, key: str, actor: str, memo:
         def short(account_id: int) -> DomainError:
             return InsufficientFunds(f"更正会使账户“{accounts[from_id].name}”余额为负，已拒绝", field="transfer")
 
-        _apply(session, _deltas(reversal), checked=checked, short=short)
         _write_entries(session, reversal)
+        _apply(session, _deltas(reversal), checked=checked, short=short)
         account = accounts[from_id]
         audit.record(session, actor=actor, action="ledger.correct", entity="ledger_transfer", entity_id=transfer.id,
                      city_code=account.city_code,
@@ -530,9 +534,9 @@ def move(session: Session, from_pool: Pool, to_pool: Pool, amount: int, *, key: 
     def work() -> Transfer:
         transfer = _new_transfer(session, key=key, kind="move", from_id=from_pool.available_account_id,
                                  to_id=to_pool.available_account_id, amount=amount, ref=ref, memo=memo, actor=actor)
+        _write_entries(session, transfer)
         _apply(session, _deltas(transfer), checked={from_pool.available_account_id},
                short=_insufficient(from_pool, amount, "调出"))
-        _write_entries(session, transfer)
         audit.record(session, actor=actor, action="ledger.move", entity="ledger_pool", entity_id=from_pool.id,
                      city_code=from_pool.city_code,
                      detail={"transfer": transfer.id, "key": key, "to_pool": to_pool.id, "amount_fen": amount,

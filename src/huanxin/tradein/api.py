@@ -88,6 +88,10 @@ def idempotent(db: Session, scope: Scope, key: str | None, body: Any,
         status, payload = work()
         payload = jsonable_encoder(payload)
         idempotency.store(record, status, payload)
+        # Commit here, in the worker thread that did the work: the row locks it holds (the pool's
+        # account, the qualification) are released now, not after a hop back through the event
+        # loop to the dependency's teardown (which then finds nothing left to commit).
+        db.commit()
         return JSONResponse(payload, status_code=status)
 
     response: JSONResponse = _guard(run)

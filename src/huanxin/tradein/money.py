@@ -54,23 +54,43 @@ def pool_for(session: Session, programme: Programme, region_code: str | None, so
 def _reserve(session: Session, programme: Programme, region_code: str | None, amounts: Mapping[str, int],
              *, ref: str, key_prefix: str, suffix: str = "") -> bool:
     """Reserves every source's part or none of them; False when a pool cannot cover its part."""
-    wanted = {s: a for s, a in amounts.items() if a > 0}
-    if not wanted:
-        return True
     try:
         with session.begin_nested():
-            for source, amount in wanted.items():
-                pool = pool_for(session, programme, region_code, source)
-                ledger_service.reserve(session, pool, amount, key=f"{key_prefix}:{source}{suffix}", ref=ref)
+            reserve_all(session, programme, region_code, amounts, ref=ref, key_prefix=key_prefix, suffix=suffix)
     except ledger_service.InsufficientFunds:
         return False
     return True
+
+
+def reserve_all(session: Session, programme: Programme, region_code: str | None, amounts: Mapping[str, int],
+                *, ref: str, key_prefix: str, suffix: str = "") -> None:
+    """Reserves every source's part; raises InsufficientFunds when a pool cannot cover its part
+    (the caller's SAVEPOINT then undoes the parts already reserved).
+
+    A pool's available account is one row that every reservation of the programme updates, and
+    its lock is held until the transaction commits. So every pool is looked up first, and only
+    then are the balances touched, in ascending pool id (one order for everyone, no deadlocks):
+    callers do this last, just before they commit, so the lock is held for as little as possible."""
+    wanted = {s: a for s, a in amounts.items() if a > 0}
+    if not wanted:
+        return
+    pools = sorted(((pool_for(session, programme, region_code, source), source, amount)
+                    for source, amount in wanted.items()), key=lambda x: int(x[0].id))
+    for pool, source, amount in pools:
+        ledger_service.reserve(session, pool, amount, key=f"{key_prefix}:{source}{suffix}", ref=ref)
 
 
 def reserve_qualification(session: Session, programme: Programme, qualification: Qualification,
                           amounts: Mapping[str, int]) -> bool:
     return _reserve(session, programme, None, amounts, ref=f"qualification:{qualification.id}",
                     key_prefix=f"reserve:qualification:{qualification.id}")
+
+
+def reserve_qualification_or_raise(session: Session, programme: Programme, qualification: Qualification,
+                                   amounts: Mapping[str, int]) -> None:
+    """As reserve_qualification, inside the caller's SAVEPOINT: InsufficientFunds when short."""
+    reserve_all(session, programme, None, amounts, ref=f"qualification:{qualification.id}",
+                key_prefix=f"reserve:qualification:{qualification.id}")
 
 
 def _source_of(transfer: Any) -> str:

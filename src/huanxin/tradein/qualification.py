@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from huanxin.errors import Conflict
 from huanxin.kit.clock import aware, now
+from huanxin.ledger import service as ledger_service
 from huanxin.tradein import evaluation, money, outbox, quotas
 from huanxin.tradein import repository as repo
 from huanxin.tradein.models import Person, Programme, Qualification
@@ -67,10 +68,8 @@ def claim_qualification(
                 reserve_fen, qualification_id=qualification.id)
     label = evaluation.category_label(programme.rules_code, category)
     # Those already waiting are served first: a newcomer never overtakes the queue.
-    if not repo.has_waiting(session, programme.id, before=qualification.id) and _reserve(
-            session, programme, qualification, reserve_fen, on):
-        _activate(session, programme, qualification, moment, label)
-    else:
+    if repo.has_waiting(session, programme.id, before=qualification.id) or not _activate_and_reserve(
+            session, programme, qualification, reserve_fen, on, moment, label):
         qualification.queue_no = qualification.id  # the id sequence: unique and in arrival order
         ahead = repo.waiting_ahead(session, qualification)
         outbox.notify(session, person.id,
@@ -78,6 +77,24 @@ def claim_qualification(
                       f"候补号 {qualification.queue_no}（前面还有 {ahead} 人），资金回流后按顺序发放。")
     session.flush()
     return qualification
+
+
+def _activate_and_reserve(session: Session, programme: Programme, qualification: Qualification, reserve_fen: int,
+                          on: dt.date, moment: dt.datetime, label: str) -> bool:
+    """Activates the qualification and reserves its budget, all or nothing (False: the pool is
+    short and nothing of it was written). The reservation comes last: the pool's available
+    account is one row shared by every qualification of the programme, locked from its UPDATE
+    until the commit, so everything else (the activation, the message) is written before it."""
+    amounts = money.split(reserve_fen, evaluation.fund_shares(programme.rules_code, on))
+    try:
+        with session.begin_nested():
+            qualification.reserved_fen = reserve_fen
+            _activate(session, programme, qualification, moment, label)
+            session.flush()
+            money.reserve_qualification_or_raise(session, programme, qualification, amounts)
+    except ledger_service.InsufficientFunds:
+        return False
+    return True
 
 
 def _reserve(session: Session, programme: Programme, qualification: Qualification, reserve_fen: int,

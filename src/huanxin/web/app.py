@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request, Response
+import anyio.to_thread
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from huanxin.config import get_settings
 from huanxin.indicators import api as indicators_api
 from huanxin.indicators import pages as indicators_pages
 from huanxin.ledger import api as ledger_api
@@ -30,8 +36,18 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 VENDOR_DIR = Path(__file__).resolve().parents[3] / "node_modules" / "chart.js" / "dist"
 
 
+@asynccontextmanager
+async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    settings = get_settings()
+    anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
+    if settings.gil_switch_interval > 0:
+        sys.setswitchinterval(settings.gil_switch_interval)
+    yield
+
+
 def create_app() -> FastAPI:
-    app = FastAPI(title="焕新 Huanxin API", version="0.1.0", docs_url="/api/docs", openapi_url="/api/v1/openapi.json")
+    app = FastAPI(title="焕新 Huanxin API", version="0.1.0", docs_url="/api/docs", openapi_url="/api/v1/openapi.json",
+                  lifespan=_lifespan)
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     if VENDOR_DIR.exists():
@@ -43,12 +59,29 @@ def create_app() -> FastAPI:
     for api in (orgs_api, plans_api, indicators_api, import_api, ledger_api, tradein_api, retailers_api, whatif_api):
         app.include_router(api.router, prefix="/api/v1")
 
-    @app.middleware("http")
-    async def timing(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        started = time.perf_counter()
-        response = await call_next(request)
-        response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
-        response.headers["X-Frame-Options"] = "DENY"
-        return response
-
+    app.add_middleware(TimingHeaders)
     return app
+
+
+class TimingHeaders:
+    """Server-Timing and X-Frame-Options on every HTTP response. A plain ASGI middleware: the
+    `@app.middleware("http")` kind runs each request through an extra task and memory stream
+    on the event loop, which every request of the worker shares."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
+                headers["X-Frame-Options"] = "DENY"
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

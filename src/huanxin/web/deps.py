@@ -7,13 +7,16 @@ CSRF token on every unsafe request), an API client by `Authorization: Bearer <to
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
+import anyio.to_thread
+from anyio import CancelScope, CapacityLimiter
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
-from huanxin.db import get_db
+from huanxin.db import session_factory, write_session_factory
 from huanxin.errors import Forbidden, NotAuthenticated
 from huanxin.orgs import service as orgs_service
 from huanxin.orgs.scope import Scope
@@ -23,9 +26,42 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
-def request_db(request: Request) -> Iterator[Session]:
-    """The request's transaction; only unsafe methods declare that they will write."""
-    yield from get_db(write=request.method in UNSAFE)
+async def request_db(request: Request) -> AsyncIterator[Session]:
+    """The request's transaction; only unsafe methods declare that they will write.
+
+    Async, so that it costs no trip through the thread pool: making a Session does no I/O (the
+    connection is taken at the first statement, in the worker thread that runs it). The end of the
+    unit of work (commit or rollback, then close) runs in a thread of its own, outside the
+    endpoints' limiter (as FastAPI does for sync dependencies' exits: a commit must never wait for
+    a thread held by a request queued behind its locks), and only when there is a transaction to
+    end: an endpoint that committed in its own thread leaves nothing to do here."""
+    session = (write_session_factory() if request.method in UNSAFE else session_factory())()
+    try:
+        yield session
+    except BaseException:
+        await _finish(session, commit=False)
+        raise
+    await _finish(session, commit=True)
+
+
+async def _finish(session: Session, *, commit: bool) -> None:
+    def end() -> None:
+        try:
+            if commit:
+                session.commit()
+            else:
+                session.rollback()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    if session.in_transaction():
+        with CancelScope(shield=True):
+            await anyio.to_thread.run_sync(end, limiter=CapacityLimiter(1))
+    else:
+        session.close()  # no transaction, no connection: nothing to do but forget the objects
 
 
 # scope="function": the commit runs before the response is sent, so a redirect never outruns its data.
@@ -47,12 +83,24 @@ async def _check_csrf(request: Request, scope: Scope) -> None:
         raise Forbidden("安全校验失败（CSRF 令牌无效），请刷新页面后重试", field=CSRF_FIELD)
 
 
+def _lookup_scope(db: Session, token: str) -> Scope | None:
+    """The sign-in lookup, run in a worker thread. Its read transaction ends at once, so the
+    connection goes back to the pool while the request waits for a thread to do its work:
+    a connection is then only ever held by a thread that is running, and the pool (sized to the
+    threads) can never run dry while lock holders wait for the event loop."""
+    scope = orgs_service.scope_for_token(db, token)
+    db.commit()
+    return scope
+
+
 async def optional_scope(request: Request, db: DbSession) -> Scope | None:
     bearer = _bearer(request)
     token = bearer or request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
-    scope = orgs_service.scope_for_token(db, token)
+    # Never on the event loop: a blocking query there (or a wait for a pooled connection)
+    # stalls every request of the worker, including the commits of those holding row locks.
+    scope = await run_in_threadpool(_lookup_scope, db, token)
     # Pages (error pages included) show who is signed in and the navigation of their role.
     request.state.scope = scope
     if scope is not None and bearer is None and request.method in UNSAFE:
