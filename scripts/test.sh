@@ -70,6 +70,14 @@ run_pytest "PostgreSQL" -u HUANXIN_DATABASE_URL \
   HUANXIN_TEST_DATABASE_URL="$PG_URL/huanxin_test" HUANXIN_E2E_DATABASE_URL="$PG_URL/huanxin_e2e" \
   "${PYTEST[@]}" "$@"
 
+# Static checks (ruff, mypy strict) only on a whole-suite run, not when a subset was asked for.
+if [[ $# == 0 ]]; then
+  say "static checks (ruff, mypy --strict)"
+  started=$SECONDS
+  if bash scripts/check.sh; then RESULTS+=("lint passed ($((SECONDS - started))s)")
+  else RESULTS+=("lint FAILED"); FAILED=1; fi
+fi
+
 summary=$(IFS=';'; echo "${RESULTS[*]}" | sed 's/;/ · /g')
 if [[ $FAILED == 0 ]]; then
   printf '\n[test] OK: %s · total %s\n' "$summary" "$(elapsed)"
