@@ -227,3 +227,25 @@ def test_pages_forms_and_csrf(client: TestClient, db: Session) -> None:
 def test_pages_require_login(client: TestClient, path: str) -> None:
     response = client.get(path, follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"].startswith("/login")
+
+
+def test_round_can_be_narrowed_to_one_action_and_one_unit(client: TestClient, db: Session) -> None:
+    plan = plan_of(db, "ziyang-2024")
+    task = first_leaf_with_lead(db, plan)
+    lead = next(tu.unit_id for tu in task.units if tu.role == "lead")
+    rnd = open_round(client, api_token(client, "ziyang-office"), plan, today() + dt.timedelta(days=9),
+                     unit_ids=[lead])
+    items = db.scalars(select(RoundItem).where(RoundItem.round_id == rnd["id"])).all()
+    assert items and {i.unit_id for i in items} == {lead}
+    login_browser(client, "ziyang-office")
+    page = client.get(f"/plans/{plan.id}/rounds")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    client.post(f"/plans/{plan.id}/rounds", data={"title": "标准提升专项调度", "period": "2026-11",
+                                                  "due_on": (today() + dt.timedelta(days=9)).isoformat(),
+                                                  "action": "standards", "csrf_token": token})
+    narrowed = db.scalars(select(RoundItem).join(Task, Task.id == RoundItem.task_id)
+                          .where(Task.plan_id == plan.id, Task.action != "standards",
+                                 RoundItem.round_id != rnd["id"])).all()
+    standards = db.scalars(select(RoundItem).join(Task, Task.id == RoundItem.task_id)
+                           .where(Task.plan_id == plan.id, Task.action == "standards")).all()
+    assert standards and not narrowed

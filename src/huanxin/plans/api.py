@@ -100,6 +100,7 @@ class RoundIn(BaseModel):
     period: str
     due_on: dt.date
     task_ids: list[int] | None = None
+    unit_ids: list[int] | None = None
     include_co_units: bool = False
 
 
@@ -214,7 +215,8 @@ def list_rounds(plan_id: int, db: DbSession, scope: CurrentScope) -> list[RoundO
 def open_round(plan_id: int, body: RoundIn, db: DbSession, scope: CurrentScope) -> RoundOut:
     plan = repo.get_plan(db, scope, plan_id)
     rnd = service.open_round(db, scope, plan, title=body.title, period=body.period, due_on=body.due_on,
-                             task_ids=body.task_ids, include_co_units=body.include_co_units)
+                             task_ids=body.task_ids, include_co_units=body.include_co_units,
+                             unit_ids=body.unit_ids)
     return RoundOut.model_validate(rnd, from_attributes=True)
 
 

@@ -150,19 +150,27 @@ def rounds_page(request: Request, plan_id: int, db: DbSession, scope: CurrentSco
     scope.require_ledger()
     rounds = repo.rounds_of_plan(db, plan.id)
     request.state.scope = scope
+    tasks = repo.tasks_of_plan(db, plan.id)
     return render(request, "plans/rounds.html", plan=plan, rounds=rounds, today=today(),
-                  counts=repo.round_item_counts(db, [r.id for r in rounds]))
+                  counts=repo.round_item_counts(db, [r.id for r in rounds]),
+                  actions=sorted({t.action for t in tasks if t.action and t.is_leaf}),
+                  units=orgs_service.units_of_city(db, plan.city_code))
 
 
 @router.post("/plans/{plan_id}/rounds")
 def open_round(
     plan_id: int, db: DbSession, scope: CurrentScope,
     title: Annotated[str, Form()], period: Annotated[str, Form()], due_on: Annotated[str, Form()],
-    include_co_units: Annotated[str, Form()] = "",
+    include_co_units: Annotated[str, Form()] = "", action: Annotated[str, Form()] = "",
+    unit: Annotated[str, Form()] = "",
 ) -> Response:
     plan = repo.get_plan(db, scope, plan_id)
+    task_ids = None
+    if action:  # only the leaf tasks of one action (设备更新, 以旧换新 …)
+        task_ids = [t.id for t in repo.tasks_of_plan(db, plan.id) if t.is_leaf and t.action == action]
     rnd = service.open_round(db, scope, plan, title=title, period=period, due_on=parse_date(due_on, "报送截止日期"),
-                             include_co_units=bool(include_co_units))
+                             include_co_units=bool(include_co_units), task_ids=task_ids,
+                             unit_ids=[int(unit)] if unit.isdigit() else None)
     return _see_other(f"/rounds/{rnd.id}")
 
 

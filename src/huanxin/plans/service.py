@@ -46,8 +46,10 @@ def _audit(session: Session, scope: Scope, action: str, entity: str, entity_id: 
 def open_round(
     session: Session, scope: Scope, plan: Plan, *, title: str, period: str, due_on: dt.date,
     task_ids: list[int] | None = None, include_co_units: bool = False, opened_on: dt.date | None = None,
+    unit_ids: list[int] | None = None,
 ) -> Round:
-    """Opens a round: every chosen leaf task owes a report from its lead (or joint) units."""
+    """Opens a round: every chosen leaf task owes a report from its lead (or joint) units
+    (co-units too if asked; only the given units if `unit_ids` narrows it)."""
     scope.require_office()
     scope.require_city(plan.city_code)
     if not title.strip():
@@ -70,9 +72,11 @@ def open_round(
     roles = {"lead", "joint", "co"} if include_co_units else {"lead", "joint"}
     city_units = orgs_service.units_of_city(session, plan.city_code)
     collectives = {u.id for u in city_units if orgs_service.represented_by_members(u, city_units)}
+    wanted_units = set(unit_ids) if unit_ids else None
     items = [
         RoundItem(round_id=rnd.id, task_id=t.id, unit_id=tu.unit_id)
-        for t in tasks for tu in t.units if tu.role in roles and tu.unit_id not in collectives
+        for t in tasks for tu in t.units
+        if tu.role in roles and tu.unit_id not in collectives and (wanted_units is None or tu.unit_id in wanted_units)
     ]
     if not items:
         raise InvalidInput("所选任务没有需要报送的责任单位", field="task_ids")
