@@ -28,6 +28,7 @@ from huanxin.errors import DomainError, Forbidden, InvalidInput
 from huanxin.indicators.catalogue import catalogue
 from huanxin.kit import audit
 from huanxin.kit.clock import aware
+from huanxin.kit.excel import RowError
 from huanxin.orgs import service as orgs_service
 from huanxin.orgs.scope import Scope
 from huanxin.plans import ledger as ledger_mod
@@ -267,16 +268,6 @@ def export_targets(session: Session, scope: Scope, plan: Plan) -> bytes:
 
 
 # ---- import --------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class RowError:
-    row: int  # the Excel row number the user sees (0: the file as a whole)
-    column: str
-    message: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "column": self.column, "message": self.message}
-
 
 @dataclass
 class ImportResult:

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from huanxin.config import get_settings
 from huanxin.errors import Forbidden, InvalidInput
 from huanxin.kit import audit
+from huanxin.kit.excel import RowError
 from huanxin.orgs.roles import Role
 from huanxin.orgs.scope import Scope
 from huanxin.tradein.models import ReferencePrice
@@ -194,16 +195,6 @@ def list_prices(session: Session, *, category: str | None = None, brand: str | N
 
 
 # ---- Excel import ----------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class RowError:
-    row: int  # the Excel row number the user sees (0: the file as a whole)
-    column: str
-    message: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "column": self.column, "message": self.message}
-
 
 class ImportRejected(InvalidInput):
     """The whole file was refused; `errors` lists every row-level problem found."""
