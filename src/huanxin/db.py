@@ -103,3 +103,19 @@ def get_db(write: bool = True) -> Iterator[Session]:
 
 def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
+
+
+def insert_unless_taken(session: Session, model: Any, values: dict[str, Any]) -> int | None:
+    """`INSERT … ON CONFLICT DO NOTHING RETURNING id`: the new row's id, or None when one of the
+    table's unique keys is already taken (by a committed row, or by a concurrent twin once that
+    commits: PostgreSQL makes the INSERT wait for it). A taken key is not an error here, so no
+    SAVEPOINT is needed to keep the transaction usable: two round trips fewer than flushing an
+    ORM object inside `begin_nested()` and catching IntegrityError. Both databases support it
+    (SQLite since 3.35); the row is written with Core and is not in the session."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    table = model.__table__
+    dialect_insert: Any = postgresql.insert if is_postgres(session) else sqlite.insert
+    statement = dialect_insert(table).values(**values).on_conflict_do_nothing().returning(table.c.id)
+    found = session.execute(statement).scalar()
+    return int(found) if found is not None else None

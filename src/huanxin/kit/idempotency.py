@@ -12,10 +12,10 @@ import hashlib
 import json
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Integer, String, UniqueConstraint, select
+from sqlalchemy import JSON, DateTime, Integer, String, UniqueConstraint, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from huanxin.db import Base
+from huanxin.db import Base, insert_unless_taken
 from huanxin.errors import Conflict
 from huanxin.kit.clock import now
 
@@ -57,3 +57,18 @@ def claim(session: Session, owner: str, key: str, body: Any) -> IdempotencyRecor
 def store(record: IdempotencyRecord, status_code: int, response: dict[str, Any]) -> None:
     record.status_code = status_code
     record.response = response
+
+
+def try_claim(session: Session, owner: str, key: str, body: Any) -> int | None:
+    """As `claim`, without a SAVEPOINT: the new record's id, or None when the key is taken (then
+    `lookup` gives the replay or the 409). A concurrent twin waits here until the first commits."""
+    return insert_unless_taken(session, IdempotencyRecord, {
+        "owner": owner, "key": key, "request_hash": request_hash(body), "status_code": 0, "response": {},
+        "created_at": now()})
+
+
+def save(session: Session, record_id: int, status_code: int, response: dict[str, Any]) -> None:
+    """Stores the response of a record claimed with `try_claim` (one UPDATE, no ORM load)."""
+    session.execute(update(IdempotencyRecord).where(IdempotencyRecord.id == record_id)
+                    .values(status_code=status_code, response=response)
+                    .execution_options(synchronize_session=False))

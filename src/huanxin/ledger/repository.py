@@ -136,6 +136,19 @@ def tranches(
     ).order_by(Pool.tranche)))
 
 
+def tranches_with_available(
+    session: Session, *, city_code: str, programme_code: str, region_codes: Sequence[str], fund_sources: Sequence[str],
+) -> list[tuple[Pool, int]]:
+    """Every tranche of the given regions and fund sources with its available balance, in one
+    query (by tranche). The balance is read from the column, never the identity map's copy."""
+    rows = session.execute(
+        select(Pool, Account.balance).join(Account, Account.id == Pool.available_account_id)
+        .where(Pool.city_code == city_code, Pool.programme_code == programme_code,
+               Pool.region_code.in_(list(region_codes)), Pool.fund_source.in_(list(fund_sources)))
+        .order_by(Pool.tranche))
+    return [(pool, int(balance)) for pool, balance in rows]
+
+
 def pool_of_account(session: Session, account_id: int) -> Pool | None:
     return session.scalar(select(Pool).where(or_(
         Pool.available_account_id == account_id, Pool.reserved_account_id == account_id,

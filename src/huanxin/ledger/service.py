@@ -330,13 +330,28 @@ def pool_for(
     session: Session, *, city_code: str, programme_code: str, region_code: str, fund_source: str,
 ) -> Pool | None:
     """The open tranche: the highest tranche that still has money available, else the highest."""
-    tranches = repo.tranches(session, city_code=city_code, programme_code=programme_code,
-                             region_code=region_code, fund_source=fund_source)
-    if not tranches:
-        return None
-    available = repo.balances(session, (p.available_account_id for p in tranches))
-    open_ones = [p for p in tranches if available[p.available_account_id] > 0]
-    return (open_ones or tranches)[-1]
+    return pools_for(session, city_code=city_code, programme_code=programme_code, region_codes=[region_code],
+                     fund_sources=[fund_source]).get(fund_source)
+
+
+def pools_for(
+    session: Session, *, city_code: str, programme_code: str, region_codes: Sequence[str], fund_sources: Sequence[str],
+) -> dict[str, Pool]:
+    """`pool_for` of every fund source at once (one query): per source, the open tranche of the
+    first region in `region_codes` that has the source's pools."""
+    found: dict[tuple[str, str], list[tuple[Pool, int]]] = {}
+    for pool, available in repo.tranches_with_available(session, city_code=city_code, programme_code=programme_code,
+                                                         region_codes=region_codes, fund_sources=fund_sources):
+        found.setdefault((pool.region_code, pool.fund_source), []).append((pool, available))
+    out: dict[str, Pool] = {}
+    for source in fund_sources:
+        for region in region_codes:
+            tranches = found.get((region, source))
+            if tranches:
+                open_ones = [p for p, available in tranches if available > 0]
+                out[source] = (open_ones or [p for p, _ in tranches])[-1]
+                break
+    return out
 
 
 def city_budget(session: Session, city_code: str) -> CityBudget:
@@ -395,6 +410,37 @@ def reserve(session: Session, pool: Pool, amount: int, *, key: str, ref: str, ac
     return _once(session, key, work, lambda t: _replay(t, kind="reserve", amount=amount, ref=ref,
                                                         from_id=pool.available_account_id,
                                                         to_id=pool.reserved_account_id))
+
+
+def reserve_many(session: Session, parts: Sequence[tuple[Pool, int, str]], *, ref: str,
+                 actor: str = "system") -> list[Transfer]:
+    """Several reservations for one purpose (e.g. a qualification's central and city parts), each
+    as `reserve` would make it, all or none (InsufficientFunds when a pool is short).
+
+    Cheaper than one `reserve` each, and shorter under the pool rows' locks: one SAVEPOINT, one
+    INSERT of the transfers and one of their entries, then the balance UPDATEs back to back in
+    ascending account id (the available accounts are rows every reservation of a programme
+    updates, locked from their UPDATE to the commit). A key already used (a retry) falls back to
+    `reserve` part by part, which replays what was written."""
+    checked = [(pool, _require_amount(amount), _require_key(key)) for pool, amount, key in parts]
+    _require_text(ref, "用途（ref）", "ref", MAX_REF, required=True)
+    if not checked:
+        return []
+    try:
+        with session.begin_nested():
+            at = now()
+            transfers = [Transfer(key=key, kind="reserve", from_account_id=pool.available_account_id,
+                                  to_account_id=pool.reserved_account_id, amount=amount, status="pending", ref=ref,
+                                  memo="", actor=actor, created_at=at) for pool, amount, key in checked]
+            session.add_all(transfers)
+            session.flush()
+            _write_entries(session, *transfers)
+            short_of = {pool.available_account_id: _insufficient(pool, amount, "预留") for pool, amount, _ in checked}
+            _apply(session, _deltas(*transfers), checked=set(short_of),
+                   short=lambda account_id: short_of[account_id](account_id))
+            return transfers
+    except IntegrityError:
+        return [reserve(session, pool, amount, key=key, ref=ref, actor=actor) for pool, amount, key in checked]
 
 
 def _require_pending_reserve(pending: Transfer, action: str) -> None:

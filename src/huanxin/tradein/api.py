@@ -76,18 +76,16 @@ def idempotent(db: Session, scope: Scope, key: str | None, body: Any,
 
     def run() -> JSONResponse:
         _start_write(db)
-        try:
-            with db.begin_nested():
-                record = idempotency.claim(db, owner, key, body)
-        except IntegrityError:
+        record_id = idempotency.try_claim(db, owner, key, body)
+        if record_id is None:
             previous = idempotency.lookup(db, owner, key, body)  # 409 when the body differs
             if previous is None:
-                raise Busy("系统繁忙，请稍后使用同一幂等键重试") from None
+                raise Busy("系统繁忙，请稍后使用同一幂等键重试")
             return JSONResponse(previous.response, status_code=previous.status_code,
                                 headers={"Idempotent-Replayed": "true"})
         status, payload = work()
         payload = jsonable_encoder(payload)
-        idempotency.store(record, status, payload)
+        idempotency.save(db, record_id, status, payload)
         # Commit here, in the worker thread that did the work: the row locks it holds (the pool's
         # account, the qualification) are released now, not after a hop back through the event
         # loop to the dependency's teardown (which then finds nothing left to commit).

@@ -12,6 +12,7 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from huanxin.db import insert_unless_taken
 from huanxin.errors import Conflict, Forbidden, InvalidInput
 from huanxin.kit import pii
 from huanxin.kit.clock import aware, now, today
@@ -145,14 +146,11 @@ def _use_identifiers(session: Session, claim: Claim, values: dict[str, str]) -> 
     """One SN/IMEI, VIN, certificate or invoice, used once ever: the unique row decides, inside
     this transaction, so of two racing claims exactly one wins and the other gets a clear 409."""
     for kind, value in sorted(values.items()):
-        try:
-            with session.begin_nested():
-                session.add(UsedIdentifier(kind=kind, value_hash=pii.keyed_hash(f"used:{kind}", value),
-                                           claim_id=claim.id))
-                session.flush()
-        except IntegrityError:
+        taken = insert_unless_taken(session, UsedIdentifier, {
+            "kind": kind, "value_hash": pii.keyed_hash(f"used:{kind}", value), "claim_id": claim.id}) is None
+        if taken:
             label, field_name = IDENTIFIER_LABELS.get(kind, (kind, kind))
-            raise Conflict(f"该{label}（{value}）已用于其他补贴申请，每个只能享受一次补贴", field=field_name) from None
+            raise Conflict(f"该{label}（{value}）已用于其他补贴申请，每个只能享受一次补贴", field=field_name)
 
 
 def _inputs(data: Purchase, decision_case: Any) -> dict[str, Any]:

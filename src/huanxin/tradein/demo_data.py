@@ -40,7 +40,7 @@ from huanxin.ledger.models import Account, Entry, Pool, Transfer
 from huanxin.orgs import service as orgs_service
 from huanxin.orgs.models import Unit, User
 from huanxin.orgs.roles import Role
-from huanxin.tradein import evaluation, money, programmes_service
+from huanxin.tradein import claim_keys, evaluation, money, programmes_service
 from huanxin.tradein.models import (
     Appeal,
     Claim,
@@ -632,6 +632,9 @@ class _Generator:
             "amounts_by_source": _by_source(decision),
             "decision": self._decision_dict(decision, code, product, day, full=live or resident is not None),
             "fraud_score": 0.0, "submitted_at": submitted, "decided_at": None, "paid_at": None, "version": 1,
+            # the bulk insert bypasses the model's validators: the fraud lookup keys, as they derive them
+            "invoice_norm": claim_keys.normalise_invoice(invoice_no),
+            "invoice_prefix": claim_keys.invoice_prefix(invoice_no), "serial_prefix": claim_keys.serial_prefix(inputs),
         }
         self.rows.claims.append(row)
         self.claims += 1

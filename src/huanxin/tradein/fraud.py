@@ -18,18 +18,27 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from huanxin.kit.clock import CHINA, aware, now
 from huanxin.tradein import reference_prices, retailers
+from huanxin.tradein.claim_keys import (  # noqa: F401  (re-exported: the fraud thresholds' module)
+    INVOICE_MIN_LENGTH,
+    INVOICE_PREFIX_DROP,
+    SERIAL_INPUT_KEYS,
+    SERIAL_MIN_LENGTH,
+    SERIAL_PREFIX_DROP,
+    SERIAL_PREFIX_INPUT_KEY,
+    normalise_invoice,
+    serial_prefix,
+)
 from huanxin.tradein.models import Claim, FraudFlag, Person, Programme, Qualification, Retailer, RetailerStatusChange
 
 # ---- thresholds -------------------------------------------------------------------------------
@@ -51,15 +60,12 @@ SHARED_ROW_CAP = 500  # at most this many persons are read per shared key
 
 # Consecutive serial numbers (the same SN with its last digits dropped) bought by many persons at
 # one retailer within a couple of days: one buyer taking a batch under borrowed names.
-SERIAL_PREFIX_DROP = 2
-SERIAL_MIN_LENGTH = 8
+# (The serial prefix itself, SERIAL_PREFIX_DROP and SERIAL_MIN_LENGTH: tradein.claim_keys.)
 SERIAL_WINDOW_DAYS = 2
 SERIAL_MIN_PERSONS = 5
-# The claim inputs that carry the device signature and the serial number (see docs).
+# The claim inputs that carry the device signature (see docs).
 DEVICE_INPUT_KEYS = ("device_signature", "device_id")
-SERIAL_INPUT_KEYS = ("serial", "sn", "imei")
-SERIAL_PREFIX_INPUT_KEY = "serial_prefix"
-RETAILER_SCAN_CAP = 2000  # at most this many of the retailer's recent claims are examined
+RETAILER_SCAN_CAP = 2000  # at most this many of the retailer's matching claims are examined
 
 # Retailer velocity: the last hour / last 24 hours far above the retailer's own trailing average.
 VELOCITY_BASELINE_DAYS = 28
@@ -74,8 +80,7 @@ VELOCITY_SCORE_BOTH = 0.6
 # Reused or near-duplicate invoices at the same retailer.
 INVOICE_SAME_WINDOW_HOURS = 24  # same invoice number (ignoring spaces, dashes, case)
 INVOICE_NEAR_MINUTES = 10  # same invoice prefix and same amount
-INVOICE_PREFIX_DROP = 3
-INVOICE_MIN_LENGTH = 8
+# (INVOICE_PREFIX_DROP and INVOICE_MIN_LENGTH, which define the prefix: tradein.claim_keys.)
 INVOICE_SAME_SCORE = 0.8
 INVOICE_NEAR_SCORE = 0.4
 INVOICE_BEFORE_QUALIFICATION_SCORE = 0.6
@@ -247,16 +252,6 @@ def _input_text(inputs: dict[str, Any], keys: tuple[str, ...]) -> tuple[str, str
     return None
 
 
-def serial_prefix(inputs: dict[str, Any]) -> str | None:
-    given = inputs.get(SERIAL_PREFIX_INPUT_KEY)
-    if given:
-        return str(given).strip().upper()
-    found = _input_text(inputs, SERIAL_INPUT_KEYS)
-    if found is None or len(found[1]) < SERIAL_MIN_LENGTH:
-        return None
-    return found[1].upper()[:-SERIAL_PREFIX_DROP]
-
-
 def _recent_at_retailer(claim: Claim, since: dt.datetime, at: dt.datetime) -> Any:
     """The retailer's latest claims in the window (at most RETAILER_SCAN_CAP), as a subquery."""
     return (select(Claim.id, Claim.person_id, Claim.inputs)
@@ -278,13 +273,15 @@ def shared_device(session: Session, claim: Claim) -> Signal | None:
                                 SHARED_WINDOW_DAYS, SHARED_MIN_PERSONS["device"])
         if signal is not None:
             return signal
-    prefix = serial_prefix(inputs)
+    prefix = claim.serial_prefix
     if prefix:
-        recent = _recent_at_retailer(claim, at - dt.timedelta(days=SERIAL_WINDOW_DAYS), at)
-        match = or_(recent.c.inputs[SERIAL_PREFIX_INPUT_KEY].as_string() == prefix,
-                    *(func.upper(recent.c.inputs[key].as_string()).startswith(prefix, autoescape=True)
-                      for key in SERIAL_INPUT_KEYS))
-        return _count_persons(session, claim, recent, match, "device",
+        # The stored prefix (tradein.claim_keys) of consecutive serials: one indexed lookup.
+        since = at - dt.timedelta(days=SERIAL_WINDOW_DAYS)
+        recent = (select(Claim.id, Claim.person_id)
+                  .where(Claim.retailer_id == claim.retailer_id, Claim.serial_prefix == prefix,
+                         Claim.submitted_at >= since, Claim.submitted_at <= at, _not_this(claim))
+                  .limit(RETAILER_SCAN_CAP).subquery())
+        return _count_persons(session, claim, recent, true(), "device",
                               f"连号商品（序列号前缀{prefix}）", SERIAL_WINDOW_DAYS, SERIAL_MIN_PERSONS)
     return None
 
@@ -378,13 +375,6 @@ def retailer_velocity(session: Session, claim: Claim) -> Signal | None:
 
 # ---- reused invoices ---------------------------------------------------------------------------
 
-_NOT_ALNUM = re.compile(r"[^0-9A-Z]")
-
-
-def normalise_invoice(invoice_no: str) -> str:
-    return _NOT_ALNUM.sub("", (invoice_no or "").upper())
-
-
 def reused_invoice(session: Session, claim: Claim) -> Signal | None:
     parts: list[str] = []
     score = 0.0
@@ -408,9 +398,14 @@ def _invoice_duplicates(session: Session, claim: Claim) -> tuple[str, float] | N
     if not number:
         return None
     at = _at(claim)
+    # Only the claims with the same number or the same prefix, through their indexes (the stored
+    # keys of tradein.claim_keys), not every recent claim of the retailer.
+    prefix = claim.invoice_prefix
+    key = Claim.invoice_norm == number if prefix is None else or_(Claim.invoice_norm == number,
+                                                                   Claim.invoice_prefix == prefix)
     rows = session.execute(
         select(Claim.id, Claim.person_id, Claim.invoice_no, Claim.price_fen, Claim.submitted_at)
-        .where(Claim.retailer_id == claim.retailer_id,
+        .where(Claim.retailer_id == claim.retailer_id, key,
                Claim.submitted_at >= at - dt.timedelta(hours=INVOICE_SAME_WINDOW_HOURS),
                Claim.submitted_at <= at, _not_this(claim))
         .order_by(Claim.submitted_at.desc()).limit(RETAILER_SCAN_CAP)

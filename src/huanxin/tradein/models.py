@@ -20,9 +20,10 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from huanxin.db import Base
+from huanxin.tradein import claim_keys
 
 
 class Programme(Base):
@@ -124,6 +125,11 @@ class Claim(Base):
         Index("ix_tradein_claim_retailer_submitted", "retailer_id", "submitted_at"),
         # The office's statistics group a city's claims by status and programme.
         Index("ix_tradein_claim_city_status_programme", "city_code", "status", "programme_id"),
+        # Reused and near-duplicate invoices, consecutive serials: one indexed lookup per claim
+        # instead of reading the retailer's recent claims (see tradein.claim_keys).
+        Index("ix_tradein_claim_retailer_invoice", "retailer_id", "invoice_norm"),
+        Index("ix_tradein_claim_retailer_invoice_prefix", "retailer_id", "invoice_prefix"),
+        Index("ix_tradein_claim_retailer_serial_prefix", "retailer_id", "serial_prefix"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -155,6 +161,21 @@ class Claim(Base):
     decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     paid_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Derived from invoice_no and inputs whenever they are set (below), for the fraud lookups.
+    invoice_norm: Mapped[str | None] = mapped_column(String(40))
+    invoice_prefix: Mapped[str | None] = mapped_column(String(40))
+    serial_prefix: Mapped[str | None] = mapped_column(String(60))
+
+    @validates("invoice_no")
+    def _derive_invoice_keys(self, _key: str, value: str) -> str:
+        self.invoice_norm = claim_keys.normalise_invoice(value)
+        self.invoice_prefix = claim_keys.invoice_prefix(value)
+        return value
+
+    @validates("inputs")
+    def _derive_serial_prefix(self, _key: str, value: dict[str, Any]) -> dict[str, Any]:
+        self.serial_prefix = claim_keys.serial_prefix(value)
+        return value
 
 
 class ClaimEvent(Base):

@@ -37,18 +37,21 @@ def ledger_source(source: str) -> str:
     return LEDGER_SOURCE.get(source, source)
 
 
+def pools_for(session: Session, programme: Programme, region_code: str | None, sources: list[str]) -> dict[str, Any]:
+    """The pool of every fund source (one query): the region's own when it has one, else the city's."""
+    regions = [r for r in (region_code, programme.city_code) if r]
+    ledger_sources = {source: ledger_source(source) for source in sources}
+    found = ledger_service.pools_for(session, city_code=programme.city_code, programme_code=programme.code,
+                                     region_codes=list(dict.fromkeys(regions)),
+                                     fund_sources=list(dict.fromkeys(ledger_sources.values())))
+    for source in sources:
+        if ledger_sources[source] not in found:
+            raise Conflict(f"{programme.name}尚未配置“{ledger_sources[source]}”资金池，请联系专班办公室")
+    return {source: found[ledger_sources[source]] for source in sources}
+
+
 def pool_for(session: Session, programme: Programme, region_code: str | None, source: str) -> Any:
-    pool = None
-    source = ledger_source(source)
-    if region_code and region_code != programme.city_code:
-        pool = ledger_service.pool_for(session, city_code=programme.city_code, programme_code=programme.code,
-                                       region_code=region_code, fund_source=source)
-    if pool is None:
-        pool = ledger_service.pool_for(session, city_code=programme.city_code, programme_code=programme.code,
-                                       region_code=programme.city_code, fund_source=source)
-    if pool is None:
-        raise Conflict(f"{programme.name}尚未配置“{source}”资金池，请联系专班办公室")
-    return pool
+    return pools_for(session, programme, region_code, [source])[source]
 
 
 def _reserve(session: Session, programme: Programme, region_code: str | None, amounts: Mapping[str, int],
@@ -74,10 +77,10 @@ def reserve_all(session: Session, programme: Programme, region_code: str | None,
     wanted = {s: a for s, a in amounts.items() if a > 0}
     if not wanted:
         return
-    pools = sorted(((pool_for(session, programme, region_code, source), source, amount)
-                    for source, amount in wanted.items()), key=lambda x: int(x[0].id))
-    for pool, source, amount in pools:
-        ledger_service.reserve(session, pool, amount, key=f"{key_prefix}:{source}{suffix}", ref=ref)
+    pools = pools_for(session, programme, region_code, list(wanted))
+    parts = sorted(((pools[source], amount, f"{key_prefix}:{source}{suffix}") for source, amount in wanted.items()),
+                   key=lambda part: int(part[0].id))
+    ledger_service.reserve_many(session, parts, ref=ref)
 
 
 def reserve_qualification(session: Session, programme: Programme, qualification: Qualification,

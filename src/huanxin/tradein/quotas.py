@@ -8,9 +8,9 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
+from huanxin.db import insert_unless_taken
 from huanxin.errors import Conflict
 from huanxin.tradein import repository as repo
 from huanxin.tradein.models import QuotaSlot
@@ -51,15 +51,16 @@ def _insert_slot(session: Session, person_id: int, req: Any, amount_fen: int, *,
         candidates = [n for n in range(1, (limit or len(taken) + 1) + 1) if n not in taken]
         if not candidates:
             raise Conflict(f"{req.label}：每人限 {limit} 次，您的名额已用完", field="quota")
-        slot = QuotaSlot(person_id=person_id, quota_key=req.key, slot=candidates[0], claim_id=claim_id,
-                         qualification_id=qualification_id, amount_fen=amount_fen)
-        try:
-            with session.begin_nested():
-                session.add(slot)
-                session.flush()
-            return slot
-        except IntegrityError:
+        values = {"person_id": person_id, "quota_key": req.key, "slot": candidates[0], "claim_id": claim_id,
+                  "qualification_id": qualification_id, "amount_fen": amount_fen}
+        slot_id = insert_unless_taken(session, QuotaSlot, values)
+        if slot_id is None:
             continue  # a concurrent claim took that slot first: look again
+        # The row is written; the session gets it as a loaded object without reading it back.
+        slot = QuotaSlot(id=slot_id, **values)
+        make_transient_to_detached(slot)
+        session.add(slot)
+        return slot
     raise Conflict(f"{req.label}：名额正被同时申请，请稍后重试", field="quota")
 
 
