@@ -10,16 +10,14 @@ import docx
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from tests.plans.support import plan_of, scope_named, task_titled, unit_scope
 from typer.testing import CliRunner
 
 from huanxin.errors import Forbidden, NotFound
 from huanxin.indicators.models import Observation
 from huanxin.kit.clock import now, today
-from huanxin.orgs.models import Unit, User
-from huanxin.orgs.scope import Scope
-from huanxin.orgs.service import scope_of
 from huanxin.plans import briefing, service
-from huanxin.plans.models import Plan, Round, RoundItem, Task
+from huanxin.plans.models import Plan, Round, RoundItem
 
 INDUSTRY = "市经济和信息化局"
 HOUSING = "市住房城乡建设局"
@@ -28,29 +26,8 @@ ELEVATORS = "推进老旧电梯等既有建筑设备更新改造"  # led by 市�
 NARRATIVE = "全市37家重点企业完成产线升级改造，累计更新设备1200台（套），技改投资同比增长31%。"
 
 
-def plan_of(db: Session, key: str) -> Plan:
-    plan = db.scalar(select(Plan).where(Plan.key == key))
-    assert plan is not None
-    return plan
 
 
-def scope_named(db: Session, username: str) -> Scope:
-    user = db.scalar(select(User).where(User.username == username))
-    assert user is not None
-    return scope_of(user)
-
-
-def unit_scope(db: Session, city_code: str, unit_name: str) -> Scope:
-    user = db.scalar(select(User).join(Unit, Unit.id == User.unit_id)
-                     .where(Unit.city_code == city_code, Unit.name == unit_name))
-    assert user is not None
-    return scope_of(user)
-
-
-def task_titled(db: Session, plan: Plan, title: str) -> Task:
-    task = db.scalar(select(Task).where(Task.plan_id == plan.id, Task.title == title))
-    assert task is not None
-    return task
 
 
 @pytest.fixture()

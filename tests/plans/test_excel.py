@@ -14,13 +14,12 @@ import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from tests.plans.support import plan_of, scope_named, task_titled, unit_scope
 from typer.testing import CliRunner
 
 from huanxin.errors import Forbidden
 from huanxin.kit.clock import today
-from huanxin.orgs.models import Unit, User
 from huanxin.orgs.scope import Scope
-from huanxin.orgs.service import scope_of
 from huanxin.plans import excel, service
 from huanxin.plans import ledger as ledger_mod
 from huanxin.plans.models import Plan, Report, Round, Task
@@ -34,29 +33,8 @@ SECOND_MEASURE = "协同推进制造业“智改数转”与设备更新"  # als
 
 # ---- helpers -------------------------------------------------------------------------------
 
-def plan_of(db: Session, key: str) -> Plan:
-    plan = db.scalar(select(Plan).where(Plan.key == key))
-    assert plan is not None
-    return plan
 
 
-def scope_named(db: Session, username: str) -> Scope:
-    user = db.scalar(select(User).where(User.username == username))
-    assert user is not None
-    return scope_of(user)
-
-
-def unit_scope(db: Session, city_code: str, unit_name: str) -> Scope:
-    user = db.scalar(select(User).join(Unit, Unit.id == User.unit_id)
-                     .where(Unit.city_code == city_code, Unit.name == unit_name))
-    assert user is not None
-    return scope_of(user)
-
-
-def task_titled(db: Session, plan: Plan, title: str) -> Task:
-    task = db.scalar(select(Task).where(Task.plan_id == plan.id, Task.title == title))
-    assert task is not None
-    return task
 
 
 def report_count(db: Session) -> int:
