@@ -787,57 +787,20 @@ def _pick_examples(session: Session, plan: Plan, outcome: PlanOutcome) -> None:
 def record_representative_actions(session: Session, outcome: PlanOutcome) -> None:
     """A few audit records per plan, as the services would have written them: the generated bulk
     rows are not audited one by one, but the chain stays whole and verifiable."""
-    city, office = outcome.plan.city_code, outcome.office
+    examples: list[tuple[str, str, object, dict[str, Any]]] = []  # action, entity, id, detail
     if outcome.current_round_id is not None:
-        audit.record(
-            session,
-            actor=office,
-            action="open_round",
-            entity="round",
-            entity_id=outcome.current_round_id,
-            city_code=city,
-            detail={"demo": True},
-        )
+        examples.append(("open_round", "round", outcome.current_round_id, {"demo": True}))
     if outcome.returned is not None:
-        audit.record(
-            session,
-            actor=office,
-            action="return_report",
-            entity="report",
-            entity_id=outcome.returned.id,
-            city_code=city,
-            detail={"reason": outcome.returned.review_note},
-        )
+        examples.append(("return_report", "report", outcome.returned.id, {"reason": outcome.returned.review_note}))
     if outcome.accepted is not None:
-        audit.record(
-            session,
-            actor=office,
-            action="accept_report",
-            entity="report",
-            entity_id=outcome.accepted.id,
-            city_code=city,
-            detail={},
-        )
+        examples.append(("accept_report", "report", outcome.accepted.id, {}))
     for closure in outcome.approved[:1]:
-        audit.record(
-            session,
-            actor=office,
-            action="approve_closure",
-            entity="closure",
-            entity_id=closure.id,
-            city_code=city,
-            detail={"task_id": closure.task_id},
-        )
+        examples.append(("approve_closure", "closure", closure.id, {"task_id": closure.task_id}))
     if outcome.pending is not None:
-        audit.record(
-            session,
-            actor=office,
-            action="request_closure",
-            entity="closure",
-            entity_id=outcome.pending.id,
-            city_code=city,
-            detail={"task_id": outcome.pending.task_id},
-        )
+        examples.append(("request_closure", "closure", outcome.pending.id, {"task_id": outcome.pending.task_id}))
+    for action, entity, entity_id, detail in examples:
+        audit.record(session, actor=outcome.office, action=action, entity=entity, entity_id=entity_id,
+                     city_code=outcome.plan.city_code, detail=detail)
 
 
 # ---- narratives -----------------------------------------------------------------------------
