@@ -87,12 +87,16 @@ def retailer_of_scope(session: Session, scope: Scope) -> Retailer:
 
 # ---- qualifications -----------------------------------------------------------------------------
 
+def _resident_owns(session: Session, scope: Scope, person_id: int) -> bool:
+    person = person_of_scope(session, scope)
+    return person is not None and person.id == person_id
+
+
 def _visible_qualification(session: Session, scope: Scope, qualification: Qualification | None) -> Qualification:
     if qualification is None or qualification.city_code != scope.city_code:
         raise NotFound("未找到该资格", field="qualification_id")
     if scope.role == Role.RESIDENT:
-        person = person_of_scope(session, scope)
-        if person is None or person.id != qualification.person_id:
+        if not _resident_owns(session, scope, qualification.person_id):
             raise NotFound("未找到该资格", field="qualification_id")
     elif scope.role not in CITY_READERS and scope.role != Role.RETAILER:
         raise NotFound("未找到该资格", field="qualification_id")
@@ -169,8 +173,7 @@ def _visible_claim(session: Session, scope: Scope, claim: Claim | None) -> Claim
     if claim is None or claim.city_code != scope.city_code:
         raise NotFound("未找到该补贴申请", field="claim_id")
     if scope.role == Role.RESIDENT:
-        person = person_of_scope(session, scope)
-        if person is None or person.id != claim.person_id:
+        if not _resident_owns(session, scope, claim.person_id):
             raise NotFound("未找到该补贴申请", field="claim_id")
     elif scope.role == Role.RETAILER:
         retailer = session.scalar(select(Retailer).where(Retailer.unit_id == scope.unit_id))
