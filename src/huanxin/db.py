@@ -112,10 +112,20 @@ def insert_unless_taken(session: Session, model: Any, values: dict[str, Any]) ->
     SAVEPOINT is needed to keep the transaction usable: two round trips fewer than flushing an
     ORM object inside `begin_nested()` and catching IntegrityError. Both databases support it
     (SQLite since 3.35); the row is written with Core and is not in the session."""
+    found = insert_many_unless_taken(session, model, [values], returning=("id",))
+    return int(found[0][0]) if found else None
+
+
+def insert_many_unless_taken(session: Session, model: Any, rows: list[dict[str, Any]],
+                             returning: tuple[str, ...]) -> list[Any]:
+    """insert_unless_taken for many rows in one statement: the `returning` columns of the rows
+    written (those whose unique keys were free), in no particular order."""
     from sqlalchemy.dialects import postgresql, sqlite
 
+    if not rows:
+        return []
     table = model.__table__
     dialect_insert: Any = postgresql.insert if is_postgres(session) else sqlite.insert
-    statement = dialect_insert(table).values(**values).on_conflict_do_nothing().returning(table.c.id)
-    found = session.execute(statement).scalar()
-    return int(found) if found is not None else None
+    statement = (dialect_insert(table).values(rows).on_conflict_do_nothing()
+                 .returning(*(table.c[name] for name in returning)))
+    return list(session.execute(statement).all())

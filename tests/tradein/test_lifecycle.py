@@ -13,7 +13,7 @@ from tests.tradein.claims_support import T, resident, setup_city, vin
 
 from huanxin.errors import Conflict, InvalidInput
 from huanxin.ledger import service as ledger_service
-from huanxin.tradein import appeals, claims, outbox, payouts, qualification, review
+from huanxin.tradein import appeals, claims, outbox, payouts, qualification, redemption, review
 from huanxin.tradein.claims import Purchase
 from huanxin.tradein.models import Claim, OutboxMessage, QuotaSlot
 
@@ -51,7 +51,7 @@ def test_qualification_redemption_payout(db: Session) -> None:
     assert "资格已发放" in messages(db, person.id)[-1]
 
     shop = city.scope(db, city.retailer_user)
-    claim = claims.redeem(db, shop, q.id, fridge("SN-A-0001"), at=T + DAY)
+    claim = redemption.redeem(db, shop, q.id, fridge("SN-A-0001"), at=T + DAY)
     assert claim.status == "approved", claim.decision
     assert claim.amount_fen == 1000_00 and claim.amounts_by_source == {"central": 900_00, "local": 100_00}
     assert q.status == "used"
@@ -80,7 +80,7 @@ def test_ineligible_grade_is_a_rejection_with_reasons(db: Session) -> None:
     before = available(db, programme)
     q = qualification.claim_qualification(db, programme=programme, person=person, category="refrigerator",
                                           actor="t", at=T)
-    claim = claims.redeem(db, city.scope(db, city.retailer_user), q.id, fridge("SN-G3", grade=3), at=T + DAY)
+    claim = redemption.redeem(db, city.scope(db, city.retailer_user), q.id, fridge("SN-G3", grade=3), at=T + DAY)
     assert claim.status == "rejected"
     assert any("3级" in r for r in claim.decision["reasons"])
     assert "已驳回" in messages(db, person.id)[-1] and "3级" in messages(db, person.id)[-1]
@@ -114,7 +114,7 @@ def test_review_correction_resubmission_approval(db: Session) -> None:
     q = qualification.claim_qualification(db, programme=programme, person=person, category="refrigerator",
                                           actor="t", at=T)
     # an invoice dated before the qualification was issued is a fraud signal: manual review
-    claim = claims.redeem(db, city.scope(db, city.retailer_user), q.id, fridge("SN-R1", on=T.date() - DAY),
+    claim = redemption.redeem(db, city.scope(db, city.retailer_user), q.id, fridge("SN-R1", on=T.date() - DAY),
                           at=T + DAY)
     assert claim.status == "review"
     reviewer = city.scope(db, city.reviewer_user)
@@ -133,7 +133,7 @@ def test_rejection_appeal_overturn(db: Session) -> None:
     resident_user, person = resident(db, city)
     q = qualification.claim_qualification(db, programme=programme, person=person, category="washing_machine",
                                           actor="t", at=T)
-    claim = claims.redeem(db, city.scope(db, city.retailer_user), q.id,
+    claim = redemption.redeem(db, city.scope(db, city.retailer_user), q.id,
                           Purchase(category="washing_machine", price_fen=3000_00, invoice_no="W-1",
                                    invoice_date=T.date() - DAY, efficiency_grade=2, serial="WM-1"), at=T + DAY)
     assert claim.status == "review"
@@ -159,7 +159,7 @@ def test_overturned_appeal_reserves_again_on_approval(db: Session) -> None:
     programme = city.programmes["appliance-2025"]
     resident_user, person = resident(db, city)
     q = qualification.claim_qualification(db, programme=programme, person=person, category="tv", actor="t", at=T)
-    claim = claims.redeem(db, city.scope(db, city.retailer_user), q.id,
+    claim = redemption.redeem(db, city.scope(db, city.retailer_user), q.id,
                           Purchase(category="tv", price_fen=6000_00, invoice_no="TV-1", invoice_date=T.date() - DAY,
                                    efficiency_grade=1, serial="TV-1"), at=T + DAY)
     reviewer = city.scope(db, city.reviewer_user)
@@ -268,7 +268,7 @@ def test_bad_purchase_input_changes_nothing(db: Session) -> None:
     ]
     for data, field, text in cases:
         with pytest.raises(InvalidInput, match=text) as err:
-            claims.redeem(db, shop, q.id, data, at=T + DAY)
+            redemption.redeem(db, shop, q.id, data, at=T + DAY)
         assert err.value.field == field
     assert db.scalar(select(func.count()).select_from(Claim)) == count
     assert q.status == "active"

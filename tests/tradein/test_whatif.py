@@ -12,7 +12,7 @@ from tests.tradein.test_lifecycle import DAY, fridge
 
 from huanxin.errors import Forbidden, InvalidInput
 from huanxin.ledger.models import Transfer
-from huanxin.tradein import claims, qualification, whatif_service
+from huanxin.tradein import qualification, redemption, whatif_service
 
 
 def _three_fridges(db: Session) -> tuple[object, object]:
@@ -23,7 +23,7 @@ def _three_fridges(db: Session) -> tuple[object, object]:
         _, person = resident(db, city)
         q = qualification.claim_qualification(db, programme=programme, person=person, category="refrigerator",
                                               actor="t", at=T)
-        claims.redeem(db, shop, q.id, fridge(f"SN-W-{price}", price=price, grade=grade), at=T + DAY)
+        redemption.redeem(db, shop, q.id, fridge(f"SN-W-{price}", price=price, grade=grade), at=T + DAY)
     return city, programme
 
 

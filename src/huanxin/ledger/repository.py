@@ -74,7 +74,11 @@ def transfer_by_key(session: Session, key: str) -> Transfer | None:
 
 
 def transfers_for_ref(session: Session, ref: str) -> list[Transfer]:
-    return list(session.scalars(select(Transfer).where(Transfer.ref == ref).order_by(Transfer.id)))
+    return transfers_for_refs(session, [ref])
+
+
+def transfers_for_refs(session: Session, refs: list[str]) -> list[Transfer]:
+    return list(session.scalars(select(Transfer).where(Transfer.ref.in_(refs)).order_by(Transfer.id)))
 
 
 def settle_pending(session: Session, pending: Transfer, status: str) -> bool:

@@ -44,6 +44,7 @@ from huanxin.ledger.transfers import (
     reserve_many,
     transfer_by_key,
     transfers_for_ref,
+    transfers_for_refs,
     void,
 )
 from huanxin.ledger.verification import VerifyResult, rebuild, verify
@@ -81,6 +82,7 @@ __all__ = [
     "reserve_many",
     "transfer_by_key",
     "transfers_for_ref",
+    "transfers_for_refs",
     "verify",
     "void",
     "yuan",

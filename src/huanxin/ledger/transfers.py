@@ -381,3 +381,7 @@ def transfer_by_key(session: Session, key: str) -> Transfer | None:
 
 def transfers_for_ref(session: Session, ref: str) -> list[Transfer]:
     return repo.transfers_for_ref(session, ref)
+
+
+def transfers_for_refs(session: Session, refs: list[str]) -> list[Transfer]:
+    return repo.transfers_for_refs(session, refs)

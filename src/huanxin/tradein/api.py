@@ -20,7 +20,17 @@ from huanxin.errors import DomainError, Forbidden, InvalidInput
 from huanxin.kit import idempotency
 from huanxin.orgs.roles import Role
 from huanxin.orgs.scope import Scope
-from huanxin.tradein import appeals, claims, identity, outbox, payouts, programmes_service, qualification, review
+from huanxin.tradein import (
+    appeals,
+    claims,
+    identity,
+    outbox,
+    payouts,
+    programmes_service,
+    qualification,
+    redemption,
+    review,
+)
 from huanxin.tradein import repository as repo
 from huanxin.tradein.models import Person
 from huanxin.tradein.schemas import (
@@ -172,7 +182,7 @@ def my_messages(db: DbSession, scope: CurrentScope) -> list[dict[str, Any]]:
 @router.post("/claims", status_code=201)
 def redeem(body: RedemptionIn, db: DbSession, scope: CurrentScope, idempotency_key: IdemKey = None) -> JSONResponse:
     def work() -> tuple[int, dict[str, Any]]:
-        claim = claims.redeem(db, scope, body.qualification_id, body.purchase(body.category))
+        claim = redemption.redeem(db, scope, body.qualification_id, body.purchase(body.category))
         return 201, claim_out(db, scope, claim)
     return idempotent(db, scope, idempotency_key, body.model_dump(), work)
 

@@ -102,7 +102,7 @@ def validate_purchase(data: Purchase, *, car: bool, on: dt.date | None = None) -
     return Purchase(**{**asdict(data), **changes})
 
 
-def _case(programme: Programme, data: Purchase, region_code: str, applied_on: dt.date) -> Any:
+def case_for(programme: Programme, data: Purchase, region_code: str, applied_on: dt.date) -> Any:
     return evaluation.case({
         "programme": programme.rules_code, "category": data.category, "price_fen": data.price_fen,
         "efficiency_grade": data.efficiency_grade, "invoice_date": data.invoice_date, "applied_on": applied_on,
@@ -114,7 +114,7 @@ def _case(programme: Programme, data: Purchase, region_code: str, applied_on: dt
     })
 
 
-def _check_required_proofs(programme: Programme, decision: Decision | None, data: Purchase) -> None:
+def check_required_proofs(programme: Programme, decision: Decision | None, data: Purchase) -> None:
     required = set(evaluation.programme_rules(programme.rules_code).required_proofs)
     if decision is not None:
         required |= set(decision.required_proofs)
@@ -124,7 +124,7 @@ def _check_required_proofs(programme: Programme, decision: Decision | None, data
         raise InvalidInput(f"本活动须提供旧机（旧车）凭证：{names}（填写凭证编号）", field="proofs")
 
 
-def _identifier_values(decision: Decision, programme: Programme, data: Purchase) -> dict[str, str]:
+def identifier_values(decision: Decision, programme: Programme, data: Purchase) -> dict[str, str]:
     names = list(decision.exclusive_keys) or list(evaluation.programme_rules(programme.rules_code).exclusive_keys)
     values: dict[str, str] = {}
     for name in names:
@@ -142,15 +142,23 @@ def _identifier_values(decision: Decision, programme: Programme, data: Purchase)
     return values
 
 
+def identifier_hashes(values: dict[str, str]) -> dict[tuple[str, str], str]:
+    """(kind, keyed hash) → the value as keyed in: what a used identifier is stored and matched by."""
+    return {(kind, pii.keyed_hash(f"used:{kind}", value)): value for kind, value in sorted(values.items())}
+
+
+def identifier_taken(kind: str, value: str) -> Conflict:
+    label, field_name = IDENTIFIER_LABELS.get(kind, (kind, kind))
+    return Conflict(f"该{label}（{value}）已用于其他补贴申请，每个只能享受一次补贴", field=field_name)
+
+
 def _use_identifiers(session: Session, claim: Claim, values: dict[str, str]) -> None:
     """One SN/IMEI, VIN, certificate or invoice, used once ever: the unique row decides, inside
     this transaction, so of two racing claims exactly one wins and the other gets a clear 409."""
-    for kind, value in sorted(values.items()):
-        taken = insert_unless_taken(session, UsedIdentifier, {
-            "kind": kind, "value_hash": pii.keyed_hash(f"used:{kind}", value), "claim_id": claim.id}) is None
-        if taken:
-            label, field_name = IDENTIFIER_LABELS.get(kind, (kind, kind))
-            raise Conflict(f"该{label}（{value}）已用于其他补贴申请，每个只能享受一次补贴", field=field_name)
+    for (kind, value_hash), value in identifier_hashes(values).items():
+        if insert_unless_taken(session, UsedIdentifier, {"kind": kind, "value_hash": value_hash,
+                                                          "claim_id": claim.id}) is None:
+            raise identifier_taken(kind, value)
 
 
 def _inputs(data: Purchase, decision_case: Any) -> dict[str, Any]:
@@ -168,7 +176,7 @@ def _inputs(data: Purchase, decision_case: Any) -> dict[str, Any]:
     return out
 
 
-def _fill(claim: Claim, data: Purchase, decision_case: Any, decision: Decision) -> None:
+def fill(claim: Claim, data: Purchase, decision_case: Any, decision: Decision) -> None:
     claim.category = data.category
     claim.brand = data.brand
     claim.model = data.model
@@ -186,20 +194,31 @@ def _fill(claim: Claim, data: Purchase, decision_case: Any, decision: Decision) 
     claim.amounts_by_source = dict(decision.by_source) if decision.eligible else {}
 
 
+def new_claim(*, programme: Programme, person_id: int, region_code: str, retailer_id: int | None,
+              qualification_id: int | None, at: dt.datetime) -> Claim:
+    """A claim as submitted, not yet in the session."""
+    return Claim(city_code=programme.city_code, region_code=region_code, programme_id=programme.id,
+                 qualification_id=qualification_id, person_id=person_id, retailer_id=retailer_id, category="",
+                 price_fen=0, invoice_no="", invoice_date=at.date(), status="submitted", submitted_at=at,
+                 version=1)
+
+
+def submitted_event(claim: Claim, actor: str) -> ClaimEvent:
+    return ClaimEvent(claim_id=claim.id, from_status=None, to_status="submitted", note="", actor=actor[:60],
+                      at=claim.submitted_at)
+
+
 def _new_claim(session: Session, *, programme: Programme, person: Person, region_code: str,
                retailer_id: int | None, qualification_id: int | None, actor: str, at: dt.datetime) -> Claim:
-    claim = Claim(city_code=programme.city_code, region_code=region_code, programme_id=programme.id,
-                  qualification_id=qualification_id, person_id=person.id, retailer_id=retailer_id, category="",
-                  price_fen=0, invoice_no="", invoice_date=at.date(), status="submitted", submitted_at=at,
-                  version=1)
+    claim = new_claim(programme=programme, person_id=person.id, region_code=region_code, retailer_id=retailer_id,
+                      qualification_id=qualification_id, at=at)
     session.add(claim)
     try:
         with session.begin_nested():
             session.flush()
     except IntegrityError:
         raise Conflict("该资格已被核销，不能重复核销", field="qualification_id") from None
-    session.add(ClaimEvent(claim_id=claim.id, from_status=None, to_status="submitted", note="", actor=actor[:60],
-                           at=claim.submitted_at))
+    session.add(submitted_event(claim, actor))
     return claim
 
 
@@ -213,12 +232,19 @@ def _decide(session: Session, programme: Programme, claim: Claim, decision: Deci
         return
     quotas.take(session, claim.person_id, decision.quotas, decision.amount_fen, claim_id=claim.id,
                 qualification_id=claim.qualification_id)
-    flags = fraud.assess(session, claim)
+    route(session, programme, claim, fraud.assess(session, claim), actor=actor, label=label, at=at)
+
+
+def route(session: Session, programme: Programme, claim: Claim, flags: list[Any], *, actor: str, label: str,
+          at: dt.datetime, live: list[Any] | None = None) -> None:
+    """An eligible claim's first status after its checks: review on any fraud flag or when the
+    pool cannot cover it, approved otherwise; and the resident's message. `live`: the claim's
+    pending reservations when the caller has read them already (a redemption batch)."""
     amount = outbox.yuan(claim.amount_fen)
     if flags:
         note = "；".join(f.explanation for f in flags)
         events.move(session, claim, "review", actor=actor, note=f"风险提示，转人工审核：{note}")
-    elif not money.ensure_claim_reserved(session, programme, claim):
+    elif not money.ensure_claim_reserved(session, programme, claim, live=live):
         events.move(session, claim, "review", actor=actor, note="资金池余额不足以预留本笔补贴，转人工审核")
     else:
         events.move(session, claim, "approved", actor=actor, note="自动审核通过")
@@ -243,37 +269,6 @@ def reject_now(session: Session, programme: Programme, claim: Claim, reasons: li
         qualification_service.serve_waiting_list(session, programme)
 
 
-def redeem(session: Session, scope: Scope, qualification_id: int, data: Purchase,
-           at: dt.datetime | None = None) -> Claim:
-    """The retailer redeems a resident's qualification against a purchase."""
-    moment = at or now()
-    retailer = repo.retailer_of_scope(session, scope)
-    qualification = repo.get_qualification(session, scope, qualification_id, lock=True)
-    programme = session.get(Programme, qualification.programme_id)
-    assert programme is not None
-    retailers_service.require_admitted(session, retailer.id, programme.kind)
-    check_usable(qualification, moment)
-    data = validate_purchase(data, car=False, on=moment.date())
-    if data.category != qualification.category:
-        label = evaluation.category_label(programme.rules_code, qualification.category)
-        raise InvalidInput(f"商品品类“{data.category}”与资格品类“{label}”不一致", field="category")
-    _check_required_proofs(programme, None, data)
-    person = session.get(Person, qualification.person_id)
-    assert person is not None
-    decision_case = _case(programme, data, retailer.region_code, moment.date())
-    decision = evaluation.evaluate(decision_case)
-    _check_required_proofs(programme, decision, data)
-    values = _identifier_values(decision, programme, data)
-    claim = _new_claim(session, programme=programme, person=person, region_code=retailer.region_code,
-                       retailer_id=retailer.id, qualification_id=qualification.id, actor=scope.username, at=moment)
-    _fill(claim, data, decision_case, decision)
-    qualification.status = "used"
-    _decide(session, programme, claim, decision, values, actor=scope.username,
-            label=evaluation.category_label(programme.rules_code, qualification.category), at=moment)
-    session.flush()
-    return claim
-
-
 def check_usable(qualification: Qualification, moment: dt.datetime) -> None:
     messages = {"waiting": "该资格尚在候补队列中，资金到位后方可使用", "used": "该资格已核销，不能重复核销",
                 "expired": "该资格已过期", "cancelled": "该资格已取消"}
@@ -288,8 +283,8 @@ def _car_identifiers(programme: Programme, decision: Decision, data: Purchase) -
     there and every exclusive key is taken; an ineligible one still holds its new car and invoice."""
     if not decision.eligible:
         return {k: v for k, v in (("new_car_vin", data.new_vin), ("invoice", data.invoice_no)) if v}
-    _check_required_proofs(programme, decision, data)
-    return _identifier_values(decision, programme, data)
+    check_required_proofs(programme, decision, data)
+    return identifier_values(decision, programme, data)
 
 
 def apply_car(session: Session, scope: Scope, programme: Programme, person: Person, data: Purchase,
@@ -311,13 +306,13 @@ def apply_car(session: Session, scope: Scope, programme: Programme, person: Pers
     moment = at or now()
     qualification_service.check_open(programme, moment.date())
     data = validate_purchase(Purchase(**{**asdict(data), "category": "car"}), car=True, on=moment.date())
-    _check_required_proofs(programme, None, data)
-    decision_case = _case(programme, data, region, moment.date())
+    check_required_proofs(programme, None, data)
+    decision_case = case_for(programme, data, region, moment.date())
     decision = evaluation.evaluate(decision_case)
     values = _car_identifiers(programme, decision, data)
     claim = _new_claim(session, programme=programme, person=person, region_code=region, retailer_id=retailer_id,
                        qualification_id=None, actor=scope.username, at=moment)
-    _fill(claim, data, decision_case, decision)
+    fill(claim, data, decision_case, decision)
     _decide(session, programme, claim, decision, values, actor=scope.username, label=programme.name, at=moment)
     session.flush()
     return claim
@@ -352,16 +347,16 @@ def resubmit(session: Session, scope: Scope, claim: Claim, data: Purchase, at: d
                              on=moment.date())
     if not car and data.category != claim.category:
         raise InvalidInput("补正时不能更换商品品类", field="category")
-    _check_required_proofs(programme, None, data)
-    decision_case = _case(programme, data, claim.region_code, moment.date())
+    check_required_proofs(programme, None, data)
+    decision_case = case_for(programme, data, claim.region_code, moment.date())
     decision = evaluation.evaluate(decision_case)
     if car:
         values = _car_identifiers(programme, decision, data)
     else:
-        values = _identifier_values(decision, programme, data) if decision.eligible else {"invoice": data.invoice_no}
+        values = identifier_values(decision, programme, data) if decision.eligible else {"invoice": data.invoice_no}
     previous_amount = claim.amount_fen
     session.execute(delete(UsedIdentifier).where(UsedIdentifier.claim_id == claim.id))
-    _fill(claim, data, decision_case, decision)
+    fill(claim, data, decision_case, decision)
     claim.version += 1
     _use_identifiers(session, claim, values)
     if decision.eligible:

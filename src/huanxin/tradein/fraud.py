@@ -19,12 +19,13 @@ from __future__ import annotations
 import datetime as dt
 import math
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, func, or_, select, true
+from sqlalchemy import case, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from huanxin.kit.clock import CHINA, aware, now
@@ -125,44 +126,154 @@ def combine(scores: list[float]) -> float:
     return round(1.0 - remaining, 6)
 
 
-# ---- the entry point used by the claims service ------------------------------------------------
+# ---- the entry points used by the claims service -----------------------------------------------
 
 def assess(session: Session, claim: Claim) -> list[FraudFlag]:
     """Computes every applicable signal for this claim, adds a FraudFlag per signal that fired,
     sets claim.fraud_score (combined) and returns the flags. Assessing again (after a correction)
     does not duplicate a flag with the same rule and explanation."""
-    if claim.id is None:
-        session.flush()
-    signals = [s for check in SIGNALS if (s := check(session, claim)) is not None]
-    claim.fraud_score = combine([s.score for s in signals])
-    if not signals:
+    return assess_many(session, [claim])[0]
+
+
+def assess_many(session: Session, claims: Sequence[Claim]) -> list[list[FraudFlag]]:
+    """`assess` for a batch of claims written in the same transaction (a redemption batch), with
+    one query per signal for the whole batch instead of one per claim. The claims of a batch are
+    simultaneous: each counts the others as already submitted (they are, in this transaction),
+    and each signal's window ends at the batch's latest submission."""
+    if not claims:
         return []
-    existing = {(f.rule, f.explanation): f for f in flags_for_claim(session, claim.id)}
+    if any(c.id is None for c in claims):
+        session.flush()
+    batch = Batch(session, list(claims))
+    existing = {(f.claim_id, f.rule, f.explanation): f for f in session.scalars(
+        select(FraudFlag).where(FraudFlag.claim_id.in_([c.id for c in claims])))}
     at = now()
-    flags: list[FraudFlag] = []
-    for signal in signals:
-        flag = existing.get((signal.rule, signal.explanation))
-        if flag is None:
-            flag = FraudFlag(claim_id=claim.id, rule=signal.rule, score=round(signal.score, 4),
-                             explanation=signal.explanation, at=at)
-            session.add(flag)
-        flags.append(flag)
-    session.flush()
-    return flags
+    out: list[list[FraudFlag]] = []
+    for claim in claims:
+        signals = [s for check in SIGNALS if (s := check(batch, claim)) is not None]
+        claim.fraud_score = combine([s.score for s in signals])
+        flags = []
+        for signal in signals:
+            flag = existing.get((claim.id, signal.rule, signal.explanation))
+            if flag is None:
+                flag = FraudFlag(claim_id=claim.id, rule=signal.rule, score=round(signal.score, 4),
+                                 explanation=signal.explanation, at=at)
+                session.add(flag)
+            flags.append(flag)
+        out.append(flags)
+    return out
 
 
 def _at(claim: Claim) -> dt.datetime:
     return aware(claim.submitted_at if claim.submitted_at is not None else now()).astimezone(CHINA)
 
 
-def _not_this(claim: Claim) -> ColumnElement[bool]:
-    return Claim.id != claim.id if claim.id is not None else Claim.id.is_not(None)
+class Batch:
+    """The claims being assessed and what the signals read about them, each read once for the
+    whole batch (lazily: a signal that applies to none of the claims reads nothing)."""
+
+    def __init__(self, session: Session, claims: list[Claim]) -> None:
+        self.session = session
+        self.claims = claims
+        moments = [_at(c) for c in claims]
+        self.earliest, self.latest = min(moments), max(moments)
+        self._references: dict[tuple[str, str, str], Any] = {}
+
+    def reference(self, claim: Claim) -> Any:
+        key = (claim.category, claim.brand, claim.model)
+        if key not in self._references:
+            self._references[key] = reference_prices.lookup(self.session, *key)
+        return self._references[key]
+
+    @cached_property
+    def persons(self) -> dict[int, Person]:
+        ids = {c.person_id for c in self.claims}
+        return {p.id: p for p in self.session.scalars(select(Person).where(Person.id.in_(ids)))}
+
+    def shared(self, kind: str) -> dict[tuple[str, str], tuple[int, int]]:
+        """(city, hash) → (persons, claims) with claims in the window, for the batch's hashes."""
+        if kind not in self._shared:
+            self._shared[kind] = self._count_shared(kind)
+        return self._shared[kind]
+
+    @cached_property
+    def _shared(self) -> dict[str, dict[tuple[str, str], tuple[int, int]]]:
+        return {}
+
+    def _count_shared(self, kind: str) -> dict[tuple[str, str], tuple[int, int]]:
+        column = _SHARED_COLUMNS[kind]
+        values = {v for c in self.claims if (v := _shared_value(kind, self.persons.get(c.person_id)))}
+        if not values:
+            return {}
+        rows = self.session.execute(
+            select(Claim.city_code, column, func.count(func.distinct(Claim.person_id)), func.count(Claim.id))
+            .join(Person, Person.id == Claim.person_id)
+            .where(column.in_(values), Claim.city_code.in_({c.city_code for c in self.claims}),
+                   Claim.submitted_at >= self.earliest - dt.timedelta(days=SHARED_WINDOW_DAYS),
+                   Claim.submitted_at <= self.latest)
+            .group_by(Claim.city_code, column))
+        return {(city, value): (int(persons), int(n)) for city, value, persons, n in rows}
+
+    @cached_property
+    def serial_prefixes(self) -> dict[tuple[int, str], tuple[int, int]]:
+        """(retailer, serial prefix) → (persons, claims) within SERIAL_WINDOW_DAYS."""
+        pairs = {(c.retailer_id, c.serial_prefix) for c in self.claims if c.retailer_id and c.serial_prefix}
+        if not pairs:
+            return {}
+        rows = self.session.execute(
+            select(Claim.retailer_id, Claim.serial_prefix, func.count(func.distinct(Claim.person_id)),
+                   func.count(Claim.id))
+            .where(tuple_(Claim.retailer_id, Claim.serial_prefix).in_(pairs),
+                   Claim.submitted_at >= self.earliest - dt.timedelta(days=SERIAL_WINDOW_DAYS),
+                   Claim.submitted_at <= self.latest)
+            .group_by(Claim.retailer_id, Claim.serial_prefix))
+        return {(int(r), str(p)): (int(persons), int(n)) for r, p, persons, n in rows}
+
+    def baseline(self, retailer_id: int) -> Baseline:
+        day_start = self.latest.replace(hour=0, minute=0, second=0, microsecond=0)
+        return retailer_baseline(self.session, retailer_id, day_start)
+
+    @cached_property
+    def velocity(self) -> dict[int, tuple[int, int]]:
+        """retailer → (claims in the last hour, in the last 24 hours), for the retailers with a
+        baseline (the others are never flagged, so they are not counted)."""
+        ids = {c.retailer_id for c in self.claims if c.retailer_id is not None
+               and self.baseline(c.retailer_id).active_days >= VELOCITY_MIN_ACTIVE_DAYS}
+        if not ids:
+            return {}
+        hour_ago = self.latest - dt.timedelta(hours=1)
+        rows = self.session.execute(
+            select(Claim.retailer_id, func.sum(case((Claim.submitted_at > hour_ago, 1), else_=0)), func.count())
+            .where(Claim.retailer_id.in_(ids), Claim.submitted_at > self.latest - dt.timedelta(hours=24),
+                   Claim.submitted_at <= self.latest)
+            .group_by(Claim.retailer_id))
+        return {int(r): (int(hour or 0), int(day)) for r, hour, day in rows}
+
+    @cached_property
+    def invoice_rows(self) -> list[Any]:
+        """The retailers' recent claims with one of the batch's invoice numbers or prefixes
+        (the stored keys of tradein.claim_keys, through their indexes)."""
+        mine = [c for c in self.claims if c.retailer_id is not None and normalise_invoice(c.invoice_no)]
+        if not mine:
+            return []
+        numbers = {normalise_invoice(c.invoice_no) for c in mine}
+        prefixes = {c.invoice_prefix for c in mine if c.invoice_prefix}
+        key = Claim.invoice_norm.in_(numbers)
+        if prefixes:
+            key = or_(key, Claim.invoice_prefix.in_(prefixes))
+        return list(self.session.execute(
+            select(Claim.id, Claim.retailer_id, Claim.person_id, Claim.invoice_no, Claim.price_fen,
+                   Claim.submitted_at)
+            .where(Claim.retailer_id.in_({c.retailer_id for c in mine}), key,
+                   Claim.submitted_at >= self.earliest - dt.timedelta(hours=INVOICE_SAME_WINDOW_HOURS),
+                   Claim.submitted_at <= self.latest)
+            .order_by(Claim.submitted_at.desc()).limit(RETAILER_SCAN_CAP * len(mine))))
 
 
 # ---- 先涨价后补贴 --------------------------------------------------------------------------------
 
-def price_above_band(session: Session, claim: Claim) -> Signal | None:
-    ref = reference_prices.lookup(session, claim.category, claim.brand, claim.model)
+def price_above_band(batch: Batch, claim: Claim) -> Signal | None:
+    ref = batch.reference(claim)
     if ref is None or ref.price_fen <= 0:
         return None
     limit = ref.price_fen * (1 + PRICE_BAND)
@@ -176,11 +287,11 @@ def price_above_band(session: Session, claim: Claim) -> Signal | None:
     ))
 
 
-def price_just_below_cap(session: Session, claim: Claim) -> Signal | None:
-    cap = _price_cap(session, claim)
+def price_just_below_cap(batch: Batch, claim: Claim) -> Signal | None:
+    cap = _price_cap(batch.session, claim)
     if cap is None or not cap * (1 - PRICE_CAP_NEAR) <= claim.price_fen <= cap:
         return None
-    ref = reference_prices.lookup(session, claim.category, claim.brand, claim.model)
+    ref = batch.reference(claim)
     if ref is None or ref.price_fen <= cap:
         return None
     return Signal("price_just_below_cap", PRICE_CAP_SCORE, (
@@ -201,28 +312,28 @@ def _price_cap(session: Session, claim: Claim) -> int | None:
 # ---- bulk buying with borrowed identities ------------------------------------------------------
 
 _SHARED_WHAT = {"phone": "手机号", "address": "收货/户籍地址", "card": "银行卡"}
+_SHARED_COLUMNS: dict[str, Any] = {"phone": Person.phone_hash, "address": Person.address_hash,
+                                   "card": Person.bank_card_hash}
 
 
-Check = Callable[[Session, Claim], "Signal | None"]
+def _shared_value(kind: str, person: Person | None) -> str | None:
+    if person is None:
+        return None
+    value: str | None = {"phone": person.phone_hash, "address": person.address_hash,
+                         "card": person.bank_card_hash}[kind]
+    return value
 
 
-def _shared(kind: str, column: Any, value_of: Callable[[Person], str | None]) -> Check:
-    def check(session: Session, claim: Claim) -> Signal | None:
-        person = session.get(Person, claim.person_id)
-        value = value_of(person) if person is not None else None
+Check = Callable[[Batch, Claim], "Signal | None"]
+
+
+def _shared(kind: str) -> Check:
+    def check(batch: Batch, claim: Claim) -> Signal | None:
+        value = _shared_value(kind, batch.persons.get(claim.person_id))
         if not value:
             return None
-        at = _at(claim)
-        since = at - dt.timedelta(days=SHARED_WINDOW_DAYS)
-        rows = session.execute(
-            select(Claim.person_id, func.count(Claim.id)).join(Person, Person.id == Claim.person_id)
-            .where(column == value, Claim.city_code == claim.city_code, Claim.submitted_at >= since,
-                   Claim.submitted_at <= at, _not_this(claim))
-            .group_by(Claim.person_id).limit(SHARED_ROW_CAP)
-        ).all()
-        persons = {pid for pid, _ in rows} | {claim.person_id}
-        claims = sum(int(n) for _, n in rows) + 1
-        return _shared_signal(kind, len(persons), claims, f"相同{_SHARED_WHAT[kind]}")
+        persons, claims = batch.shared(kind).get((claim.city_code, value), (1, 1))
+        return _shared_signal(kind, persons, claims, f"相同{_SHARED_WHAT[kind]}")
     check.__name__ = f"shared_{kind}"
     return check
 
@@ -239,9 +350,9 @@ def _shared_signal(kind: str, persons: int, claims: int, what: str, window_days:
     ))
 
 
-shared_phone = _shared("phone", Person.phone_hash, lambda p: p.phone_hash)
-shared_address = _shared("address", Person.address_hash, lambda p: p.address_hash)
-shared_card = _shared("card", Person.bank_card_hash, lambda p: p.bank_card_hash)
+shared_phone = _shared("phone")
+shared_address = _shared("address")
+shared_card = _shared("card")
 
 
 def _input_text(inputs: dict[str, Any], keys: tuple[str, ...]) -> tuple[str, str] | None:
@@ -252,47 +363,39 @@ def _input_text(inputs: dict[str, Any], keys: tuple[str, ...]) -> tuple[str, str
     return None
 
 
-def _recent_at_retailer(claim: Claim, since: dt.datetime, at: dt.datetime) -> Any:
-    """The retailer's latest claims in the window (at most RETAILER_SCAN_CAP), as a subquery."""
-    return (select(Claim.id, Claim.person_id, Claim.inputs)
-            .where(Claim.retailer_id == claim.retailer_id, Claim.submitted_at >= since,
-                   Claim.submitted_at <= at, _not_this(claim))
-            .order_by(Claim.submitted_at.desc()).limit(RETAILER_SCAN_CAP).subquery())
-
-
-def shared_device(session: Session, claim: Claim) -> Signal | None:
+def shared_device(batch: Batch, claim: Claim) -> Signal | None:
     if claim.retailer_id is None:
         return None
-    inputs = claim.inputs or {}
-    at = _at(claim)
-    device = _input_text(inputs, DEVICE_INPUT_KEYS)
+    device = _input_text(claim.inputs or {}, DEVICE_INPUT_KEYS)
     if device is not None:
-        recent = _recent_at_retailer(claim, at - dt.timedelta(days=SHARED_WINDOW_DAYS), at)
-        match = or_(*(recent.c.inputs[key].as_string() == device[1] for key in DEVICE_INPUT_KEYS))
-        signal = _count_persons(session, claim, recent, match, "device", "同一申请设备",
-                                SHARED_WINDOW_DAYS, SHARED_MIN_PERSONS["device"])
+        signal = _shared_device_signature(batch.session, claim, device[1])
         if signal is not None:
             return signal
     prefix = claim.serial_prefix
     if prefix:
-        # The stored prefix (tradein.claim_keys) of consecutive serials: one indexed lookup.
-        since = at - dt.timedelta(days=SERIAL_WINDOW_DAYS)
-        recent = (select(Claim.id, Claim.person_id)
-                  .where(Claim.retailer_id == claim.retailer_id, Claim.serial_prefix == prefix,
-                         Claim.submitted_at >= since, Claim.submitted_at <= at, _not_this(claim))
-                  .limit(RETAILER_SCAN_CAP).subquery())
-        return _count_persons(session, claim, recent, true(), "device",
-                              f"连号商品（序列号前缀{prefix}）", SERIAL_WINDOW_DAYS, SERIAL_MIN_PERSONS)
+        # The stored prefix (tradein.claim_keys) of consecutive serials, counted for the batch.
+        persons, claims = batch.serial_prefixes.get((claim.retailer_id, prefix), (1, 1))
+        return _shared_signal("device", persons, claims, f"在本经营主体连号商品（序列号前缀{prefix}）",
+                              SERIAL_WINDOW_DAYS, SERIAL_MIN_PERSONS, "shared_device")
     return None
 
 
-def _count_persons(session: Session, claim: Claim, recent: Any, match: ColumnElement[bool], kind: str,
-                   what: str, window_days: int, minimum: int) -> Signal | None:
+def _shared_device_signature(session: Session, claim: Claim, device: str) -> Signal | None:
+    """The same device signature at the retailer (a JSON input, so one query per claim that has
+    one: tills send it rarely)."""
+    at = _at(claim)
+    recent = (select(Claim.id, Claim.person_id, Claim.inputs)
+              .where(Claim.retailer_id == claim.retailer_id,
+                     Claim.submitted_at >= at - dt.timedelta(days=SHARED_WINDOW_DAYS),
+                     Claim.submitted_at <= at, Claim.id != claim.id)
+              .order_by(Claim.submitted_at.desc()).limit(RETAILER_SCAN_CAP).subquery())
+    match = or_(*(recent.c.inputs[key].as_string() == device for key in DEVICE_INPUT_KEYS))
     rows = session.execute(select(recent.c.person_id, func.count()).where(match)
                            .group_by(recent.c.person_id)).all()
     persons = {pid for pid, _ in rows} | {claim.person_id}
     claims = sum(int(n) for _, n in rows) + 1
-    return _shared_signal(kind, len(persons), claims, f"在本经营主体{what}", window_days, minimum, "shared_device")
+    return _shared_signal("device", len(persons), claims, "在本经营主体同一申请设备", SHARED_WINDOW_DAYS,
+                          SHARED_MIN_PERSONS["device"], "shared_device")
 
 
 # ---- retailer velocity -----------------------------------------------------------------------
@@ -336,22 +439,13 @@ def retailer_baseline(session: Session, retailer_id: int, day_start: dt.datetime
     return baseline
 
 
-def _count_since(session: Session, claim: Claim, since: dt.datetime, at: dt.datetime) -> int:
-    n = session.scalar(select(func.count()).select_from(Claim).where(
-        Claim.retailer_id == claim.retailer_id, Claim.submitted_at > since, Claim.submitted_at <= at,
-        _not_this(claim)))
-    return int(n or 0) + 1
-
-
-def retailer_velocity(session: Session, claim: Claim) -> Signal | None:
+def retailer_velocity(batch: Batch, claim: Claim) -> Signal | None:
     if claim.retailer_id is None:
         return None
-    at = _at(claim)
-    day_start = at.replace(hour=0, minute=0, second=0, microsecond=0)
-    base = retailer_baseline(session, claim.retailer_id, day_start)
+    base = batch.baseline(claim.retailer_id)
     if base.active_days < VELOCITY_MIN_ACTIVE_DAYS:
         return None
-    hour_count = _count_since(session, claim, at - dt.timedelta(hours=1), at)
+    hour_count, day_count = batch.velocity.get(claim.retailer_id, (1, 1))
     mean_h = base.mean_daily / VELOCITY_TRADING_HOURS
     sigma_h = max(base.std_daily / math.sqrt(VELOCITY_TRADING_HOURS), math.sqrt(mean_h), 1.0)
     limit_h = mean_h + VELOCITY_SIGMAS * sigma_h
@@ -361,13 +455,12 @@ def retailer_velocity(session: Session, claim: Claim) -> Signal | None:
     if hour_count >= VELOCITY_MIN_HOURLY and hour_count > limit_h:
         parts.append(f"近1小时核销{hour_count}笔，高于阈值{limit_h:.1f}笔"
                      f"（过去{VELOCITY_BASELINE_DAYS}天折合每小时{mean_h:.1f}笔＋{VELOCITY_SIGMAS:g}σ，σ={sigma_h:.1f}）")
-    day_count = _count_since(session, claim, at - dt.timedelta(hours=24), at)
     if day_count >= VELOCITY_MIN_DAILY and day_count > limit_d:
         parts.append(f"近24小时核销{day_count}笔，高于阈值{limit_d:.1f}笔"
                      f"（过去{VELOCITY_BASELINE_DAYS}天日均{base.mean_daily:.1f}笔＋{VELOCITY_SIGMAS:g}σ，σ={sigma_d:.1f}）")
     if not parts:
         return None
-    retailer = session.get(Retailer, claim.retailer_id)
+    retailer = batch.session.get(Retailer, claim.retailer_id)
     name = retailer.name if retailer is not None else str(claim.retailer_id)
     score = VELOCITY_SCORE_BOTH if len(parts) == 2 else VELOCITY_SCORE
     return Signal("retailer_velocity", score, f"经营主体“{name}”" + "；".join(parts) + "，疑似虚假交易或集中刷单")
@@ -375,16 +468,16 @@ def retailer_velocity(session: Session, claim: Claim) -> Signal | None:
 
 # ---- reused invoices ---------------------------------------------------------------------------
 
-def reused_invoice(session: Session, claim: Claim) -> Signal | None:
+def reused_invoice(batch: Batch, claim: Claim) -> Signal | None:
     parts: list[str] = []
     score = 0.0
     if claim.retailer_id is not None:
-        found = _invoice_duplicates(session, claim)
+        found = _invoice_duplicates(batch, claim)
         if found is not None:
             part, part_score = found
             parts.append(part)
             score = max(score, part_score)
-    early = _invoice_before_qualification(session, claim)
+    early = _invoice_before_qualification(batch.session, claim)
     if early is not None:
         parts.append(early)
         score = combine([score, INVOICE_BEFORE_QUALIFICATION_SCORE])
@@ -393,23 +486,14 @@ def reused_invoice(session: Session, claim: Claim) -> Signal | None:
     return Signal("reused_invoice", score, "；".join(parts))
 
 
-def _invoice_duplicates(session: Session, claim: Claim) -> tuple[str, float] | None:
+def _invoice_duplicates(batch: Batch, claim: Claim) -> tuple[str, float] | None:
     number = normalise_invoice(claim.invoice_no)
     if not number:
         return None
     at = _at(claim)
-    # Only the claims with the same number or the same prefix, through their indexes (the stored
-    # keys of tradein.claim_keys), not every recent claim of the retailer.
-    prefix = claim.invoice_prefix
-    key = Claim.invoice_norm == number if prefix is None else or_(Claim.invoice_norm == number,
-                                                                   Claim.invoice_prefix == prefix)
-    rows = session.execute(
-        select(Claim.id, Claim.person_id, Claim.invoice_no, Claim.price_fen, Claim.submitted_at)
-        .where(Claim.retailer_id == claim.retailer_id, key,
-               Claim.submitted_at >= at - dt.timedelta(hours=INVOICE_SAME_WINDOW_HOURS),
-               Claim.submitted_at <= at, _not_this(claim))
-        .order_by(Claim.submitted_at.desc()).limit(RETAILER_SCAN_CAP)
-    ).all()
+    since = at - dt.timedelta(hours=INVOICE_SAME_WINDOW_HOURS)
+    rows = [r for r in batch.invoice_rows if r.retailer_id == claim.retailer_id and r.id != claim.id
+            and since <= aware(r.submitted_at) <= max(at, batch.latest)]
     same = [r for r in rows if normalise_invoice(r.invoice_no) == number]
     if same:
         other = same[0]
@@ -449,7 +533,7 @@ def _invoice_before_qualification(session: Session, claim: Claim) -> str | None:
             f"购买发生在领取资格之前")
 
 
-SIGNALS: tuple[Callable[[Session, Claim], Signal | None], ...] = (
+SIGNALS: tuple[Check, ...] = (
     price_above_band, price_just_below_cap, shared_phone, shared_address, shared_card, shared_device,
     retailer_velocity, reused_invoice,
 )

@@ -114,6 +114,20 @@ def live_reservations(session: Session, claim: Claim) -> list[Any]:
     return sorted((t for t in found if _is_live(t)), key=lambda t: t.id)
 
 
+def live_reservations_many(session: Session, claims: list[Claim]) -> dict[int, list[Any]]:
+    """live_reservations of many claims in one query: claim id → its pending reservations."""
+    owner: dict[str, int] = {}
+    for claim in claims:
+        owner[f"claim:{claim.id}"] = claim.id
+        if claim.qualification_id is not None:
+            owner[f"qualification:{claim.qualification_id}"] = claim.id
+    found: dict[int, list[Any]] = {claim.id: [] for claim in claims}
+    for transfer in ledger_service.transfers_for_refs(session, list(owner)):
+        if _is_live(transfer):
+            found[owner[transfer.ref]].append(transfer)
+    return found
+
+
 def reserved_by_source(transfers: list[Any]) -> dict[str, int]:
     out: dict[str, int] = {}
     for t in transfers:
@@ -121,10 +135,12 @@ def reserved_by_source(transfers: list[Any]) -> dict[str, int]:
     return out
 
 
-def ensure_claim_reserved(session: Session, programme: Programme, claim: Claim) -> bool:
+def ensure_claim_reserved(session: Session, programme: Programme, claim: Claim,
+                          live: list[Any] | None = None) -> bool:
     """Tops the claim's reservations up to its decided amount per source (car claims reserve on
-    approval; an overturned rejection reserves again). False when the pool cannot cover it."""
-    have = reserved_by_source(live_reservations(session, claim))
+    approval; an overturned rejection reserves again). False when the pool cannot cover it.
+    `live`: the claim's live reservations, when the caller has read them (see live_reservations_many)."""
+    have = reserved_by_source(live if live is not None else live_reservations(session, claim))
     short = {s: a - have.get(s, 0) for s, a in (claim.amounts_by_source or {}).items() if a > have.get(s, 0)}
     if not short:
         return True

@@ -92,7 +92,7 @@ def _resident_owns(session: Session, scope: Scope, person_id: int) -> bool:
     return person is not None and person.id == person_id
 
 
-def _visible_qualification(session: Session, scope: Scope, qualification: Qualification | None) -> Qualification:
+def visible_qualification(session: Session, scope: Scope, qualification: Qualification | None) -> Qualification:
     if qualification is None or qualification.city_code != scope.city_code:
         raise NotFound("未找到该资格", field="qualification_id")
     if scope.role == Role.RESIDENT:
@@ -103,10 +103,16 @@ def _visible_qualification(session: Session, scope: Scope, qualification: Qualif
     return qualification
 
 
+def locked_qualifications(session: Session, ids: list[int]) -> dict[int, Qualification]:
+    """Qualifications by id, row-locked in ascending id (one lock order: no deadlocks)."""
+    stmt = select(Qualification).where(Qualification.id.in_(ids)).order_by(Qualification.id)
+    return {q.id: q for q in session.scalars(for_update(session, stmt))}
+
+
 def get_qualification(session: Session, scope: Scope, qualification_id: int, *, lock: bool = False) -> Qualification:
     stmt = select(Qualification).where(Qualification.id == qualification_id)
     found = session.scalar(for_update(session, stmt) if lock else stmt)
-    return _visible_qualification(session, scope, found)
+    return visible_qualification(session, scope, found)
 
 
 def qualifications_for(session: Session, scope: Scope, *, status: str | None = None,

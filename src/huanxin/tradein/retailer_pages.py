@@ -18,7 +18,7 @@ from huanxin.kit.identifiers import validate_id_number
 from huanxin.orgs.roles import Role
 from huanxin.orgs.scope import Scope
 from huanxin.tradein import claims as claims_service
-from huanxin.tradein import evaluation, identity, retailers
+from huanxin.tradein import evaluation, identity, redemption, retailers
 from huanxin.tradein import repository as repo
 from huanxin.tradein.events import STATUS_LABELS
 from huanxin.tradein.models import Claim, Person, Programme, Qualification, Retailer
@@ -158,7 +158,7 @@ def redeem(
             **_body(purchase)}
 
     def work() -> str:
-        claim = claims_service.redeem(db, scope, q.id, purchase)
+        claim = redemption.redeem(db, scope, q.id, purchase)
         return f"/tradein/retailer/claims/{claim.id}?done=redeemed"
 
     return once(db, scope, idempotency_key, body, work)

@@ -1,0 +1,245 @@
+"""Redemption (核销) of qualifications by admitted retailers, in batches.
+
+A batch is many redemptions in one transaction: everything the checks read is read once for the
+batch (the qualifications, locked; their programmes, persons, quota slots and reservations; the
+used identifiers; the fraud signals' counts), each redemption is decided in Python, and then
+everything is written together. So a batch of 100 costs about the statements of one redemption,
+which is what lets the API take claims at peak load (see tradein.intake). A single redemption
+(the retailer's page, the tests) is a batch of one, so there is one implementation.
+
+Within a batch the redemptions are decided in order: a qualification or a one-time identifier
+(SN/IMEI, invoice, certificate) used by an earlier redemption of the batch is refused to a later
+one exactly as if the earlier had been committed first.
+
+Anything that cannot be decided up front (another transaction taking the same identifier at the
+same moment, a quota that needs more than the slot the qualification holds and finds it taken)
+raises in the write phase: for a batch of one that is the redemption's own answer; for a larger
+batch it is `RetryAlone`, and the caller rolls back and redeems each of them in its own batch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.orm import Session
+
+from huanxin.db import insert_many_unless_taken
+from huanxin.errors import Conflict, DomainError, InvalidInput
+from huanxin.kit.clock import now
+from huanxin.orgs.scope import Scope
+from huanxin.tradein import claims, evaluation, fraud, money, quotas
+from huanxin.tradein import repository as repo
+from huanxin.tradein import retailers as retailers_service
+from huanxin.tradein.models import Claim, Programme, Qualification, QuotaSlot, Retailer, UsedIdentifier
+from huanxin.tradein.rules.model import Decision
+
+
+class RetryAlone(Exception):
+    """A batch met a conflict it could not foresee: roll back and redeem one by one."""
+
+
+@dataclass(frozen=True)
+class Redemption:
+    scope: Scope
+    qualification_id: int
+    purchase: claims.Purchase
+
+
+@dataclass
+class _Accepted:
+    """A redemption that passed every check that can be made before writing."""
+
+    index: int
+    scope: Scope
+    qualification: Qualification
+    programme: Programme
+    retailer: Retailer
+    data: claims.Purchase
+    case: Any
+    decision: Decision
+    identifiers: dict[tuple[str, str], str]
+    claim: Claim | None = None
+
+
+def redeem(session: Session, scope: Scope, qualification_id: int, data: claims.Purchase,
+           at: dt.datetime | None = None) -> Claim:
+    """The retailer redeems a resident's qualification against a purchase."""
+    outcome = redeem_many(session, [Redemption(scope, qualification_id, data)], at)[0]
+    if isinstance(outcome, DomainError):
+        raise outcome
+    return outcome
+
+
+def redeem_many(session: Session, items: list[Redemption], at: dt.datetime | None = None) -> list[Claim | DomainError]:
+    """Each redemption's claim, or the error that refused it (nothing of it written)."""
+    moment = at or now()
+    outcomes: list[Claim | DomainError | None] = [None] * len(items)
+    accepted = _check_all(session, items, moment, outcomes)
+    if accepted:
+        _write(session, accepted, moment, alone=len(items) == 1)
+        for item in accepted:
+            assert item.claim is not None
+            outcomes[item.index] = item.claim
+    return [o for o in outcomes if o is not None]
+
+
+# ---- checks: everything that can be decided before writing -----------------------------------------
+
+def _check_all(session: Session, items: list[Redemption], moment: dt.datetime,
+               outcomes: list[Claim | DomainError | None]) -> list[_Accepted]:
+    qualifications = repo.locked_qualifications(session, sorted({i.qualification_id for i in items}))
+    programmes = {p.id: p for p in session.scalars(select(Programme).where(
+        Programme.id.in_({q.programme_id for q in qualifications.values()})))} if qualifications else {}
+    retailers: dict[int, Retailer | DomainError] = {}
+    used_qualifications: set[int] = set()
+    used_identifiers: set[tuple[str, str]] = set()
+    accepted: list[_Accepted] = []
+    for index, item in enumerate(items):
+        try:
+            checked = _check(session, index, item, moment, qualifications, programmes, retailers)
+            if checked.qualification.id in used_qualifications:
+                raise Conflict("该资格已被核销，不能重复核销", field="qualification_id")
+            for key, value in checked.identifiers.items():
+                if key in used_identifiers:
+                    raise claims.identifier_taken(key[0], value)
+        except DomainError as error:
+            outcomes[index] = error
+            continue
+        used_qualifications.add(checked.qualification.id)
+        used_identifiers.update(checked.identifiers)
+        accepted.append(checked)
+    return _without_used_identifiers(session, accepted, outcomes)
+
+
+def _retailer(session: Session, scope: Scope, retailers: dict[int, Retailer | DomainError]) -> Retailer:
+    if scope.user_id not in retailers:
+        try:
+            retailers[scope.user_id] = repo.retailer_of_scope(session, scope)
+        except DomainError as error:
+            retailers[scope.user_id] = error
+    found = retailers[scope.user_id]
+    if isinstance(found, DomainError):
+        raise found
+    return found
+
+
+def _check(session: Session, index: int, item: Redemption, moment: dt.datetime,
+           qualifications: dict[int, Qualification], programmes: dict[int, Programme],
+           retailers: dict[int, Retailer | DomainError]) -> _Accepted:
+    retailer = _retailer(session, item.scope, retailers)
+    qualification = repo.visible_qualification(session, item.scope, qualifications.get(item.qualification_id))
+    programme = programmes[qualification.programme_id]
+    retailers_service.require_admitted(session, retailer.id, programme.kind)
+    claims.check_usable(qualification, moment)
+    data = claims.validate_purchase(item.purchase, car=False, on=moment.date())
+    if data.category != qualification.category:
+        label = evaluation.category_label(programme.rules_code, qualification.category)
+        raise InvalidInput(f"商品品类“{data.category}”与资格品类“{label}”不一致", field="category")
+    claims.check_required_proofs(programme, None, data)
+    case = claims.case_for(programme, data, retailer.region_code, moment.date())
+    decision = evaluation.evaluate(case)
+    claims.check_required_proofs(programme, decision, data)
+    values = claims.identifier_values(decision, programme, data)
+    return _Accepted(index, item.scope, qualification, programme, retailer, data, case, decision,
+                     claims.identifier_hashes(values))
+
+
+def _without_used_identifiers(session: Session, accepted: list[_Accepted],
+                              outcomes: list[Claim | DomainError | None]) -> list[_Accepted]:
+    """Refuses the redemptions whose SN/IMEI, invoice or certificate an earlier claim has used
+    (one query for the batch; the unique rows written later still decide a race)."""
+    wanted = {key for item in accepted for key in item.identifiers}
+    if not wanted:
+        return accepted
+    taken = set(session.execute(select(UsedIdentifier.kind, UsedIdentifier.value_hash).where(
+        tuple_(UsedIdentifier.kind, UsedIdentifier.value_hash).in_(wanted))))
+    kept = []
+    for item in accepted:
+        clash = next((key for key in item.identifiers if key in taken), None)
+        if clash is None:
+            kept.append(item)
+        else:
+            outcomes[item.index] = claims.identifier_taken(clash[0], item.identifiers[clash])
+    return kept
+
+
+# ---- writes -------------------------------------------------------------------------------------------
+
+def _write(session: Session, accepted: list[_Accepted], moment: dt.datetime, *, alone: bool) -> None:
+    for item in accepted:
+        item.claim = claims.new_claim(programme=item.programme, person_id=item.qualification.person_id,
+                                      region_code=item.retailer.region_code, retailer_id=item.retailer.id,
+                                      qualification_id=item.qualification.id, at=moment)
+        claims.fill(item.claim, item.data, item.case, item.decision)
+        item.qualification.status = "used"
+    session.add_all([item.claim for item in accepted if item.claim is not None])
+    session.flush()
+    session.add_all([claims.submitted_event(_claim(item), item.scope.username) for item in accepted])
+    _use_identifiers(session, accepted, alone=alone)
+    eligible = [item for item in accepted if item.decision.eligible]
+    for item in accepted:
+        if not item.decision.eligible:
+            claims.reject_now(session, item.programme, _claim(item),
+                              list(item.decision.reasons) or ["不符合补贴条件"], actor=item.scope.username)
+    _hand_over_quotas(session, eligible, alone=alone)
+    flags = fraud.assess_many(session, [_claim(item) for item in eligible])
+    live = money.live_reservations_many(session, [_claim(item) for item in eligible])
+    for item, claim_flags in zip(eligible, flags, strict=True):
+        claim = _claim(item)
+        label = evaluation.category_label(item.programme.rules_code, item.qualification.category)
+        claims.route(session, item.programme, claim, claim_flags, actor=item.scope.username, label=label,
+                     at=moment, live=live[claim.id])
+    session.flush()
+
+
+def _claim(item: _Accepted) -> Claim:
+    assert item.claim is not None
+    return item.claim
+
+
+def _use_identifiers(session: Session, accepted: list[_Accepted], *, alone: bool) -> None:
+    rows = [{"kind": kind, "value_hash": value_hash, "claim_id": _claim(item).id}
+            for item in accepted for kind, value_hash in item.identifiers]
+    written = {(kind, value_hash) for kind, value_hash in insert_many_unless_taken(
+        session, UsedIdentifier, rows, returning=("kind", "value_hash"))}
+    for item in accepted:
+        lost = next((key for key in item.identifiers if key not in written), None)
+        if lost is not None:  # another transaction took it after the check: a race, rare
+            if not alone:
+                raise RetryAlone
+            raise claims.identifier_taken(lost[0], item.identifiers[lost])
+
+
+def _hand_over_quotas(session: Session, eligible: list[_Accepted], *, alone: bool) -> None:
+    """The qualification's quota slots become the claim's, with the decided amount. When the
+    decision needs exactly the slots the qualification holds, for no more money than they hold,
+    that is the whole of it (the per-person money caps were checked for at least as much when the
+    slots were taken); anything else goes through quotas.take, which checks everything again."""
+    held: dict[int, dict[str, QuotaSlot]] = {}
+    if eligible:
+        for slot in session.scalars(select(QuotaSlot).where(
+                QuotaSlot.qualification_id.in_([item.qualification.id for item in eligible]))):
+            if slot.qualification_id is not None:
+                held.setdefault(slot.qualification_id, {})[slot.quota_key] = slot
+    for item in eligible:
+        claim = _claim(item)
+        slots = held.get(item.qualification.id, {})
+        needed = {req.key for req in item.decision.quotas}
+        amount = item.decision.amount_fen
+        if needed == set(slots) and all(slot.amount_fen >= amount for slot in slots.values()):
+            for slot in slots.values():
+                slot.claim_id, slot.amount_fen = claim.id, amount
+            continue
+        try:
+            quotas.take(session, claim.person_id, item.decision.quotas, amount, claim_id=claim.id,
+                        qualification_id=item.qualification.id)
+        except DomainError:
+            if not alone:
+                raise RetryAlone from None
+            raise
+
+
+__all__ = ["Redemption", "RetryAlone", "redeem", "redeem_many"]
