@@ -7,6 +7,7 @@ import os
 import re
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,7 @@ from huanxin.bootstrap import bootstrap  # noqa: E402
 from huanxin.db import get_engine  # noqa: E402
 from huanxin.migrate import upgrade  # noqa: E402
 from huanxin.web.app import create_app  # noqa: E402
-from huanxin.web.deps import request_db  # noqa: E402
+from huanxin.web.deps import request_db, write_units  # noqa: E402
 
 PASSWORD = "test-pass-1"
 SEEDS_DIR = Path(__file__).resolve().parents[2] / "shared" / "seeds"
@@ -76,7 +77,17 @@ def app(db: Session):  # type: ignore[no-untyped-def]
             db.rollback()
             raise
 
+    @contextmanager
+    def unit() -> Iterator[Session]:  # the batched API (tradein.intake) writes in the test's session too
+        try:
+            yield db
+            db.commit()
+        except BaseException:
+            db.rollback()
+            raise
+
     application.dependency_overrides[request_db] = override
+    application.dependency_overrides[write_units] = lambda: unit
     return application
 
 

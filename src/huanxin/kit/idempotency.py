@@ -12,11 +12,11 @@ import hashlib
 import json
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Integer, String, UniqueConstraint, select, update
+from sqlalchemy import JSON, DateTime, Integer, String, UniqueConstraint, delete, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from huanxin.db import Base, insert_unless_taken
-from huanxin.errors import Conflict
+from huanxin.db import Base, insert_many_unless_taken
+from huanxin.errors import Conflict, InvalidInput
 from huanxin.kit.clock import now
 
 
@@ -62,13 +62,44 @@ def store(record: IdempotencyRecord, status_code: int, response: dict[str, Any])
 def try_claim(session: Session, owner: str, key: str, body: Any) -> int | None:
     """As `claim`, without a SAVEPOINT: the new record's id, or None when the key is taken (then
     `lookup` gives the replay or the 409). A concurrent twin waits here until the first commits."""
-    return insert_unless_taken(session, IdempotencyRecord, {
-        "owner": owner, "key": key, "request_hash": request_hash(body), "status_code": 0, "response": {},
-        "created_at": now()})
+    return try_claim_many(session, [(owner, key, body)])[0]
+
+
+def try_claim_many(session: Session, requests: list[tuple[str, str, Any]]) -> list[int | None]:
+    """try_claim for many (owner, key, body) at once (one INSERT): each new record's id, or None
+    where the key is taken. The (owner, key) pairs must be distinct."""
+    at = now()
+    rows = [{"owner": owner, "key": key, "request_hash": request_hash(body), "status_code": 0, "response": {},
+             "created_at": at} for owner, key, body in requests]
+    written = {(owner, key): int(rid) for owner, key, rid in insert_many_unless_taken(
+        session, IdempotencyRecord, rows, returning=("owner", "key", "id"))}
+    return [written.get((owner, key)) for owner, key, _ in requests]
 
 
 def save(session: Session, record_id: int, status_code: int, response: dict[str, Any]) -> None:
     """Stores the response of a record claimed with `try_claim` (one UPDATE, no ORM load)."""
-    session.execute(update(IdempotencyRecord).where(IdempotencyRecord.id == record_id)
-                    .values(status_code=status_code, response=response)
-                    .execution_options(synchronize_session=False))
+    save_many(session, [(record_id, status_code, response)])
+
+
+def save_many(session: Session, saved: list[tuple[int, int, dict[str, Any]]]) -> None:
+    """save for many records (one UPDATE statement, executed for each)."""
+    if saved:
+        session.execute(update(IdempotencyRecord), [
+            {"id": record_id, "status_code": status_code, "response": response}
+            for record_id, status_code, response in saved])
+
+
+def forget(session: Session, record_ids: list[int]) -> None:
+    """Drops records whose request was refused: an error is not stored, so a retry runs again."""
+    if record_ids:
+        session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id.in_(record_ids)))
+
+
+def checked_key(key: str | None) -> str:
+    """The Idempotency-Key header, required and at most 120 characters."""
+    if not key or not key.strip():
+        raise InvalidInput("缺少 Idempotency-Key 请求头：提交申请或涉及资金的请求必须带幂等键", field="Idempotency-Key")
+    key = key.strip()
+    if len(key) > 120:
+        raise InvalidInput("Idempotency-Key 不能超过120个字符", field="Idempotency-Key")
+    return key

@@ -14,6 +14,7 @@ from huanxin.errors import InvalidInput, NotAuthenticated, NotFound
 from huanxin.kit import audit
 from huanxin.kit.clock import aware, now
 from huanxin.kit.passwords import hash_password, verify_password
+from huanxin.orgs import scope_cache
 from huanxin.orgs.models import OperationLog, Region, Unit, UnitAlias, User, UserSession
 from huanxin.orgs.roles import Role
 from huanxin.orgs.scope import Scope
@@ -50,13 +51,20 @@ def login(session: Session, username: str, password: str) -> tuple[str, Scope]:
 
 def logout(session: Session, token: str) -> None:
     session.execute(delete(UserSession).where(UserSession.token_hash == _token_hash(token)))
+    scope_cache.clear()
 
 
 def scope_for_token(session: Session, token: str) -> Scope | None:
+    found = signed_in(session, token)
+    return found[0] if found is not None else None
+
+
+def signed_in(session: Session, token: str) -> tuple[Scope, dt.datetime] | None:
+    """The token's scope and when its session ends; None for an unknown, expired or disabled one."""
     row = session.get(UserSession, _token_hash(token))
     if row is None or aware(row.expires_at) < now() or not row.user.active:
         return None
-    return scope_of(row.user, row.csrf_token)
+    return scope_of(row.user, row.csrf_token), aware(row.expires_at)
 
 
 def scope_of(user: User, csrf_token: str = "") -> Scope:
@@ -108,6 +116,7 @@ def reset_password(session: Session, user_id: int, actor: str) -> str:
     user.password_hash = hash_password(password)
     ended = session.execute(delete(UserSession).where(UserSession.user_id == user.id))
     session.flush()
+    scope_cache.clear()
     audit.record(session, actor=actor, action="reset_password", entity="user", entity_id=user.id,
                  city_code=user.city_code,
                  detail={"username": user.username, "sessions_ended": int(getattr(ended, "rowcount", 0) or 0)})

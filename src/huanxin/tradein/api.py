@@ -24,6 +24,7 @@ from huanxin.tradein import (
     appeals,
     claims,
     identity,
+    intake,
     outbox,
     payouts,
     programmes_service,
@@ -32,6 +33,7 @@ from huanxin.tradein import (
     review,
 )
 from huanxin.tradein import repository as repo
+from huanxin.tradein.intake import Busy
 from huanxin.tradein.models import Person
 from huanxin.tradein.schemas import (
     AppealDecisionIn,
@@ -47,15 +49,11 @@ from huanxin.tradein.schemas import (
     ResubmitIn,
     claim_out,
 )
-from huanxin.web.deps import CurrentScope, DbSession
+from huanxin.web.deps import CurrentScope, DbSession, WriteUnits
 
 router = APIRouter(prefix="/tradein", tags=["以旧换新补贴申请"])
 IdemKey = Annotated[str | None, Header(alias="Idempotency-Key")]
 MAX_RESULT_FILE = 20 * 1024 * 1024
-
-
-class Busy(DomainError):
-    status_code = 503
 
 
 def _start_write(db: Session) -> None:
@@ -76,11 +74,7 @@ def _guard(work: Callable[[], Any]) -> Any:
 
 def idempotent(db: Session, scope: Scope, key: str | None, body: Any,
                work: Callable[[], tuple[int, dict[str, Any]]]) -> JSONResponse:
-    if not key or not key.strip():
-        raise InvalidInput("缺少 Idempotency-Key 请求头：提交申请或涉及资金的请求必须带幂等键", field="Idempotency-Key")
-    key = key.strip()
-    if len(key) > 120:
-        raise InvalidInput("Idempotency-Key 不能超过120个字符", field="Idempotency-Key")
+    key = idempotency.checked_key(key)
     owner = f"user:{scope.user_id}"
     body = jsonable_encoder(body)
 
@@ -180,11 +174,18 @@ def my_messages(db: DbSession, scope: CurrentScope) -> list[dict[str, Any]]:
 # ---- claims -------------------------------------------------------------------------------------
 
 @router.post("/claims", status_code=201)
-def redeem(body: RedemptionIn, db: DbSession, scope: CurrentScope, idempotency_key: IdemKey = None) -> JSONResponse:
-    def work() -> tuple[int, dict[str, Any]]:
-        claim = redemption.redeem(db, scope, body.qualification_id, body.purchase(body.category))
-        return 201, claim_out(db, scope, claim)
-    return idempotent(db, scope, idempotency_key, body.model_dump(), work)
+async def redeem(body: RedemptionIn, scope: CurrentScope, units: WriteUnits,
+                 idempotency_key: IdemKey = None) -> JSONResponse:
+    """Redemption at the till. Async, and written in batches with the other redemptions that
+    arrive meanwhile (tradein.intake): the answer is the same as if it had been sent alone."""
+    submission = intake.Submission(
+        scope=scope, key=idempotency.checked_key(idempotency_key), body=jsonable_encoder(body.model_dump()),
+        redemption=redemption.Redemption(scope, body.qualification_id, body.purchase(body.category)), units=units)
+    answer = await intake.redemptions.submit(submission)
+    if isinstance(answer, DomainError):
+        raise answer
+    headers = {"Idempotent-Replayed": "true"} if answer.replayed else None
+    return JSONResponse(answer.payload, status_code=answer.status, headers=headers)
 
 
 @router.post("/car-claims", status_code=201)

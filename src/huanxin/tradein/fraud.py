@@ -25,7 +25,7 @@ from functools import cached_property
 from typing import Any
 
 import numpy as np
-from sqlalchemy import case, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, case, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from huanxin.kit.clock import CHINA, aware, now
@@ -227,7 +227,7 @@ class Batch:
                    Claim.submitted_at >= self.earliest - dt.timedelta(days=SERIAL_WINDOW_DAYS),
                    Claim.submitted_at <= self.latest)
             .group_by(Claim.retailer_id, Claim.serial_prefix))
-        return {(int(r), str(p)): (int(persons), int(n)) for r, p, persons, n in rows}
+        return {(int(r or 0), str(p)): (int(persons), int(n)) for r, p, persons, n in rows}
 
     def baseline(self, retailer_id: int) -> Baseline:
         day_start = self.latest.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -258,7 +258,7 @@ class Batch:
             return []
         numbers = {normalise_invoice(c.invoice_no) for c in mine}
         prefixes = {c.invoice_prefix for c in mine if c.invoice_prefix}
-        key = Claim.invoice_norm.in_(numbers)
+        key: ColumnElement[bool] = Claim.invoice_norm.in_(numbers)
         if prefixes:
             key = or_(key, Claim.invoice_prefix.in_(prefixes))
         return list(self.session.execute(
