@@ -250,24 +250,37 @@ class Batch:
         return {int(r): (int(hour or 0), int(day)) for r, hour, day in rows}
 
     @cached_property
-    def invoice_rows(self) -> list[Any]:
+    def invoice_rows(self) -> dict[tuple[int, str], list[Any]]:
         """The retailers' recent claims with one of the batch's invoice numbers or prefixes
-        (the stored keys of tradein.claim_keys, through their indexes)."""
+        (the stored keys of tradein.claim_keys, through their indexes), newest first, filed
+        under (retailer, number) and (retailer, prefix) so that each claim reads only its own."""
         mine = [c for c in self.claims if c.retailer_id is not None and normalise_invoice(c.invoice_no)]
         if not mine:
-            return []
+            return {}
         numbers = {normalise_invoice(c.invoice_no) for c in mine}
         prefixes = {c.invoice_prefix for c in mine if c.invoice_prefix}
         key: ColumnElement[bool] = Claim.invoice_norm.in_(numbers)
         if prefixes:
             key = or_(key, Claim.invoice_prefix.in_(prefixes))
-        return list(self.session.execute(
+        rows = self.session.execute(
             select(Claim.id, Claim.retailer_id, Claim.person_id, Claim.invoice_no, Claim.price_fen,
-                   Claim.submitted_at)
+                   Claim.submitted_at, Claim.invoice_norm, Claim.invoice_prefix)
             .where(Claim.retailer_id.in_({c.retailer_id for c in mine}), key,
                    Claim.submitted_at >= self.earliest - dt.timedelta(hours=INVOICE_SAME_WINDOW_HOURS),
                    Claim.submitted_at <= self.latest)
-            .order_by(Claim.submitted_at.desc()).limit(RETAILER_SCAN_CAP * len(mine))))
+            .order_by(Claim.submitted_at.desc()).limit(RETAILER_SCAN_CAP * len(mine)))
+        filed: dict[tuple[int, str], list[Any]] = {}
+        for row in rows:
+            for value in {row.invoice_norm, row.invoice_prefix} - {None}:
+                filed.setdefault((row.retailer_id, value), []).append(row)
+        return filed
+
+    def invoices_like(self, claim: Claim) -> list[Any]:
+        """The retailer's other claims with this claim's invoice number or prefix, newest first."""
+        assert claim.retailer_id is not None
+        found = {r.id: r for value in (normalise_invoice(claim.invoice_no), claim.invoice_prefix) if value
+                 for r in self.invoice_rows.get((claim.retailer_id, value), []) if r.id != claim.id}
+        return sorted(found.values(), key=lambda r: aware(r.submitted_at), reverse=True)
 
 
 # ---- 先涨价后补贴 --------------------------------------------------------------------------------
@@ -492,8 +505,7 @@ def _invoice_duplicates(batch: Batch, claim: Claim) -> tuple[str, float] | None:
         return None
     at = _at(claim)
     since = at - dt.timedelta(hours=INVOICE_SAME_WINDOW_HOURS)
-    rows = [r for r in batch.invoice_rows if r.retailer_id == claim.retailer_id and r.id != claim.id
-            and since <= aware(r.submitted_at) <= max(at, batch.latest)]
+    rows = [r for r in batch.invoices_like(claim) if since <= aware(r.submitted_at) <= max(at, batch.latest)]
     same = [r for r in rows if normalise_invoice(r.invoice_no) == number]
     if same:
         other = same[0]

@@ -33,7 +33,7 @@ from huanxin.orgs.scope import Scope
 from huanxin.tradein import claims, evaluation, fraud, money, quotas
 from huanxin.tradein import repository as repo
 from huanxin.tradein import retailers as retailers_service
-from huanxin.tradein.models import Claim, Programme, Qualification, QuotaSlot, Retailer, UsedIdentifier
+from huanxin.tradein.models import Claim, Person, Programme, Qualification, QuotaSlot, Retailer, UsedIdentifier
 from huanxin.tradein.rules.model import Decision
 
 
@@ -178,6 +178,7 @@ def _write(session: Session, accepted: list[_Accepted], moment: dt.datetime, *, 
     session.add_all([item.claim for item in accepted if item.claim is not None])
     session.flush()
     session.add_all([claims.submitted_event(_claim(item), item.scope.username) for item in accepted])
+    _keep_loaded(session, accepted)
     _use_identifiers(session, accepted, alone=alone)
     eligible = [item for item in accepted if item.decision.eligible]
     for item in accepted:
@@ -193,6 +194,14 @@ def _write(session: Session, accepted: list[_Accepted], moment: dt.datetime, *, 
         claims.route(session, item.programme, claim, claim_flags, actor=item.scope.username, label=label,
                      at=moment, live=live[claim.id])
     session.flush()
+
+
+def _keep_loaded(session: Session, accepted: list[_Accepted]) -> None:
+    """Loads the applicants (one query) and keeps them and the programmes in the session until it
+    closes: its identity map holds objects weakly, and the answers (claim_out) read both of them
+    after this batch's own references are gone; without this, one query per claim each."""
+    persons = list(session.scalars(select(Person).where(Person.id.in_({i.qualification.person_id for i in accepted}))))
+    session.info.setdefault("kept", []).extend([*persons, *{id(i.programme): i.programme for i in accepted}.values()])
 
 
 def _claim(item: _Accepted) -> Claim:
