@@ -81,6 +81,12 @@ def transfers_for_refs(session: Session, refs: list[str]) -> list[Transfer]:
     return list(session.scalars(select(Transfer).where(Transfer.ref.in_(refs)).order_by(Transfer.id)))
 
 
+def transfer_rows_for_refs(session: Session, refs: list[str]) -> list[Any]:
+    """transfers_for_refs as plain rows (id, key, kind, status, amount, ref): for reading only."""
+    return list(session.execute(select(Transfer.id, Transfer.key, Transfer.kind, Transfer.status, Transfer.amount,
+                                       Transfer.ref).where(Transfer.ref.in_(refs)).order_by(Transfer.id)))
+
+
 def settle_pending(session: Session, pending: Transfer, status: str) -> bool:
     """pending → posted | voided, only if it is still pending (one conditional UPDATE, so two
     racing settlements of one reservation cannot both succeed)."""

@@ -26,6 +26,7 @@ a caller touching several pools in one transaction should do so in a stable orde
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -385,3 +386,7 @@ def transfers_for_ref(session: Session, ref: str) -> list[Transfer]:
 
 def transfers_for_refs(session: Session, refs: list[str]) -> list[Transfer]:
     return repo.transfers_for_refs(session, refs)
+
+
+def transfer_rows_for_refs(session: Session, refs: list[str]) -> list[Any]:
+    return repo.transfer_rows_for_refs(session, refs)

@@ -179,7 +179,7 @@ async def redeem(body: RedemptionIn, scope: CurrentScope, units: WriteUnits,
     """Redemption at the till. Async, and written in batches with the other redemptions that
     arrive meanwhile (tradein.intake): the answer is the same as if it had been sent alone."""
     submission = intake.Submission(
-        scope=scope, key=idempotency.checked_key(idempotency_key), body=jsonable_encoder(body.model_dump()),
+        scope=scope, key=idempotency.checked_key(idempotency_key), body=body.model_dump(mode="json"),
         redemption=redemption.Redemption(scope, body.qualification_id, body.purchase(body.category)), units=units)
     answer = await intake.redemptions.submit(submission)
     if isinstance(answer, DomainError):

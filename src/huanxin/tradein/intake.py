@@ -1,8 +1,8 @@
 """Claim submissions at peak load: the API's redemptions, gathered into batches.
 
-Each worker process keeps one batch in flight. While it is being written (in a worker thread),
-the submissions that arrive wait in line; when it commits, everything waiting becomes the next
-batch. So under light load a batch is one submission and costs what it always did, and under
+Each worker process keeps up to two batches in flight. While they are being written (in worker
+threads), the submissions that arrive wait in line; when one commits, everything waiting becomes
+the next batch. So under light load a batch is one submission and costs what it always did, and under
 heavy load the batches grow by themselves, each one transaction and one commit for all of them
 (group commit), with the checks read once per batch (tradein.redemption). No submission waits
 for a timer: the latency is at most the time to write the batch ahead and its own.
@@ -23,7 +23,6 @@ from typing import Any, Generic, TypeVar
 
 import anyio.to_thread
 from anyio import CapacityLimiter
-from fastapi.encoders import jsonable_encoder
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -69,43 +68,55 @@ Outcome = Answer | DomainError
 
 @dataclass
 class Batcher(Generic[Item, Result]):
-    """Runs `write` on batches of what `submit` is given, one batch at a time per event loop."""
+    """Runs `write` on batches of what `submit` is given, at most `concurrency` batches at a time
+    per event loop. Two, so that one batch is being written while the next gathers and starts:
+    with one, the batch that follows a big one would hold only what arrived while it was written
+    (a few), and the clients just answered would wait behind it."""
 
     write: Callable[[list[Item]], list[Result]]
     max_batch: int = MAX_BATCH
+    concurrency: int = 2
+    # A second batch starts beside a running one only with at least this many waiting: a batch
+    # costs about the same few dozen statements whatever its size, so the few that arrive just
+    # after a batch has started do better to wait for it and join the many that follow.
+    min_beside: int = 16
     _waiting: list[tuple[Item, asyncio.Future[Result]]] = field(default_factory=list)
     _loop: asyncio.AbstractEventLoop | None = None
-    _running: bool = False
+    _active: int = 0
     _limiter: CapacityLimiter | None = None
 
     async def submit(self, item: Item) -> Result:
         loop = asyncio.get_running_loop()
         if loop is not self._loop:  # a new event loop (a test client, a restarted server)
-            self._loop, self._waiting, self._running, self._limiter = loop, [], False, CapacityLimiter(1)
+            self._loop, self._waiting, self._active = loop, [], 0
+            self._limiter = CapacityLimiter(self.concurrency)
         future: asyncio.Future[Result] = loop.create_future()
         self._waiting.append((item, future))
-        if not self._running:
-            self._running = True
-            loop.create_task(self._drain())
+        self._start(loop)
         return await future
 
-    async def _drain(self) -> None:
+    def _start(self, loop: asyncio.AbstractEventLoop) -> None:
+        while self._waiting and self._active < self.concurrency and (
+                self._active == 0 or len(self._waiting) >= self.min_beside):
+            batch, self._waiting = self._waiting[:self.max_batch], self._waiting[self.max_batch:]
+            self._active += 1
+            loop.create_task(self._run(loop, batch))
+
+    async def _run(self, loop: asyncio.AbstractEventLoop, batch: list[tuple[Item, asyncio.Future[Result]]]) -> None:
         try:
-            while self._waiting:
-                batch, self._waiting = self._waiting[:self.max_batch], self._waiting[self.max_batch:]
-                try:
-                    results = await anyio.to_thread.run_sync(self.write, [item for item, _ in batch],
-                                                             limiter=self._limiter)
-                except Exception as exc:  # noqa: BLE001 - handed to every waiting request
-                    for _, future in batch:
-                        if not future.done():
-                            future.set_exception(exc)
-                    continue
-                for (_, future), result in zip(batch, results, strict=True):
-                    if not future.done():  # a client that went away: its claim stands, replayable
-                        future.set_result(result)
+            results = await anyio.to_thread.run_sync(self.write, [item for item, _ in batch], limiter=self._limiter)
+        except Exception as exc:  # noqa: BLE001 - handed to every waiting request
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(exc)
+        else:
+            for (_, future), result in zip(batch, results, strict=True):
+                if not future.done():  # a client that went away: its claim stands, replayable
+                    future.set_result(result)
         finally:
-            self._running = False
+            if loop is self._loop:
+                self._active -= 1
+                self._start(loop)
 
 
 # ---- writing a batch of redemptions ------------------------------------------------------------
@@ -162,7 +173,7 @@ def _write(session: Session, submissions: list[Submission]) -> list[Outcome]:
             answers[index] = outcome
             refused.append(record_id)
         else:
-            payload = jsonable_encoder(claim_out(session, submission.scope, outcome))
+            payload = claim_out(session, submission.scope, outcome)  # JSON values already
             answers[index] = Answer(201, payload)
             saved.append((record_id, 201, payload))
     idempotency.forget(session, refused)

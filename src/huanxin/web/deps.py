@@ -73,10 +73,14 @@ DbSession = Annotated[Session, Depends(request_db, scope="function")]
 UnitOfWork = Callable[[], AbstractContextManager[Session]]
 
 
+_write_unit: UnitOfWork = contextmanager(get_db)
+
+
 def write_units() -> UnitOfWork:
     """Where work gathered from many requests (tradein.intake) opens its transactions: a write
-    unit of work that commits when its block ends. A dependency, so tests can point it at theirs."""
-    return contextmanager(get_db)
+    unit of work that commits when its block ends. A dependency, so tests can point it at theirs;
+    always the same one, so that requests can share a batch."""
+    return _write_unit
 
 
 WriteUnits = Annotated[UnitOfWork, Depends(write_units)]
