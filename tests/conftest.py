@@ -26,7 +26,7 @@ from huanxin.bootstrap import bootstrap  # noqa: E402
 from huanxin.db import get_engine  # noqa: E402
 from huanxin.migrate import upgrade  # noqa: E402
 from huanxin.web.app import create_app  # noqa: E402
-from huanxin.web.deps import request_db, write_units  # noqa: E402
+from huanxin.web.deps import read_units, request_db, write_units  # noqa: E402
 
 PASSWORD = "test-pass-1"
 SEEDS_DIR = Path(__file__).resolve().parents[2] / "shared" / "seeds"
@@ -88,6 +88,7 @@ def app(db: Session):  # type: ignore[no-untyped-def]
 
     application.dependency_overrides[request_db] = override
     application.dependency_overrides[write_units] = lambda: unit
+    application.dependency_overrides[read_units] = lambda: unit
     return application
 
 

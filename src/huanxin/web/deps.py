@@ -9,6 +9,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractContextManager, contextmanager
+from functools import partial
 from typing import Annotated
 
 import anyio.to_thread
@@ -85,6 +86,17 @@ def write_units() -> UnitOfWork:
 
 WriteUnits = Annotated[UnitOfWork, Depends(write_units)]
 
+_read_unit: UnitOfWork = contextmanager(partial(get_db, write=False))
+
+
+def read_units() -> UnitOfWork:
+    """Where a request's own short reads (the sign-in lookup) open their transaction: no Session
+    is made for a request that does not need one. A dependency, so tests can point it at theirs."""
+    return _read_unit
+
+
+ReadUnits = Annotated[UnitOfWork, Depends(read_units)]
+
 
 def _bearer(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
@@ -101,14 +113,13 @@ async def _check_csrf(request: Request, scope: Scope) -> None:
         raise Forbidden("安全校验失败（CSRF 令牌无效），请刷新页面后重试", field=CSRF_FIELD)
 
 
-def _lookup_scope(db: Session, token: str) -> Scope | None:
-    """The sign-in lookup, run in a worker thread. Its read transaction ends at once, so the
-    connection goes back to the pool while the request waits for a thread to do its work:
-    a connection is then only ever held by a thread that is running, and the pool (sized to the
-    threads) can never run dry while lock holders wait for the event loop. The scope found is
+def _lookup_scope(units: UnitOfWork, token: str) -> Scope | None:
+    """The sign-in lookup, run in a worker thread, in a read transaction of its own that ends at
+    once: a connection is then only ever held by a thread that is running, and the pool (sized to
+    the threads) can never run dry while lock holders wait for the event loop. The scope found is
     kept for a moment (orgs.scope_cache), so a busy client's next requests skip all of this."""
-    found = orgs_service.signed_in(db, token)
-    db.commit()
+    with units() as db:
+        found = orgs_service.signed_in(db, token)
     if found is None:
         return None
     scope, expires_at = found
@@ -116,14 +127,14 @@ def _lookup_scope(db: Session, token: str) -> Scope | None:
     return scope
 
 
-async def optional_scope(request: Request, db: DbSession) -> Scope | None:
+async def optional_scope(request: Request, units: ReadUnits) -> Scope | None:
     bearer = _bearer(request)
     token = bearer or request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
     # Never on the event loop: a blocking query there (or a wait for a pooled connection)
     # stalls every request of the worker, including the commits of those holding row locks.
-    scope = scope_cache.get(token) or await run_in_threadpool(_lookup_scope, db, token)
+    scope = scope_cache.get(token) or await run_in_threadpool(_lookup_scope, units, token)
     # Pages (error pages included) show who is signed in and the navigation of their role.
     request.state.scope = scope
     if scope is not None and bearer is None and request.method in UNSAFE:

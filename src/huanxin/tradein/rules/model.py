@@ -99,7 +99,12 @@ class Decision:
         }
 
 
+_PLAIN = (str, int, float, bool, type(None))
+
+
 def json_safe(value: Any) -> Any:
+    if type(value) in _PLAIN:  # most values of a trace: returned as they are, before any isinstance
+        return value
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, frozenset | set):
