@@ -17,6 +17,7 @@ written one by one, so one bad submission never costs the others theirs."""
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -56,7 +57,10 @@ class Submission:
     key: str  # the Idempotency-Key, checked
     body: dict[str, Any]  # the request as JSON, for the key's request hash
     redemption: redemption.Redemption
-    units: UnitOfWork  # where the batch's transaction is opened (web.deps.write_units)
+    # Where the batch's transaction is opened (web.deps.write_units): a batch uses its first
+    # submission's. An app has one, and each app (each test client) has its own event loop, so
+    # its own batches.
+    units: UnitOfWork
 
     @property
     def owner(self) -> str:
@@ -67,11 +71,21 @@ Outcome = Answer | DomainError
 
 
 @dataclass
+class _Line(Generic[Item, Result]):
+    """What waits and what is being written, on one event loop."""
+
+    limiter: CapacityLimiter
+    waiting: list[tuple[Item, asyncio.Future[Result]]] = field(default_factory=list)
+    active: int = 0
+
+
+@dataclass
 class Batcher(Generic[Item, Result]):
     """Runs `write` on batches of what `submit` is given, at most `concurrency` batches at a time
-    per event loop. Two, so that one batch is being written while the next gathers and starts:
-    with one, the batch that follows a big one would hold only what arrived while it was written
-    (a few), and the clients just answered would wait behind it."""
+    per event loop (a server has one per worker process; tests start several). Two, so that one
+    batch is being written while the next gathers and starts: with one, the batch that follows a
+    big one would hold only what arrived while it was written (a few), and the clients just
+    answered would wait behind it."""
 
     write: Callable[[list[Item]], list[Result]]
     max_batch: int = MAX_BATCH
@@ -80,31 +94,30 @@ class Batcher(Generic[Item, Result]):
     # costs about the same few dozen statements whatever its size, so the few that arrive just
     # after a batch has started do better to wait for it and join the many that follow.
     min_beside: int = 16
-    _waiting: list[tuple[Item, asyncio.Future[Result]]] = field(default_factory=list)
-    _loop: asyncio.AbstractEventLoop | None = None
-    _active: int = 0
-    _limiter: CapacityLimiter | None = None
+    _lines: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Line[Item, Result]] = field(
+        default_factory=weakref.WeakKeyDictionary)
 
     async def submit(self, item: Item) -> Result:
         loop = asyncio.get_running_loop()
-        if loop is not self._loop:  # a new event loop (a test client, a restarted server)
-            self._loop, self._waiting, self._active = loop, [], 0
-            self._limiter = CapacityLimiter(self.concurrency)
+        line = self._lines.get(loop)
+        if line is None:
+            line = self._lines[loop] = _Line(CapacityLimiter(self.concurrency))
         future: asyncio.Future[Result] = loop.create_future()
-        self._waiting.append((item, future))
-        self._start(loop)
+        line.waiting.append((item, future))
+        self._start(loop, line)
         return await future
 
-    def _start(self, loop: asyncio.AbstractEventLoop) -> None:
-        while self._waiting and self._active < self.concurrency and (
-                self._active == 0 or len(self._waiting) >= self.min_beside):
-            batch, self._waiting = self._waiting[:self.max_batch], self._waiting[self.max_batch:]
-            self._active += 1
-            loop.create_task(self._run(loop, batch))
+    def _start(self, loop: asyncio.AbstractEventLoop, line: _Line[Item, Result]) -> None:
+        while line.waiting and line.active < self.concurrency and (
+                line.active == 0 or len(line.waiting) >= self.min_beside):
+            batch, line.waiting = line.waiting[:self.max_batch], line.waiting[self.max_batch:]
+            line.active += 1
+            loop.create_task(self._run(loop, line, batch))
 
-    async def _run(self, loop: asyncio.AbstractEventLoop, batch: list[tuple[Item, asyncio.Future[Result]]]) -> None:
+    async def _run(self, loop: asyncio.AbstractEventLoop, line: _Line[Item, Result],
+                   batch: list[tuple[Item, asyncio.Future[Result]]]) -> None:
         try:
-            results = await anyio.to_thread.run_sync(self.write, [item for item, _ in batch], limiter=self._limiter)
+            results = await anyio.to_thread.run_sync(self.write, [item for item, _ in batch], limiter=line.limiter)
         except Exception as exc:  # noqa: BLE001 - handed to every waiting request
             for _, future in batch:
                 if not future.done():
@@ -114,23 +127,14 @@ class Batcher(Generic[Item, Result]):
                 if not future.done():  # a client that went away: its claim stands, replayable
                     future.set_result(result)
         finally:
-            if loop is self._loop:
-                self._active -= 1
-                self._start(loop)
+            line.active -= 1
+            self._start(loop, line)
 
 
 # ---- writing a batch of redemptions ------------------------------------------------------------
 
 def write_redemptions(submissions: list[Submission]) -> list[Outcome]:
     """Each submission's answer, all of them committed in one transaction when possible."""
-    groups: dict[int, list[int]] = {}
-    for index, submission in enumerate(submissions):  # one group unless tests bring their own units
-        groups.setdefault(id(submission.units), []).append(index)
-    if len(groups) > 1:
-        by_group: dict[int, Outcome] = {}
-        for indexes in groups.values():
-            by_group.update(zip(indexes, write_redemptions([submissions[i] for i in indexes]), strict=True))
-        return [by_group[i] for i in range(len(submissions))]
     firsts: list[int] = []
     again: list[int] = []  # the same key twice in one batch: answered as a replay afterwards
     seen: set[tuple[str, str]] = set()

@@ -1,0 +1,187 @@
+"""Redemptions written in batches (tradein.intake, tradein.redemption): every submission of a batch
+gets the answer it would have had alone — in-batch duplicates of a qualification, a serial number
+or an Idempotency-Key included — and a conflict the batch could not foresee sends it one by one;
+the Batcher hands each caller its own result, per event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from tests.tradein.claims_support import City, resident, setup_city
+
+from huanxin.errors import Conflict, InvalidInput
+from huanxin.kit.idempotency import IdempotencyRecord
+from huanxin.tradein import intake, qualification, redemption
+from huanxin.tradein.claims import Purchase
+from huanxin.tradein.models import Claim, Qualification, UsedIdentifier
+
+
+def fridge(serial: str, *, price: int = 4999_00) -> Purchase:
+    return Purchase(category="refrigerator", price_fen=price, invoice_no=f"INV-{serial}",
+                    invoice_date=dt.date(2025, 6, 1), brand="海尔", model="BCD-470", efficiency_grade=1, serial=serial)
+
+
+def qualified(db: Session, city: City) -> Qualification:
+    _, person = resident(db, city)
+    q = qualification.claim_qualification(db, programme=city.programmes["appliance-2025"], person=person,
+                                          category="refrigerator", actor="t")
+    assert q.status == "active"
+    return q
+
+
+_units: dict[int, Any] = {}
+
+
+def units_of(db: Session) -> Any:
+    """The test's unit of work (one per session, as an app has one)."""
+    if id(db) in _units:
+        return _units[id(db)]
+
+    @contextmanager
+    def unit() -> Iterator[Session]:
+        try:
+            yield db
+            db.commit()
+        except BaseException:
+            db.rollback()
+            raise
+    _units.clear()
+    _units[id(db)] = unit
+    return unit
+
+
+def submission(db: Session, city: City, key: str, qualification_id: int, purchase: Purchase) -> intake.Submission:
+    shop = city.scope(db, city.retailer_user)
+    return intake.Submission(scope=shop, key=key, body={"q": qualification_id, "serial": purchase.serial,
+                                                        "price": purchase.price_fen},
+                             redemption=redemption.Redemption(shop, qualification_id, purchase), units=units_of(db))
+
+
+def claims_of(db: Session, qualification_ids: list[int]) -> list[Claim]:
+    return list(db.scalars(select(Claim).where(Claim.qualification_id.in_(qualification_ids))))
+
+
+def test_a_batch_answers_each_submission_as_if_alone(db: Session) -> None:
+    city = setup_city(db)
+    q1, q2, q3, q4 = (qualified(db, city) for _ in range(4))
+    batch = [
+        submission(db, city, "k1", q1.id, fridge("SN-B-1")),
+        submission(db, city, "k2", q2.id, fridge("SN-B-2")),
+        submission(db, city, "k3", q1.id, fridge("SN-B-3")),  # q1 again: redeemed just before in this batch
+        submission(db, city, "k4", q3.id, fridge("SN-B-2")),  # SN-B-2 again
+        submission(db, city, "k5", q4.id, fridge("SN-B-5", price=0)),  # bad input
+        submission(db, city, "k1", q1.id, fridge("SN-B-1")),  # k1 again, same body: the replay
+        submission(db, city, "k2", q2.id, fridge("SN-B-9")),  # k2 again, another body: 409
+    ]
+    answers = intake.write_redemptions(batch)
+
+    first, second = answers[0], answers[1]
+    assert isinstance(first, intake.Answer) and first.status == 201 and not first.replayed
+    assert isinstance(second, intake.Answer) and second.status == 201
+    assert first.payload["qualification_id"] == q1.id and first.payload["amount_fen"] > 0
+    assert isinstance(answers[2], Conflict) and "已被核销" in answers[2].message, answers[2].message
+    assert isinstance(answers[3], Conflict) and "SN-B-2" in answers[3].message
+    assert isinstance(answers[4], InvalidInput) and answers[4].field == "price_fen"
+    replay = answers[5]
+    assert isinstance(replay, intake.Answer) and replay.replayed and replay.payload == first.payload
+    assert isinstance(answers[6], Conflict) and answers[6].field == "Idempotency-Key"
+
+    assert {c.qualification_id for c in claims_of(db, [q1.id, q2.id, q3.id, q4.id])} == {q1.id, q2.id}
+    assert db.get(Qualification, q3.id).status == "active"  # type: ignore[union-attr]  # refused: untouched
+    owner = f"user:{batch[0].scope.user_id}"
+    stored = set(db.scalars(select(IdempotencyRecord.key).where(IdempotencyRecord.owner == owner)))
+    assert stored == {"k1", "k2"}  # refusals are not stored: a corrected retry runs again
+    retry = intake.write_redemptions([submission(db, city, "k4", q3.id, fridge("SN-B-4"))])[0]
+    assert isinstance(retry, intake.Answer) and retry.status == 201
+
+
+def test_a_race_the_batch_could_not_foresee_sends_it_one_by_one(db: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another transaction takes a serial number between the batch's check and its write: the
+    unique row refuses it, the batch is rolled back and each submission is written alone."""
+    city = setup_city(db)
+    qs = [qualified(db, city) for _ in range(3)]
+    taken = intake.write_redemptions([submission(db, city, "first", qs[0].id, fridge("SN-RACE"))])[0]
+    assert isinstance(taken, intake.Answer)
+    batches: list[int] = []
+    original, check = redemption.redeem_many, redemption._without_used_identifiers
+
+    def blind_first_check(session: Session, items: list[redemption.Redemption], at: Any = None) -> Any:
+        batches.append(len(items))
+        # the batch's own check misses the taken serial, as in a race; the retries check again
+        blind = len(batches) == 1
+        monkeypatch.setattr(redemption, "_without_used_identifiers",
+                            (lambda s, accepted, outcomes: accepted) if blind else check)
+        return original(session, items, at)
+
+    monkeypatch.setattr(redemption, "redeem_many", blind_first_check)
+    answers = intake.write_redemptions([submission(db, city, "a", qs[1].id, fridge("SN-OK")),
+                                        submission(db, city, "b", qs[2].id, fridge("SN-RACE"))])
+    assert batches == [2, 1, 1]  # the batch, then each alone
+    assert isinstance(answers[0], intake.Answer) and answers[0].status == 201
+    assert isinstance(answers[1], Conflict) and "SN-RACE" in answers[1].message
+    assert db.scalar(select(func.count()).select_from(UsedIdentifier).join(
+        Claim, Claim.id == UsedIdentifier.claim_id).where(Claim.qualification_id == qs[2].id)) == 0
+    assert [c.qualification_id for c in claims_of(db, [q.id for q in qs])].count(qs[1].id) == 1
+
+
+def test_the_batcher_batches_and_answers_each_caller() -> None:
+    seen: list[list[int]] = []
+
+    def write(items: list[int]) -> list[int]:
+        seen.append(items)
+        return [item * 10 for item in items]
+
+    batcher: intake.Batcher[int, int] = intake.Batcher(write, concurrency=1)
+
+    async def main() -> list[int]:
+        return list(await asyncio.gather(*(batcher.submit(i) for i in range(50))))
+
+    assert asyncio.run(main()) == [i * 10 for i in range(50)]
+    assert sum(len(b) for b in seen) == 50 and len(seen) < 50  # gathered, not one by one
+    assert max(len(b) for b in seen) > 1
+
+
+def test_a_failed_batch_fails_its_callers_only() -> None:
+    def write(items: list[int]) -> list[int]:
+        if 13 in items:
+            raise RuntimeError("数据库不可用")
+        return items
+
+    batcher: intake.Batcher[int, int] = intake.Batcher(write, concurrency=1)
+
+    async def main() -> tuple[Any, ...]:
+        first = await asyncio.gather(batcher.submit(13), return_exceptions=True)
+        second = await batcher.submit(7)
+        return (*first, second)
+
+    failed, ok = asyncio.run(main())
+    assert isinstance(failed, RuntimeError) and ok == 7
+
+
+def test_the_batcher_serves_several_event_loops_at_once() -> None:
+    """Each test client (and each server worker) has its own event loop: none loses the others' work."""
+    def write(items: list[int]) -> list[int]:
+        return items
+
+    batcher: intake.Batcher[int, int] = intake.Batcher(write)
+    results: dict[int, list[int]] = {}
+
+    def run(n: int) -> None:
+        async def main() -> list[int]:
+            return list(await asyncio.gather(*(batcher.submit(n * 100 + i) for i in range(30))))
+        results[n] = asyncio.run(main())
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert results == {n: [n * 100 + i for i in range(30)] for n in range(4)}
