@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 from tests.tradein.claims_support import City, resident, setup_city
 
@@ -62,7 +62,7 @@ def submission(db: Session, city: City, key: str, qualification_id: int, purchas
     shop = city.scope(db, city.retailer_user)
     return intake.Submission(scope=shop, key=key, body={"q": qualification_id, "serial": purchase.serial,
                                                         "price": purchase.price_fen},
-                             redemption=redemption.Redemption(shop, qualification_id, purchase), units=units_of(db))
+                             request=redemption.Redemption(shop, qualification_id, purchase), units=units_of(db))
 
 
 def claims_of(db: Session, qualification_ids: list[int]) -> list[Claim]:
@@ -185,3 +185,57 @@ def test_the_batcher_serves_several_event_loops_at_once() -> None:
     for t in threads:
         t.join(timeout=30)
     assert results == {n: [n * 100 + i for i in range(30)] for n in range(4)}
+
+
+# ---- qualifications ---------------------------------------------------------------------------------
+
+def ask(db: Session, city: City, username: str, key: str, category: str = "refrigerator",
+        programme: str = "appliance-2025") -> intake.Submission:
+    scope = city.scope(db, username)
+    programme_id = city.programmes[programme].id
+    return intake.Submission(scope=scope, key=key, body={"p": programme_id, "c": category},
+                             request=intake.Qualify(programme_id=programme_id, category=category),
+                             units=units_of(db))
+
+
+def test_a_batch_of_qualifications_counts_quotas_in_order_and_queues_when_the_pool_is_short(db: Session) -> None:
+    # 5,000 yuan: 4,500 central and 500 local, two fridge qualifications (2,000 yuan each, 9:1)
+    city = setup_city(db, budgets={"appliance-2025": 5000_00})
+    names = [resident(db, city)[0] for _ in range(3)]
+    db.commit()  # a batch that falls back rolls its own transaction back, not the city
+    answers = intake.write_qualifications([
+        ask(db, city, names[0], "a"),
+        ask(db, city, names[0], "b"),  # the same person, the same category: the quota is one
+        ask(db, city, names[1], "c", category="spaceship"),
+        ask(db, city, names[1], "d"),
+        ask(db, city, names[2], "e"),  # the pool covers two: the third waits
+    ])
+    first, second, third = answers[0], answers[3], answers[4]
+    assert isinstance(first, intake.Answer) and first.status == 201 and first.payload["status"] == "active"
+    assert isinstance(answers[1], Conflict) and "名额已用完" in answers[1].message
+    assert isinstance(answers[2], InvalidInput) and answers[2].field == "category"
+    assert isinstance(second, intake.Answer) and second.status == 201
+    assert isinstance(third, intake.Answer) and third.status == 202 and third.payload["status"] == "waiting"
+    assert third.payload["queue_no"] is not None
+
+
+def test_a_batch_of_qualifications_is_written_together(db: Session) -> None:
+    city = setup_city(db)
+    names = [resident(db, city)[0] for _ in range(4)]
+    db.commit()
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    connection = db.connection()
+    event.listen(connection, "before_cursor_execute", count)
+    answers = intake.write_qualifications([ask(db, city, name, f"k{i}") for i, name in enumerate(names)])
+    event.remove(connection, "before_cursor_execute", count)
+    assert all(isinstance(a, intake.Answer) and a.status == 201 for a in answers)
+    ids = [a.payload["id"] for a in answers if isinstance(a, intake.Answer)]
+    assert len(set(ids)) == 4
+    # the quota slots in one INSERT, and one balance UPDATE per account (the pools' available and
+    # reserved accounts, central and city), not one each
+    assert sum(s.lstrip().startswith("INSERT INTO tradein_quota_slot") for s in statements) == 1
+    assert sum("UPDATE ledger_account" in s for s in statements) <= 4

@@ -193,15 +193,24 @@ def reserve(session: Session, pool: Pool, amount: int, *, key: str, ref: str, ac
 def reserve_many(session: Session, parts: Sequence[tuple[Pool, int, str]], *, ref: str,
                  actor: str = "system") -> list[Transfer]:
     """Several reservations for one purpose (e.g. a qualification's central and city parts), each
-    as `reserve` would make it, all or none (InsufficientFunds when a pool is short).
+    as `reserve` would make it, all or none (InsufficientFunds when a pool is short)."""
+    return reserve_each(session, [(pool, amount, key, ref) for pool, amount, key in parts], actor=actor)
+
+
+def reserve_each(session: Session, parts: Sequence[tuple[Pool, int, str, str]], *,
+                 actor: str = "system") -> list[Transfer]:
+    """Reservations (pool, amount, key, ref), each as `reserve` would make it, all or none
+    (InsufficientFunds when a pool cannot cover its parts together).
 
     Cheaper than one `reserve` each, and shorter under the pool rows' locks: one SAVEPOINT, one
-    INSERT of the transfers and one of their entries, then the balance UPDATEs back to back in
+    INSERT of the transfers and one of their entries, then one balance UPDATE per account, in
     ascending account id (the available accounts are rows every reservation of a programme
-    updates, locked from their UPDATE to the commit). A key already used (a retry) falls back to
-    `reserve` part by part, which replays what was written."""
-    checked = [(pool, require_amount(amount), require_key(key)) for pool, amount, key in parts]
-    require_text(ref, "用途（ref）", "ref", MAX_REF, required=True)
+    updates, locked from their UPDATE to the commit): a batch of a hundred qualifications moves
+    each pool's balances once. A key already used (a retry) falls back to `reserve` part by
+    part, which replays what was written."""
+    checked = [(pool, require_amount(amount), require_key(key), require_text(ref, "用途（ref）", "ref", MAX_REF,
+                                                                              required=True))
+               for pool, amount, key, ref in parts]
     if not checked:
         return []
     try:
@@ -209,15 +218,18 @@ def reserve_many(session: Session, parts: Sequence[tuple[Pool, int, str]], *, re
             at = now()
             transfers = [Transfer(key=key, kind="reserve", from_account_id=pool.available_account_id,
                                   to_account_id=pool.reserved_account_id, amount=amount, status="pending", ref=ref,
-                                  memo="", actor=actor, created_at=at) for pool, amount, key in checked]
+                                  memo="", actor=actor, created_at=at) for pool, amount, key, ref in checked]
             session.add_all(transfers)
             session.flush()
-            short_of = {pool.available_account_id: _insufficient(pool, amount, "预留") for pool, amount, _ in checked}
-            _book(session, *transfers, checked=set(short_of),
-                  short=lambda account_id: short_of[account_id](account_id))
+            wanted: dict[int, tuple[Pool, int]] = {}
+            for pool, amount, _, _ in checked:
+                total = wanted.get(pool.available_account_id, (pool, 0))[1]
+                wanted[pool.available_account_id] = (pool, total + amount)
+            _book(session, *transfers, checked=set(wanted),
+                  short=lambda account_id: _insufficient(*wanted[account_id], "预留")(account_id))
             return transfers
     except IntegrityError:
-        return [reserve(session, pool, amount, key=key, ref=ref, actor=actor) for pool, amount, key in checked]
+        return [reserve(session, pool, amount, key=key, ref=ref, actor=actor) for pool, amount, key, ref in checked]
 
 
 # --- settling a reservation -----------------------------------------------------------------------

@@ -49,7 +49,7 @@ from huanxin.tradein.schemas import (
     ResubmitIn,
     claim_out,
 )
-from huanxin.web.deps import CurrentScope, DbSession, WriteUnits
+from huanxin.web.deps import CurrentScope, DbSession, UnitOfWork, WriteUnits
 
 router = APIRouter(prefix="/tradein", tags=["以旧换新补贴申请"])
 IdemKey = Annotated[str | None, Header(alias="Idempotency-Key")]
@@ -100,18 +100,8 @@ def idempotent(db: Session, scope: Scope, key: str | None, body: Any,
     return response
 
 
-def _resident_person(db: Session, scope: Scope, body: QualificationIn | None = None) -> Person:
-    if scope.role != Role.RESIDENT:
-        raise Forbidden("只有居民本人可以申领资格")
-    person = repo.person_of_scope(db, scope)
-    if body is not None and body.id_number:
-        if not body.name:
-            raise InvalidInput("请填写姓名", field="name")
-        return identity.register_person(db, id_number=body.id_number, name=body.name, phone=body.phone,
-                                        address=body.address, user_id=scope.user_id)
-    if person is None:
-        raise InvalidInput("首次申领请填写本人身份证号和姓名（实名认证）", field="id_number")
-    return person
+def _resident_person(db: Session, scope: Scope) -> Person:
+    return identity.resident_person(db, scope, repo.person_of_scope(db, scope))
 
 
 # ---- programmes -------------------------------------------------------------------------------
@@ -124,15 +114,23 @@ def list_programmes(db: DbSession, scope: CurrentScope) -> list[dict[str, Any]]:
 # ---- residents ----------------------------------------------------------------------------------
 
 @router.post("/qualifications", status_code=201)
-def claim_qualification(body: QualificationIn, db: DbSession, scope: CurrentScope,
-                        idempotency_key: IdemKey = None) -> JSONResponse:
-    def work() -> tuple[int, dict[str, Any]]:
-        programme = repo.get_programme(db, scope, body.programme_id)
-        person = _resident_person(db, scope, body)
-        q = qualification.claim_qualification(db, programme=programme, person=person, category=body.category,
-                                              actor=scope.username)
-        return (201 if q.status == "active" else 202), qualification.qualification_out(db, q)
-    return idempotent(db, scope, idempotency_key, body.model_dump(), work)
+async def claim_qualification(body: QualificationIn, scope: CurrentScope, units: WriteUnits,
+                              idempotency_key: IdemKey = None) -> JSONResponse:
+    """A resident asks for a qualification: 201 when issued, 202 when on the waiting list. Async,
+    and written in batches with the other requests that arrive meanwhile (tradein.intake)."""
+    ask = intake.Qualify(programme_id=body.programme_id, category=body.category, id_number=body.id_number,
+                         name=body.name, phone=body.phone, address=body.address)
+    return await _submit(intake.qualifications, scope, units, idempotency_key, body.model_dump(mode="json"), ask)
+
+
+async def _submit(batcher: intake.Batcher[intake.Submission, intake.Outcome], scope: Scope, units: UnitOfWork,
+                  key: str | None, body: dict[str, Any], request: Any) -> JSONResponse:
+    answer = await batcher.submit(intake.Submission(scope=scope, key=idempotency.checked_key(key), body=body,
+                                                    request=request, units=units))
+    if isinstance(answer, DomainError):
+        raise answer
+    headers = {"Idempotent-Replayed": "true"} if answer.replayed else None
+    return JSONResponse(answer.payload, status_code=answer.status, headers=headers)
 
 
 @router.get("/qualifications")
@@ -178,14 +176,8 @@ async def redeem(body: RedemptionIn, scope: CurrentScope, units: WriteUnits,
                  idempotency_key: IdemKey = None) -> JSONResponse:
     """Redemption at the till. Async, and written in batches with the other redemptions that
     arrive meanwhile (tradein.intake): the answer is the same as if it had been sent alone."""
-    submission = intake.Submission(
-        scope=scope, key=idempotency.checked_key(idempotency_key), body=body.model_dump(mode="json"),
-        redemption=redemption.Redemption(scope, body.qualification_id, body.purchase(body.category)), units=units)
-    answer = await intake.redemptions.submit(submission)
-    if isinstance(answer, DomainError):
-        raise answer
-    headers = {"Idempotent-Replayed": "true"} if answer.replayed else None
-    return JSONResponse(answer.payload, status_code=answer.status, headers=headers)
+    request = redemption.Redemption(scope, body.qualification_id, body.purchase(body.category))
+    return await _submit(intake.redemptions, scope, units, idempotency_key, body.model_dump(mode="json"), request)
 
 
 @router.post("/car-claims", status_code=201)

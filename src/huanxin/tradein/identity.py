@@ -11,6 +11,8 @@ from huanxin.errors import Conflict, Forbidden, InvalidInput
 from huanxin.kit import pii
 from huanxin.kit.clock import now
 from huanxin.kit.identifiers import validate_bank_card, validate_id_number, validate_phone
+from huanxin.orgs.roles import Role
+from huanxin.orgs.scope import Scope
 from huanxin.tradein.models import Claim, Person
 
 
@@ -35,6 +37,28 @@ def person_id_number(person: Person) -> str:
 
 def person_for_user(session: Session, user_id: int) -> Person | None:
     return session.scalar(select(Person).where(Person.user_id == user_id))
+
+
+def persons_of_users(session: Session, user_ids: list[int]) -> dict[int, Person]:
+    """user id → the person registered for that user (one query for many)."""
+    return {p.user_id: p for p in session.scalars(select(Person).where(Person.user_id.in_(user_ids)))
+            if p.user_id is not None}
+
+
+def resident_person(session: Session, scope: Scope, registered: Person | None, *, id_number: str | None = None,
+                    name: str | None = None, phone: str | None = None, address: str | None = None) -> Person:
+    """The signed-in resident's person: `registered` (the one already on record, if any), or the
+    identity given with a first request (real-name registration)."""
+    if scope.role != Role.RESIDENT:
+        raise Forbidden("只有居民本人可以申领资格")
+    if id_number:
+        if not name:
+            raise InvalidInput("请填写姓名", field="name")
+        return register_person(session, id_number=id_number, name=name, phone=phone, address=address,
+                               user_id=scope.user_id)
+    if registered is None:
+        raise InvalidInput("首次申领请填写本人身份证号和姓名（实名认证）", field="id_number")
+    return registered
 
 
 def find_person(session: Session, id_number: str) -> Person | None:

@@ -30,7 +30,8 @@ from sqlalchemy.orm import Session
 from huanxin.errors import DomainError
 from huanxin.kit import idempotency
 from huanxin.orgs.scope import Scope
-from huanxin.tradein import redemption
+from huanxin.tradein import identity, issuing, qualification, redemption
+from huanxin.tradein import repository as repo
 from huanxin.tradein.schemas import claim_out
 from huanxin.web.deps import UnitOfWork
 
@@ -52,11 +53,23 @@ class Answer:
 
 
 @dataclass(frozen=True)
+class Qualify:
+    """A resident asks for a qualification (the first time with their real-name identity)."""
+
+    programme_id: int
+    category: str
+    id_number: str | None = None
+    name: str | None = None
+    phone: str | None = None
+    address: str | None = None
+
+
+@dataclass(frozen=True)
 class Submission:
     scope: Scope
     key: str  # the Idempotency-Key, checked
     body: dict[str, Any]  # the request as JSON, for the key's request hash
-    redemption: redemption.Redemption
+    request: Any  # redemption.Redemption for write_redemptions, Qualify for write_qualifications
     # Where the batch's transaction is opened (web.deps.write_units): a batch uses its first
     # submission's. An app has one, and each app (each test client) has its own event loop, so
     # its own batches.
@@ -131,9 +144,15 @@ class Batcher(Generic[Item, Result]):
             self._start(loop, line)
 
 
-# ---- writing a batch of redemptions ------------------------------------------------------------
+# ---- writing a batch -----------------------------------------------------------------------------
 
-def write_redemptions(submissions: list[Submission]) -> list[Outcome]:
+# The work of a batch: each fresh submission's result, or the DomainError that refused it.
+Work = Callable[[Session, list[Submission]], list[Any]]
+# A result as the answer the client gets: (status, JSON payload).
+Respond = Callable[[Session, Submission, Any], tuple[int, dict[str, Any]]]
+
+
+def write_batch(submissions: list[Submission], work: Work, respond: Respond) -> list[Outcome]:
     """Each submission's answer, all of them committed in one transaction when possible."""
     firsts: list[int] = []
     again: list[int] = []  # the same key twice in one batch: answered as a replay afterwards
@@ -144,24 +163,24 @@ def write_redemptions(submissions: list[Submission]) -> list[Outcome]:
     answers: dict[int, Outcome] = {}
     chosen = [submissions[i] for i in firsts]
     try:
-        answers.update(zip(firsts, _in_one_transaction(chosen), strict=True))
+        answers.update(zip(firsts, _in_one_transaction(chosen, work, respond), strict=True))
     except (redemption.RetryAlone, IntegrityError, OperationalError) as exc:
         if len(chosen) == 1:
             busy: Outcome = Busy("系统繁忙，请稍后使用同一幂等键重试" if isinstance(exc, OperationalError)
                                  else "提交冲突，请稍后使用同一幂等键重试")
             answers[firsts[0]] = busy
         else:
-            answers.update({i: write_redemptions([submissions[i]])[0] for i in firsts})
-    answers.update({i: write_redemptions([submissions[i]])[0] for i in again})
+            answers.update({i: write_batch([submissions[i]], work, respond)[0] for i in firsts})
+    answers.update({i: write_batch([submissions[i]], work, respond)[0] for i in again})
     return [answers[i] for i in range(len(submissions))]
 
 
-def _in_one_transaction(submissions: list[Submission]) -> list[Outcome]:
+def _in_one_transaction(submissions: list[Submission], work: Work, respond: Respond) -> list[Outcome]:
     with submissions[0].units() as session:
-        return _write(session, submissions)
+        return _write(session, submissions, work, respond)
 
 
-def _write(session: Session, submissions: list[Submission]) -> list[Outcome]:
+def _write(session: Session, submissions: list[Submission], work: Work, respond: Respond) -> list[Outcome]:
     records = idempotency.try_claim_many(session, [(s.owner, s.key, s.body) for s in submissions])
     answers: list[Outcome | None] = [None] * len(submissions)
     fresh = []
@@ -170,16 +189,16 @@ def _write(session: Session, submissions: list[Submission]) -> list[Outcome]:
             answers[index] = _replay(session, submission)
         else:
             fresh.append((index, submission, record_id))
-    outcomes = redemption.redeem_many(session, [s.redemption for _, s, _ in fresh])
+    results = work(session, [s for _, s, _ in fresh])
     refused, saved = [], []
-    for (index, submission, record_id), outcome in zip(fresh, outcomes, strict=True):
-        if isinstance(outcome, DomainError):
-            answers[index] = outcome
+    for (index, submission, record_id), result in zip(fresh, results, strict=True):
+        if isinstance(result, DomainError):
+            answers[index] = result
             refused.append(record_id)
         else:
-            payload = claim_out(session, submission.scope, outcome)  # JSON values already
-            answers[index] = Answer(201, payload)
-            saved.append((record_id, 201, payload))
+            status, payload = respond(session, submission, result)
+            answers[index] = Answer(status, payload)
+            saved.append((record_id, status, payload))
     idempotency.forget(session, refused)
     idempotency.save_many(session, saved)
     return [a for a in answers if a is not None]
@@ -195,4 +214,67 @@ def _replay(session: Session, submission: Submission) -> Outcome:
     return Answer(previous.status_code, previous.response, replayed=True)
 
 
+# ---- the two kinds of submission -------------------------------------------------------------------
+
+def _redeem(session: Session, submissions: list[Submission]) -> list[Any]:
+    return redemption.redeem_many(session, [s.request for s in submissions])
+
+
+def _claim_answer(session: Session, submission: Submission, claim: Any) -> tuple[int, dict[str, Any]]:
+    return 201, claim_out(session, submission.scope, claim)  # JSON values already
+
+
+def _issue(session: Session, submissions: list[Submission]) -> list[Any]:
+    """The residents' persons (one query for those already registered), then the batch. A first
+    request with a real-name identity registers the person and is issued alone, both or neither."""
+    known = identity.persons_of_users(session, [s.scope.user_id for s in submissions])
+    results: list[Any] = [None] * len(submissions)
+    requests: list[tuple[int, issuing.Request]] = []
+    for index, submission in enumerate(submissions):
+        ask: Qualify = submission.request
+        if ask.id_number:
+            results[index] = _register_and_issue(session, submission, ask)
+            continue
+        try:
+            person = identity.resident_person(session, submission.scope, known.get(submission.scope.user_id))
+            programme = repo.get_programme(session, submission.scope, ask.programme_id)
+        except DomainError as error:
+            results[index] = error
+            continue
+        requests.append((index, issuing.Request(programme, person, ask.category, submission.scope.username)))
+    for (index, _), outcome in zip(requests, issuing.issue_many(session, [r for _, r in requests]), strict=True):
+        results[index] = outcome
+    return results
+
+
+def _register_and_issue(session: Session, submission: Submission, ask: Qualify) -> Any:
+    nested = session.begin_nested()
+    try:
+        person = identity.resident_person(session, submission.scope, None, id_number=ask.id_number, name=ask.name,
+                                          phone=ask.phone, address=ask.address)
+        programme = repo.get_programme(session, submission.scope, ask.programme_id)
+        issued = issuing.issue_many(session, [issuing.Request(programme, person, ask.category,
+                                                              submission.scope.username)])[0]
+        if isinstance(issued, DomainError):
+            raise issued
+    except DomainError as error:
+        nested.rollback()  # the registration goes with the refused request
+        return error
+    nested.commit()
+    return issued
+
+
+def _qualification_answer(session: Session, submission: Submission, issued: Any) -> tuple[int, dict[str, Any]]:
+    return (201 if issued.status == "active" else 202), qualification.qualification_out(session, issued)
+
+
+def write_redemptions(submissions: list[Submission]) -> list[Outcome]:
+    return write_batch(submissions, _redeem, _claim_answer)
+
+
+def write_qualifications(submissions: list[Submission]) -> list[Outcome]:
+    return write_batch(submissions, _issue, _qualification_answer)
+
+
 redemptions: Batcher[Submission, Outcome] = Batcher(write_redemptions)
+qualifications: Batcher[Submission, Outcome] = Batcher(write_qualifications)

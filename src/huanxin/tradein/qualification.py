@@ -108,9 +108,18 @@ def _reserve(session: Session, programme: Programme, qualification: Qualificatio
 
 def _activate(session: Session, programme: Programme, qualification: Qualification, moment: dt.datetime,
               label: str) -> None:
+    set_active(programme, qualification, moment)
+    notify_issued(session, programme, qualification, label)
+
+
+def set_active(programme: Programme, qualification: Qualification, moment: dt.datetime) -> None:
     qualification.status = "active"
     qualification.issued_at = moment
     qualification.expires_at = moment + dt.timedelta(days=programme.qualification_days or 7)
+
+
+def notify_issued(session: Session, programme: Programme, qualification: Qualification, label: str) -> None:
+    assert qualification.expires_at is not None
     outbox.notify(session, qualification.person_id,
                   f"资格已发放：{programme.name}“{label}”，资格编号 {qualification.id}，"
                   f"有效期至 {_fmt(qualification.expires_at)}，请在有效期内到已准入商户购买核销。")
