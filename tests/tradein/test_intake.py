@@ -8,9 +8,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import event, func, select
@@ -22,6 +22,8 @@ from huanxin.kit.idempotency import IdempotencyRecord
 from huanxin.tradein import intake, qualification, redemption
 from huanxin.tradein.claims import Purchase
 from huanxin.tradein.models import Claim, Qualification, UsedIdentifier
+
+T = TypeVar("T")
 
 
 def fridge(serial: str, *, price: int = 4999_00) -> Purchase:
@@ -132,6 +134,15 @@ def test_a_race_the_batch_could_not_foresee_sends_it_one_by_one(db: Session, mon
     assert [c.qualification_id for c in claims_of(db, [q.id for q in qs])].count(qs[1].id) == 1
 
 
+def run_loop(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """asyncio.run in a thread of its own (the browser tests may leave a loop running in this one)."""
+    out: list[T] = []
+    thread = threading.Thread(target=lambda: out.append(asyncio.run(main())))
+    thread.start()
+    thread.join(timeout=60)
+    return out[0]
+
+
 def test_the_batcher_batches_and_answers_each_caller() -> None:
     seen: list[list[int]] = []
 
@@ -144,7 +155,7 @@ def test_the_batcher_batches_and_answers_each_caller() -> None:
     async def main() -> list[int]:
         return list(await asyncio.gather(*(batcher.submit(i) for i in range(50))))
 
-    assert asyncio.run(main()) == [i * 10 for i in range(50)]
+    assert run_loop(main) == [i * 10 for i in range(50)]
     assert sum(len(b) for b in seen) == 50 and len(seen) < 50  # gathered, not one by one
     assert max(len(b) for b in seen) > 1
 
@@ -162,7 +173,7 @@ def test_a_failed_batch_fails_its_callers_only() -> None:
         second = await batcher.submit(7)
         return (*first, second)
 
-    failed, ok = asyncio.run(main())
+    failed, ok = run_loop(main)
     assert isinstance(failed, RuntimeError) and ok == 7
 
 
