@@ -619,9 +619,9 @@ def _where(url: str) -> str:
 def main() -> None:
     global CLIENTS
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--duration", type=float, default=None, help="seconds of the claims phase (default 20)")
+    parser.add_argument("--duration", type=float, default=None, help="seconds of the claims phase (default 15)")
     parser.add_argument("--qual-duration", type=float, default=None,
-                        help="seconds of the qualifications phase (default 15)")
+                        help="seconds of the qualifications phase (default 30: enough qualifications for the claims phase)")
     parser.add_argument("--paired-duration", type=float, default=None,
                         help="seconds of the paired qualification+claim phase (default 10)")
     parser.add_argument("--max-claims", type=int, default=200_000, help="count bound per phase")
@@ -636,7 +636,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="SQLite only, one worker count, short phases, small batch")
     args = parser.parse_args()
     CLIENTS = args.clients
-    defaults = {"duration": 20.0, "qual_duration": 15.0, "paired_duration": 10.0, "residents": 4000}
+    defaults = {"duration": 15.0, "qual_duration": 30.0, "paired_duration": 10.0, "residents": 4000}
     if args.quick:
         args.workers, args.batch_n = args.workers[:1], min(args.batch_n, 50_000)
         defaults = {"duration": 6.0, "qual_duration": 6.0, "paired_duration": 4.0, "residents": 1000}

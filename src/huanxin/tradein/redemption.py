@@ -186,7 +186,7 @@ def _write(session: Session, accepted: list[_Accepted], moment: dt.datetime, *, 
             claims.reject_now(session, item.programme, _claim(item),
                               list(item.decision.reasons) or ["不符合补贴条件"], actor=item.scope.username)
     _hand_over_quotas(session, eligible, alone=alone)
-    flags = fraud.assess_many(session, [_claim(item) for item in eligible])
+    flags = fraud.assess_many(session, [_claim(item) for item in eligible], new=True)
     live = money.live_reservations_many(session, [_claim(item) for item in eligible])
     for item, claim_flags in zip(eligible, flags, strict=True):
         claim = _claim(item)
