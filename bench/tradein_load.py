@@ -621,7 +621,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=float, default=None, help="seconds of the claims phase (default 15)")
     parser.add_argument("--qual-duration", type=float, default=None,
-                        help="seconds of the qualifications phase (default 30: enough qualifications for the claims phase)")
+                        help="seconds of the qualifications phase (default 30: enough for the claims phase)")
     parser.add_argument("--paired-duration", type=float, default=None,
                         help="seconds of the paired qualification+claim phase (default 10)")
     parser.add_argument("--max-claims", type=int, default=200_000, help="count bound per phase")

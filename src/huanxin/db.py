@@ -7,11 +7,12 @@ normally and rolls back when it raised. Services never commit.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy import MetaData, create_engine, event, insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -129,3 +130,33 @@ def insert_many_unless_taken(session: Session, model: Any, rows: list[dict[str, 
     statement = (dialect_insert(table).values(rows).on_conflict_do_nothing()
                  .returning(*(table.c[name] for name in returning)))
     return list(session.execute(statement).all())
+
+
+# ---- rows written at the end of a batch --------------------------------------------------------
+
+_DEFERRED = "deferred_rows"
+
+
+def add_row(session: Session, model: Any, values: dict[str, Any]) -> None:
+    """Adds a row nobody reads back in this unit of work (an event, a message): as an ORM object,
+    or, inside `deferred_inserts`, as plain values written at the end with one INSERT per table
+    (an executemany: no ORM bookkeeping and no generated ids to fetch, which at a batch of a
+    hundred claims is most of what writing them costs)."""
+    deferred: dict[Any, list[dict[str, Any]]] | None = session.info.get(_DEFERRED)
+    if deferred is None:
+        session.add(model(**values))
+    else:
+        deferred.setdefault(model, []).append(values)
+
+
+@contextmanager
+def deferred_inserts(session: Session) -> Iterator[None]:
+    """Rows given to `add_row` inside the block are inserted when it ends (if it ends well)."""
+    deferred: dict[Any, list[dict[str, Any]]] = {}
+    session.info[_DEFERRED] = deferred
+    try:
+        yield
+    finally:
+        session.info.pop(_DEFERRED, None)
+    for model, rows in deferred.items():
+        session.execute(insert(model), rows)

@@ -12,7 +12,7 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from huanxin.db import insert_unless_taken
+from huanxin.db import add_row, insert_unless_taken
 from huanxin.errors import Conflict, Forbidden, InvalidInput
 from huanxin.kit import pii
 from huanxin.kit.clock import aware, now, today
@@ -203,9 +203,9 @@ def new_claim(*, programme: Programme, person_id: int, region_code: str, retaile
                  version=1)
 
 
-def submitted_event(claim: Claim, actor: str) -> ClaimEvent:
-    return ClaimEvent(claim_id=claim.id, from_status=None, to_status="submitted", note="", actor=actor[:60],
-                      at=claim.submitted_at)
+def add_submitted_event(session: Session, claim: Claim, actor: str) -> None:
+    add_row(session, ClaimEvent, {"claim_id": claim.id, "from_status": None, "to_status": "submitted", "note": "",
+                                  "actor": actor[:60], "at": claim.submitted_at})
 
 
 def _new_claim(session: Session, *, programme: Programme, person: Person, region_code: str,
@@ -218,7 +218,7 @@ def _new_claim(session: Session, *, programme: Programme, person: Person, region
             session.flush()
     except IntegrityError:
         raise Conflict("该资格已被核销，不能重复核销", field="qualification_id") from None
-    session.add(submitted_event(claim, actor))
+    add_submitted_event(session, claim, actor)
     return claim
 
 

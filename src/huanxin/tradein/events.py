@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from huanxin.db import add_row
 from huanxin.errors import Conflict
 from huanxin.kit import audit
 from huanxin.kit.clock import now
@@ -38,8 +39,8 @@ def move(session: Session, claim: Claim, to_status: str, *, actor: str, note: st
         raise Conflict(f"申请当前状态为“{STATUS_LABELS.get(current or '', current)}”，"
                        f"不能变为“{STATUS_LABELS.get(to_status, to_status)}”", field="status")
     claim.status = to_status
-    session.add(ClaimEvent(claim_id=claim.id, from_status=current, to_status=to_status, note=note[:2000],
-                           actor=actor[:60], at=now()))
+    add_row(session, ClaimEvent, {"claim_id": claim.id, "from_status": current, "to_status": to_status,
+                                  "note": note[:2000], "actor": actor[:60], "at": now()})
     if audited:
         audit.record(session, actor=actor, action=f"claim_{to_status}", entity="tradein_claim", entity_id=claim.id,
                      city_code=claim.city_code, detail={"from": current, "note": note[:500], **(detail or {})})

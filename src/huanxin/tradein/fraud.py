@@ -7,11 +7,13 @@ score 1 − Π(1 − score_i). The caller routes a claim with any flag to manual
 
 Thresholds are the module constants below; `docs/tradein-fraud.md` explains each one.
 
-Cost: assess runs at peak load, so every query is bounded by an index and, where a retailer's
-recent claims are read, by a row cap: the reference price is one unique-index lookup; the shared
-phone/address/card signals go through the person hash indexes to the claim's person_id index; the
-retailer's recent claims go through the retailer_id and submitted_at indexes with a LIMIT; the
-retailer's 28-day baseline is computed once per retailer per day and cached in the process.
+Cost: assess runs at peak load, for a whole redemption batch at once (`assess_many`): each
+signal reads what it needs for every claim of the batch in one query (an aggregate where it only
+counts), bounded by an index: the reference price is one unique-index lookup per model; the
+shared phone/address/card signals go through the person hash indexes; consecutive serials and
+invoices through the stored keys' indexes per retailer; the retailer's 28-day baseline is
+computed once per retailer per day and cached in the process. A device signature (a JSON input,
+rare) is one query per claim that has one.
 """
 
 from __future__ import annotations

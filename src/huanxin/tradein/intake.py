@@ -27,6 +27,7 @@ from anyio import CapacityLimiter
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from huanxin.config import get_settings
 from huanxin.errors import DomainError
 from huanxin.kit import idempotency
 from huanxin.orgs.scope import Scope
@@ -88,6 +89,7 @@ class _Line(Generic[Item, Result]):
     """What waits and what is being written, on one event loop."""
 
     limiter: CapacityLimiter
+    concurrency: int
     waiting: list[tuple[Item, asyncio.Future[Result]]] = field(default_factory=list)
     active: int = 0
     last_size: int = 0  # the size of the batch started last
@@ -104,7 +106,7 @@ class Batcher(Generic[Item, Result]):
 
     write: Callable[[list[Item]], list[Result]]
     max_batch: int = MAX_BATCH
-    concurrency: int = 2
+    concurrency: int | None = None  # None: 2 on PostgreSQL, 1 on SQLite (see _default_concurrency)
     # A second batch starts beside a running one only with at least this many waiting: a batch
     # costs about the same few dozen statements whatever its size, so the few that arrive just
     # after a batch has started do better to wait for it and join the many that follow.
@@ -121,14 +123,15 @@ class Batcher(Generic[Item, Result]):
         loop = asyncio.get_running_loop()
         line = self._lines.get(loop)
         if line is None:
-            line = self._lines[loop] = _Line(CapacityLimiter(self.concurrency))
+            concurrency = self.concurrency or _default_concurrency()
+            line = self._lines[loop] = _Line(CapacityLimiter(concurrency), concurrency)
         future: asyncio.Future[Result] = loop.create_future()
         line.waiting.append((item, future))
         self._start(loop, line)
         return await future
 
     def _start(self, loop: asyncio.AbstractEventLoop, line: _Line[Item, Result], *, waited: bool = False) -> None:
-        while line.waiting and line.active < self.concurrency:
+        while line.waiting and line.active < line.concurrency:
             if line.active and len(line.waiting) < self.min_beside:
                 return
             if not line.active and not waited and len(line.waiting) < line.last_size // 2:
@@ -163,6 +166,12 @@ class Batcher(Generic[Item, Result]):
         finally:
             line.active -= 1
             self._start(loop, line)
+
+
+def _default_concurrency() -> int:
+    # SQLite lets one writer in at a time: a second batch would only wait for the lock, and its
+    # busy handler waits by sleeping, so the wait would be longer than the batch ahead.
+    return 1 if get_settings().database_url.startswith("sqlite") else 2
 
 
 # ---- writing a batch -----------------------------------------------------------------------------

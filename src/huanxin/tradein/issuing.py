@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
-from huanxin.db import insert_many_unless_taken
+from huanxin.db import deferred_inserts, insert_many_unless_taken
 from huanxin.errors import Conflict, DomainError
 from huanxin.kit.clock import now
 from huanxin.ledger import service as ledger_service
@@ -64,7 +64,8 @@ def issue_many(session: Session, requests: list[Request], at: dt.datetime | None
     outcomes: list[Qualification | DomainError | None] = [None] * len(requests)
     planned, one_by_one = _plan(session, requests, moment, outcomes)
     if planned:
-        _write(session, planned, moment)
+        with deferred_inserts(session):  # the residents' messages: one INSERT at the end
+            _write(session, planned, moment)
         for item in planned:
             outcomes[item.index] = item.qualification
     for index in one_by_one:

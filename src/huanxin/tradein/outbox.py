@@ -5,17 +5,16 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from huanxin.db import add_row
 from huanxin.kit.clock import now
 from huanxin.tradein.models import OutboxMessage
 
 PREFIX = "【焕新】"
 
 
-def notify(session: Session, person_id: int, body: str, *, claim_id: int | None = None) -> OutboxMessage:
-    message = OutboxMessage(person_id=person_id, claim_id=claim_id, channel="sms", body=PREFIX + body,
-                            created_at=now())
-    session.add(message)
-    return message
+def notify(session: Session, person_id: int, body: str, *, claim_id: int | None = None) -> None:
+    add_row(session, OutboxMessage, {"person_id": person_id, "claim_id": claim_id, "channel": "sms",
+                                     "body": PREFIX + body, "created_at": now()})
 
 
 def messages_for(session: Session, person_id: int, limit: int = 100) -> list[OutboxMessage]:

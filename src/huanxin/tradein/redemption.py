@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
-from huanxin.db import insert_many_unless_taken
+from huanxin.db import deferred_inserts, insert_many_unless_taken
 from huanxin.errors import Conflict, DomainError, InvalidInput
 from huanxin.kit.clock import now
 from huanxin.orgs.scope import Scope
@@ -79,7 +79,8 @@ def redeem_many(session: Session, items: list[Redemption], at: dt.datetime | Non
     outcomes: list[Claim | DomainError | None] = [None] * len(items)
     accepted = _check_all(session, items, moment, outcomes)
     if accepted:
-        _write(session, accepted, moment, alone=len(items) == 1)
+        with deferred_inserts(session):  # the claims' events and messages: one INSERT each at the end
+            _write(session, accepted, moment, alone=len(items) == 1)
         for item in accepted:
             assert item.claim is not None
             outcomes[item.index] = item.claim
@@ -177,7 +178,8 @@ def _write(session: Session, accepted: list[_Accepted], moment: dt.datetime, *, 
         item.qualification.status = "used"
     session.add_all([item.claim for item in accepted if item.claim is not None])
     session.flush()
-    session.add_all([claims.submitted_event(_claim(item), item.scope.username) for item in accepted])
+    for item in accepted:
+        claims.add_submitted_event(session, _claim(item), item.scope.username)
     _keep_loaded(session, accepted)
     _use_identifiers(session, accepted, alone=alone)
     eligible = [item for item in accepted if item.decision.eligible]
