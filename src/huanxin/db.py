@@ -12,7 +12,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import MetaData, create_engine, event, insert
+from sqlalchemy import MetaData, create_engine, event, insert, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -119,17 +119,26 @@ def insert_unless_taken(session: Session, model: Any, values: dict[str, Any]) ->
 
 def insert_many_unless_taken(session: Session, model: Any, rows: list[dict[str, Any]],
                              returning: tuple[str, ...]) -> list[Any]:
-    """insert_unless_taken for many rows in one statement: the `returning` columns of the rows
-    written (those whose unique keys were free), in no particular order."""
+    """insert_unless_taken for many rows: the `returning` columns of the rows written (those
+    whose unique keys were free), in no particular order. On PostgreSQL, many rows are given
+    their ids first (reserve_ids), inserted with one short statement run for each, and the rows
+    written are then found by id: three short statements, rather than one whose VALUES list of
+    hundreds of placeholders the driver would parse anew for every batch."""
     from sqlalchemy.dialects import postgresql, sqlite
 
     if not rows:
         return []
     table = model.__table__
-    dialect_insert: Any = postgresql.insert if is_postgres(session) else sqlite.insert
-    statement = (dialect_insert(table).values(rows).on_conflict_do_nothing()
-                 .returning(*(table.c[name] for name in returning)))
-    return list(session.execute(statement).all())
+    ids = reserve_ids(session, model, len(rows)) if len(rows) > 1 else None
+    if ids is None:
+        dialect_insert: Any = postgresql.insert if is_postgres(session) else sqlite.insert
+        statement = (dialect_insert(table).values(rows).on_conflict_do_nothing()
+                     .returning(*(table.c[name] for name in returning)))
+        return list(session.execute(statement).all())
+    numbered = [{**row, "id": new_id} for row, new_id in zip(rows, ids, strict=True)]
+    session.execute(postgresql.insert(table).on_conflict_do_nothing(), numbered)
+    written = set(session.scalars(select(table.c.id).where(table.c.id.in_(ids))))
+    return [tuple(row[name] for name in returning) for row in numbered if row["id"] in written]
 
 
 # ---- rows written at the end of a batch --------------------------------------------------------
@@ -160,3 +169,19 @@ def deferred_inserts(session: Session) -> Iterator[None]:
         session.info.pop(_DEFERRED, None)
     for model, rows in deferred.items():
         session.execute(insert(model), rows)
+
+
+def reserve_ids(session: Session, model: Any, count: int) -> list[int] | None:
+    """`count` new primary keys of the model's table, taken from its sequence in one query, on
+    PostgreSQL; None on SQLite (which numbers rows as they are inserted). A batch that knows its
+    rows' ids before inserting them is written with one short INSERT run for each row (an
+    executemany, pipelined by the driver, its text parsed once and cached) instead of one INSERT
+    with a hundred rows of VALUES and RETURNING, whose thousands of placeholders the driver
+    would parse again for every batch: at peak load that parsing was a fifth of the server's
+    time."""
+    if count <= 0 or not is_postgres(session):
+        return None
+    table = model.__table__.name
+    rows = session.execute(text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
+                           {"t": table, "n": count})
+    return [int(r[0]) for r in rows]

@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
-from huanxin.db import deferred_inserts, insert_many_unless_taken
+from huanxin.db import deferred_inserts, insert_many_unless_taken, reserve_ids
 from huanxin.errors import Conflict, DomainError, InvalidInput
 from huanxin.kit.clock import now
 from huanxin.orgs.scope import Scope
@@ -170,10 +170,13 @@ def _without_used_identifiers(session: Session, accepted: list[_Accepted],
 # ---- writes -------------------------------------------------------------------------------------------
 
 def _write(session: Session, accepted: list[_Accepted], moment: dt.datetime, *, alone: bool) -> None:
-    for item in accepted:
+    ids = reserve_ids(session, Claim, len(accepted))
+    for n, item in enumerate(accepted):
         item.claim = claims.new_claim(programme=item.programme, person_id=item.qualification.person_id,
                                       region_code=item.retailer.region_code, retailer_id=item.retailer.id,
                                       qualification_id=item.qualification.id, at=moment)
+        if ids:
+            item.claim.id = ids[n]
         claims.fill(item.claim, item.data, item.case, item.decision)
         item.qualification.status = "used"
     session.add_all([item.claim for item in accepted if item.claim is not None])
