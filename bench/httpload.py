@@ -141,7 +141,12 @@ class _Protocol(asyncio.Protocol):
         self.buf.clear()
         waiter: asyncio.Future[tuple[int, bytes, bool]] = self.loop.create_future()
         self.waiter = waiter
-        self.transport.write(data)
+        try:
+            self.transport.write(data)
+        except (RuntimeError, OSError) as exc:  # the peer is gone (uvloop raises on a closed handle)
+            self.waiter = None
+            self.closed = True
+            raise TransportError(f"write failed: {exc}") from exc
         timer = self.loop.call_later(timeout, self._timed_out)
         try:
             return await waiter
