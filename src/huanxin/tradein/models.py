@@ -133,12 +133,12 @@ class Claim(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    city_code: Mapped[str] = mapped_column(String(6), index=True)
+    city_code: Mapped[str] = mapped_column(String(6))  # indexed first in ix_..._city_status_programme
     region_code: Mapped[str] = mapped_column(String(6))
     programme_id: Mapped[int] = mapped_column(ForeignKey("tradein_programme.id"), index=True)
     qualification_id: Mapped[int | None] = mapped_column(ForeignKey("tradein_qualification.id"), unique=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("tradein_person.id"), index=True)
-    retailer_id: Mapped[int | None] = mapped_column(ForeignKey("tradein_retailer.id"), index=True)
+    retailer_id: Mapped[int | None] = mapped_column(ForeignKey("tradein_retailer.id"))  # leads four indexes below
     category: Mapped[str] = mapped_column(String(40))
     brand: Mapped[str] = mapped_column(String(60), default="")
     model: Mapped[str] = mapped_column(String(80), default="")
