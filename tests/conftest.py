@@ -26,7 +26,7 @@ from huanxin.bootstrap import bootstrap  # noqa: E402
 from huanxin.db import get_engine  # noqa: E402
 from huanxin.migrate import upgrade  # noqa: E402
 from huanxin.web.app import create_app  # noqa: E402
-from huanxin.web.deps import read_units, request_db, write_units  # noqa: E402
+from huanxin.web.deps import UnitOfWork, read_units, request_db, write_units  # noqa: E402
 
 PASSWORD = "test-pass-1"
 SEEDS_DIR = Path(__file__).resolve().parents[2] / "shared" / "seeds"
@@ -65,26 +65,27 @@ def db(engine: Engine) -> Iterator[Session]:
         connection.close()
 
 
+def unit_of_work(db: Session) -> UnitOfWork:
+    """The test's session as a unit of work that commits (its savepoint) when the block ends well."""
+    @contextmanager
+    def unit() -> Iterator[Session]:
+        try:
+            yield db
+            db.commit()
+        except BaseException:
+            db.rollback()
+            raise
+    return unit
+
+
 @pytest.fixture()
 def app(db: Session):  # type: ignore[no-untyped-def]
     application = create_app()
+    unit = unit_of_work(db)  # requests, and the batches of the peak-load API (tradein.intake), write in it
 
     def override() -> Iterator[Session]:
-        try:
-            yield db
-            db.commit()
-        except BaseException:
-            db.rollback()
-            raise
-
-    @contextmanager
-    def unit() -> Iterator[Session]:  # the batched API (tradein.intake) writes in the test's session too
-        try:
-            yield db
-            db.commit()
-        except BaseException:
-            db.rollback()
-            raise
+        with unit() as session:
+            yield session
 
     application.dependency_overrides[request_db] = override
     application.dependency_overrides[write_units] = lambda: unit

@@ -8,13 +8,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import threading
-from collections.abc import Callable, Coroutine, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
+from tests.conftest import unit_of_work
 from tests.tradein.claims_support import City, resident, setup_city
 
 from huanxin.errors import Conflict, InvalidInput
@@ -43,21 +43,11 @@ _units: dict[int, Any] = {}
 
 
 def units_of(db: Session) -> Any:
-    """The test's unit of work (one per session, as an app has one)."""
-    if id(db) in _units:
-        return _units[id(db)]
-
-    @contextmanager
-    def unit() -> Iterator[Session]:
-        try:
-            yield db
-            db.commit()
-        except BaseException:
-            db.rollback()
-            raise
-    _units.clear()
-    _units[id(db)] = unit
-    return unit
+    """The test's unit of work, the same one for every submission (as an app has one)."""
+    if id(db) not in _units:
+        _units.clear()
+        _units[id(db)] = unit_of_work(db)
+    return _units[id(db)]
 
 
 def submission(db: Session, city: City, key: str, qualification_id: int, purchase: Purchase) -> intake.Submission:
