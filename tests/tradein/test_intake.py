@@ -240,3 +240,17 @@ def test_a_batch_of_qualifications_is_written_together(db: Session) -> None:
     # reserved accounts, central and city), not one each
     assert sum(s.lstrip().startswith("INSERT INTO tradein_quota_slot") for s in statements) == 1
     assert sum("UPDATE ledger_account" in s for s in statements) <= 4
+
+
+def test_a_daily_release_count_is_handed_out_in_arrival_order_within_a_batch(db: Session) -> None:
+    city = setup_city(db, settings={"appliance-2025": {"daily_release_time": "00:00", "daily_release_count": 3}})
+    names = [resident(db, city)[0] for _ in range(5)]
+    db.commit()
+    answers = intake.write_qualifications([ask(db, city, name, f"r{i}") for i, name in enumerate(names)])
+    issued = [a for a in answers if isinstance(a, intake.Answer)]
+    assert [a.status for a in issued] == [201, 201, 201] and answers[:3] == issued  # the first three
+    assert {a.payload["release_batch"] for a in issued} == {f"{issued[0].payload['issued_at'][:10]} 00:00"}
+    for refused in answers[3:]:
+        assert isinstance(refused, Conflict) and "3 个资格已发放完毕" in refused.message
+    late = intake.write_qualifications([ask(db, city, names[4], "late")])[0]  # alone, the same answer
+    assert isinstance(late, Conflict) and "已发放完毕" in late.message

@@ -1,14 +1,15 @@
 """Issuing qualifications (资格) in batches: what the API does when many residents ask at once,
 as at a programme's daily release.
 
-The common case — an open programme with no waiting list and no daily release count, quotas
-counted in slots (no per-person money cap), a pool that covers the whole batch — is written
-set-wise: the quota slots the batch's persons hold are read once, each request is given its
+The common case — an open programme with no waiting list, quotas counted in slots (no
+per-person money cap), a pool that covers the whole batch — is written set-wise (a programme's
+daily release count is read once for the batch, its row locked, and handed out in arrival
+order): the quota slots the batch's persons hold are read once, each request is given its
 slot in order (an earlier request of the batch counts against a later one, as if committed
 first), the qualifications are inserted together, their quota slots in one statement, and the
 pools' balances move once for the whole batch (ledger.reserve_each). Everything else takes the
 one-by-one path, `qualification.claim_qualification`, which stays the definition of what issuing
-a qualification means (the waiting list, the daily release count, money caps): a request of
+a qualification means (the waiting list, money caps): a request of
 those kinds is written by it inside the batch's transaction, and so is every request of a batch
 whose pool falls short (some of them then join the waiting list, in order).
 
@@ -19,7 +20,7 @@ quota slot at the same moment) raises `RetryAlone`: the caller rolls back and is
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import select, tuple_
@@ -51,6 +52,7 @@ class _Planned:
     category: str
     reserve_fen: int
     slots: list[tuple[str, int]] = field(default_factory=list)  # (quota key, slot number)
+    release_batch: str | None = None  # the day's release it is counted in, for a programme with one
     qualification: Qualification | None = None
 
 
@@ -99,23 +101,44 @@ def _plan(session: Session, requests: list[Request], moment: dt.datetime,
             outcomes[index] = error
             continue
         quotas = evaluation.qualification_quotas(programme.rules_code, category, on)
-        if programme.id in waiting or programme.daily_release_count or any(q.money_cap_fen for q in quotas):
+        if programme.id in waiting or any(q.money_cap_fen for q in quotas):
             one_by_one.append(index)
         else:
             candidates.append((index, request, category, quotas))
     taken = _slots_taken(session, {(r.person.id, q.key) for _, r, _, quotas in candidates for q in quotas})
+    releases: dict[int, qualification.Release | DomainError | None] = {}
     planned = []
     for index, request, category, quotas in candidates:
         try:
+            release = _release(session, releases, request.programme, moment)
             slots = [(q.key, _next_slot(taken.setdefault((request.person.id, q.key), set()), q)) for q in quotas]
+            if release is not None and release.left <= 0:
+                raise release.sold_out
         except DomainError as error:
             outcomes[index] = error
             continue
         for key, slot in slots:
             taken[(request.person.id, key)].add(slot)
+        if release is not None:  # counted in the day's release, in arrival order
+            releases[request.programme.id] = replace(release, left=release.left - 1)
         reserve_fen = evaluation.qualification_reserve(request.programme.rules_code, category, on)
-        planned.append(_Planned(index, request, category, reserve_fen, slots))
+        planned.append(_Planned(index, request, category, reserve_fen, slots,
+                                release.batch if release is not None else None))
     return planned, one_by_one
+
+
+def _release(session: Session, releases: dict[int, qualification.Release | DomainError | None],
+             programme: Programme, moment: dt.datetime) -> qualification.Release | None:
+    """The programme's daily release for the batch, read (and the programme locked) once."""
+    if programme.id not in releases:
+        try:
+            releases[programme.id] = qualification.open_release(session, programme, moment)
+        except DomainError as error:
+            releases[programme.id] = error
+    found = releases[programme.id]
+    if isinstance(found, DomainError):
+        raise found
+    return found
 
 
 def _programmes_with_waiting(session: Session, programme_ids: set[int]) -> set[int]:
@@ -150,7 +173,7 @@ def _write(session: Session, planned: list[_Planned], moment: dt.datetime) -> No
         item.qualification = Qualification(
             city_code=programme.city_code, programme_id=programme.id, person_id=item.request.person.id,
             category=item.category, status="active", reserved_fen=item.reserve_fen, issued_at=moment,
-            release_batch=None)
+            release_batch=item.release_batch)
         qualification.set_active(programme, item.qualification, moment)
     session.add_all([_qualification(item) for item in planned])
     session.flush()

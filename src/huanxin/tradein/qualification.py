@@ -5,6 +5,7 @@ when money returns, and expiry that gives the money and the quota back."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
@@ -29,9 +30,21 @@ def check_open(programme: Programme, on: dt.date) -> None:
         raise Conflict(f"{programme.name}已于 {programme.ends_on} 结束", field="programme_id")
 
 
-def release_batch(session: Session, programme: Programme, moment: dt.datetime) -> str | None:
-    """The day's batch this request falls in; a clear message with the next release otherwise.
-    The programme row is locked while counting, so a batch never hands out more than its count."""
+@dataclass(frozen=True)
+class Release:
+    """A programme's daily release that a moment falls in: its label, how many of the day's count
+    are left, and the answer for those who come once none are."""
+
+    batch: str
+    left: int
+    sold_out: Conflict
+
+
+def open_release(session: Session, programme: Programme, moment: dt.datetime) -> Release | None:
+    """The day's release this moment falls in (None for a programme without daily releases); a
+    Conflict with the time of the release before it opens. The programme row is locked while the
+    day's count is read, until the transaction ends, so a release never hands out more than its
+    count, whether to one request or to a batch of them."""
     if not programme.daily_release_time or not programme.daily_release_count:
         return None
     hh, mm = (int(x) for x in programme.daily_release_time.split(":"))
@@ -41,11 +54,20 @@ def release_batch(session: Session, programme: Programme, moment: dt.datetime) -
                        f"（下一批：{_fmt(release_at)}）", field="programme_id")
     batch = f"{moment.date().isoformat()} {programme.daily_release_time}"
     repo.lock_programme(session, programme.id)
-    if repo.released_in_batch(session, programme.id, batch) >= programme.daily_release_count:
-        nxt = release_at + dt.timedelta(days=1)
-        raise Conflict(f"今日 {programme.daily_release_count} 个资格已发放完毕，下一批将于 {_fmt(nxt)} 发放",
-                       field="programme_id")
-    return batch
+    left = programme.daily_release_count - repo.released_in_batch(session, programme.id, batch)
+    nxt = release_at + dt.timedelta(days=1)
+    return Release(batch, left, Conflict(f"今日 {programme.daily_release_count} 个资格已发放完毕，"
+                                         f"下一批将于 {_fmt(nxt)} 发放", field="programme_id"))
+
+
+def release_batch(session: Session, programme: Programme, moment: dt.datetime) -> str | None:
+    """The day's batch this request falls in; a clear message with the next release otherwise."""
+    release = open_release(session, programme, moment)
+    if release is None:
+        return None
+    if release.left <= 0:
+        raise release.sold_out
+    return release.batch
 
 
 def claim_qualification(
