@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     # The GIL hand-over interval in seconds (Python's default 0.005): a thread back from the
     # database with a row lock held waits up to this long for the GIL. 0 keeps Python's default.
     gil_switch_interval: float = 0.0
+    # The cyclic garbage collector's youngest-generation threshold in the web server (Python's
+    # default is 700 allocations; see web.app). 0 keeps Python's defaults.
+    gc_gen0_threshold: int = 50_000
 
 
 @cache

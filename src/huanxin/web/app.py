@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -42,6 +43,13 @@ async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
     anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
     if settings.gil_switch_interval > 0:
         sys.setswitchinterval(settings.gil_switch_interval)
+    if settings.gc_gen0_threshold > 0:
+        # What is loaded at start (modules, the rulebook, mappers) is never garbage: leave it out
+        # of every collection; and collect the youngest objects less often (a batch of claims
+        # makes tens of thousands of short-lived ORM objects, and a collection every 700
+        # allocations scanned them again and again: 15 % of the server's CPU at peak load).
+        gc.freeze()
+        gc.set_threshold(settings.gc_gen0_threshold, 20, 20)
     yield
 
 
