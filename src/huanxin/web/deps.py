@@ -77,10 +77,12 @@ UnitOfWork = Callable[[], AbstractContextManager[Session]]
 _write_unit: UnitOfWork = contextmanager(get_db)
 
 
-def write_units() -> UnitOfWork:
+async def write_units() -> UnitOfWork:
     """Where work gathered from many requests (tradein.intake) opens its transactions: a write
     unit of work that commits when its block ends. A dependency, so tests can point it at theirs;
-    always the same one, so that requests can share a batch."""
+    always the same one, so that requests can share a batch. Async, as every dependency of the
+    peak-load routes: FastAPI runs a plain `def` dependency in the thread pool, a thread hop per
+    request for nothing."""
     return _write_unit
 
 
@@ -89,7 +91,7 @@ WriteUnits = Annotated[UnitOfWork, Depends(write_units)]
 _read_unit: UnitOfWork = contextmanager(partial(get_db, write=False))
 
 
-def read_units() -> UnitOfWork:
+async def read_units() -> UnitOfWork:
     """Where a request's own short reads (the sign-in lookup) open their transaction: no Session
     is made for a request that does not need one. A dependency, so tests can point it at theirs."""
     return _read_unit
