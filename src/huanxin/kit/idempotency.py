@@ -33,6 +33,11 @@ class IdempotencyRecord(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
+def user_owner(user_id: int) -> str:
+    """Whose keys: each signed-in user has their own."""
+    return f"user:{user_id}"
+
+
 def request_hash(body: Any) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
 

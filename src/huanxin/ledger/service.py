@@ -46,7 +46,6 @@ from huanxin.ledger.transfers import (
     transfer_by_key,
     transfer_rows_for_refs,
     transfers_for_ref,
-    transfers_for_refs,
     void,
 )
 from huanxin.ledger.verification import VerifyResult, rebuild, verify
@@ -86,7 +85,6 @@ __all__ = [
     "transfer_by_key",
     "transfers_for_ref",
     "transfer_rows_for_refs",
-    "transfers_for_refs",
     "verify",
     "void",
     "yuan",

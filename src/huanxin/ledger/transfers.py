@@ -396,9 +396,5 @@ def transfers_for_ref(session: Session, ref: str) -> list[Transfer]:
     return repo.transfers_for_ref(session, ref)
 
 
-def transfers_for_refs(session: Session, refs: list[str]) -> list[Transfer]:
-    return repo.transfers_for_refs(session, refs)
-
-
 def transfer_rows_for_refs(session: Session, refs: list[str]) -> list[Any]:
     return repo.transfer_rows_for_refs(session, refs)

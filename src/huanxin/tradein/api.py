@@ -33,7 +33,6 @@ from huanxin.tradein import (
     review,
 )
 from huanxin.tradein import repository as repo
-from huanxin.tradein.intake import Busy
 from huanxin.tradein.models import Person
 from huanxin.tradein.schemas import (
     AppealDecisionIn,
@@ -66,27 +65,26 @@ def _start_write(db: Session) -> None:
 def _guard(work: Callable[[], Any]) -> Any:
     try:
         return work()
-    except OperationalError as exc:
-        raise Busy("系统繁忙，请稍后使用同一幂等键重试") from exc
-    except IntegrityError as exc:
-        raise Busy("提交冲突，请稍后使用同一幂等键重试") from exc
+    except (OperationalError, IntegrityError) as exc:
+        raise intake.busy(exc) from exc
+
+
+def _json(answer: intake.Answer) -> JSONResponse:
+    headers = {"Idempotent-Replayed": "true"} if answer.replayed else None
+    return JSONResponse(answer.payload, status_code=answer.status, headers=headers)
 
 
 def idempotent(db: Session, scope: Scope, key: str | None, body: Any,
                work: Callable[[], tuple[int, dict[str, Any]]]) -> JSONResponse:
     key = idempotency.checked_key(key)
-    owner = f"user:{scope.user_id}"
+    owner = idempotency.user_owner(scope.user_id)
     body = jsonable_encoder(body)
 
     def run() -> JSONResponse:
         _start_write(db)
         record_id = idempotency.try_claim(db, owner, key, body)
         if record_id is None:
-            previous = idempotency.lookup(db, owner, key, body)  # 409 when the body differs
-            if previous is None:
-                raise Busy("系统繁忙，请稍后使用同一幂等键重试")
-            return JSONResponse(previous.response, status_code=previous.status_code,
-                                headers={"Idempotent-Replayed": "true"})
+            return _json(intake.replayed(db, owner, key, body))  # 409 when the body differs
         status, payload = work()
         payload = jsonable_encoder(payload)
         idempotency.save(db, record_id, status, payload)
@@ -129,8 +127,7 @@ async def _submit(batcher: intake.Batcher[intake.Submission, intake.Outcome], sc
                                                     request=request, units=units))
     if isinstance(answer, DomainError):
         raise answer
-    headers = {"Idempotent-Replayed": "true"} if answer.replayed else None
-    return JSONResponse(answer.payload, status_code=answer.status, headers=headers)
+    return _json(answer)
 
 
 @router.get("/qualifications")

@@ -182,6 +182,7 @@ class Batch:
         moments = [_at(c) for c in claims]
         self.earliest, self.latest = min(moments), max(moments)
         self._references: dict[tuple[str, str, str], Any] = {}
+        self._shared: dict[str, dict[tuple[str, str], tuple[int, int]]] = {}
 
     def reference(self, claim: Claim) -> Any:
         key = (claim.category, claim.brand, claim.model)
@@ -208,12 +209,8 @@ class Batch:
             self._shared[kind] = self._count_shared(kind)
         return self._shared[kind]
 
-    @cached_property
-    def _shared(self) -> dict[str, dict[tuple[str, str], tuple[int, int]]]:
-        return {}
-
     def _count_shared(self, kind: str) -> dict[tuple[str, str], tuple[int, int]]:
-        column = _SHARED_COLUMNS[kind]
+        column = getattr(Person, _SHARED_ATTRS[kind])
         values = {v for c in self.claims if (v := _shared_value(kind, self.persons.get(c.person_id)))}
         if not values:
             return {}
@@ -337,16 +334,11 @@ def _price_cap(session: Session, claim: Claim) -> int | None:
 # ---- bulk buying with borrowed identities ------------------------------------------------------
 
 _SHARED_WHAT = {"phone": "手机号", "address": "收货/户籍地址", "card": "银行卡"}
-_SHARED_COLUMNS: dict[str, Any] = {"phone": Person.phone_hash, "address": Person.address_hash,
-                                   "card": Person.bank_card_hash}
+_SHARED_ATTRS = {"phone": "phone_hash", "address": "address_hash", "card": "bank_card_hash"}  # on Person
 
 
 def _shared_value(kind: str, person: Person | None) -> str | None:
-    if person is None:
-        return None
-    value: str | None = {"phone": person.phone_hash, "address": person.address_hash,
-                         "card": person.bank_card_hash}[kind]
-    return value
+    return getattr(person, _SHARED_ATTRS[kind]) if person is not None else None
 
 
 Check = Callable[[Batch, Claim], "Signal | None"]

@@ -42,15 +42,31 @@ Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 
-class Busy(DomainError):
-    status_code = 503
-
-
 @dataclass(frozen=True)
 class Answer:
     status: int
     payload: dict[str, Any]
     replayed: bool = False
+
+
+class Busy(DomainError):
+    status_code = 503
+
+
+def busy(exc: Exception) -> Busy:
+    """The answer when the database refused the transaction: retry with the same key."""
+    if isinstance(exc, OperationalError):
+        return Busy("系统繁忙，请稍后使用同一幂等键重试")
+    return Busy("提交冲突，请稍后使用同一幂等键重试")
+
+
+def replayed(session: Session, owner: str, key: str, body: Any) -> Answer:
+    """The stored answer of a key already used (a Conflict when the body differs, Busy when the
+    key's first request is still being written)."""
+    previous = idempotency.lookup(session, owner, key, body)
+    if previous is None:
+        raise Busy("系统繁忙，请稍后使用同一幂等键重试")
+    return Answer(previous.status_code, previous.response, replayed=True)
 
 
 @dataclass(frozen=True)
@@ -78,7 +94,7 @@ class Submission:
 
     @property
     def owner(self) -> str:
-        return f"user:{self.scope.user_id}"
+        return idempotency.user_owner(self.scope.user_id)
 
 
 Outcome = Answer | DomainError
@@ -196,9 +212,7 @@ def write_batch(submissions: list[Submission], work: Work, respond: Respond) -> 
         answers.update(zip(firsts, _in_one_transaction(chosen, work, respond), strict=True))
     except (redemption.RetryAlone, IntegrityError, OperationalError) as exc:
         if len(chosen) == 1:
-            busy: Outcome = Busy("系统繁忙，请稍后使用同一幂等键重试" if isinstance(exc, OperationalError)
-                                 else "提交冲突，请稍后使用同一幂等键重试")
-            answers[firsts[0]] = busy
+            answers[firsts[0]] = busy(exc)
         else:
             answers.update({i: write_batch([submissions[i]], work, respond)[0] for i in firsts})
     answers.update({i: write_batch([submissions[i]], work, respond)[0] for i in again})
@@ -236,12 +250,9 @@ def _write(session: Session, submissions: list[Submission], work: Work, respond:
 
 def _replay(session: Session, submission: Submission) -> Outcome:
     try:
-        previous = idempotency.lookup(session, submission.owner, submission.key, submission.body)
-    except DomainError as error:  # the same key with another body: 409
+        return replayed(session, submission.owner, submission.key, submission.body)
+    except DomainError as error:  # the same key with another body (409), or still being written
         return error
-    if previous is None:
-        return Busy("系统繁忙，请稍后使用同一幂等键重试")
-    return Answer(previous.status_code, previous.response, replayed=True)
 
 
 # ---- the two kinds of submission -------------------------------------------------------------------

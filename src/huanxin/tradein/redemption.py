@@ -179,7 +179,7 @@ def _write(session: Session, accepted: list[_Accepted], moment: dt.datetime, *, 
             item.claim.id = ids[n]
         claims.fill(item.claim, item.data, item.case, item.decision)
         item.qualification.status = "used"
-    session.add_all([item.claim for item in accepted if item.claim is not None])
+    session.add_all([_claim(item) for item in accepted])
     session.flush()
     for item in accepted:
         claims.add_submitted_event(session, _claim(item), item.scope.username)
