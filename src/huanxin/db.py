@@ -6,13 +6,14 @@ normally and rolls back when it raised. Services never commit.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import MetaData, create_engine, event, insert, select, text
+from sqlalchemy import MetaData, create_engine, event, insert, text, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -120,25 +121,175 @@ def insert_unless_taken(session: Session, model: Any, values: dict[str, Any]) ->
 def insert_many_unless_taken(session: Session, model: Any, rows: list[dict[str, Any]],
                              returning: tuple[str, ...]) -> list[Any]:
     """insert_unless_taken for many rows: the `returning` columns of the rows written (those
-    whose unique keys were free), in no particular order. On PostgreSQL, many rows are given
-    their ids first (reserve_ids), inserted with one short statement run for each, and the rows
-    written are then found by id: three short statements, rather than one whose VALUES list of
-    hundreds of placeholders the driver would parse anew for every batch."""
-    from sqlalchemy.dialects import postgresql, sqlite
+    whose unique keys were free), in no particular order. One statement on either database."""
+    from sqlalchemy.dialects import sqlite
 
     if not rows:
         return []
+    if is_postgres(session):
+        return insert_rows(session, model, rows, unless_taken=True, returning=returning)
     table = model.__table__
-    ids = reserve_ids(session, model, len(rows)) if len(rows) > 1 else None
-    if ids is None:
-        dialect_insert: Any = postgresql.insert if is_postgres(session) else sqlite.insert
-        statement = (dialect_insert(table).values(rows).on_conflict_do_nothing()
-                     .returning(*(table.c[name] for name in returning)))
-        return list(session.execute(statement).all())
-    numbered = [{**row, "id": new_id} for row, new_id in zip(rows, ids, strict=True)]
-    session.execute(postgresql.insert(table).on_conflict_do_nothing(), numbered)
-    written = set(session.scalars(select(table.c.id).where(table.c.id.in_(ids))))
-    return [tuple(row[name] for name in returning) for row in numbered if row["id"] in written]
+    statement = (sqlite.insert(table).values(rows).on_conflict_do_nothing()
+                 .returning(*(table.c[name] for name in returning)))
+    return list(session.execute(statement).all())
+
+
+# ---- set-wise writes ---------------------------------------------------------------------------
+#
+# A batch writes hundreds of rows to a table. Run as an executemany, each row is a statement of
+# its own: the driver binds and sends it, PostgreSQL parses, plans and executes it, and at a
+# batch's scale that per-statement cost is most of the write. On PostgreSQL the rows go instead
+# as one array per column into one statement of fixed text (`SELECT … FROM unnest(…)`), which
+# the driver prepares once; SQLite, in process, has no such cost, and keeps the executemany.
+
+def _pg_type(column: Any) -> str:
+    from sqlalchemy.dialects import postgresql
+
+    return "TEXT" if _is_json(column) else column.type.compile(dialect=postgresql.dialect())
+
+
+def _is_json(column: Any) -> bool:
+    from sqlalchemy import JSON
+
+    return isinstance(column.type, JSON)
+
+
+def _pg_array(column: Any, values: list[Any]) -> list[Any]:
+    from sqlalchemy import Float
+
+    if _is_json(column):  # sent as text, cast back to json in the statement
+        return [None if v is None else json.dumps(v, ensure_ascii=False) for v in values]
+    if isinstance(column.type, Float):  # the driver refuses a list mixing 1 and 0.5
+        return [None if v is None else float(v) for v in values]
+    return values
+
+
+@cache
+def _pg_unnest(table: Any, names: tuple[str, ...]) -> tuple[str, str]:
+    """(`unnest(…) AS u(…)`, the select list of u's columns, cast where they travel as text)."""
+    columns = [table.c[name] for name in names]
+    arrays = ", ".join(f"CAST(%b AS {_pg_type(c)}[])" for c in columns)  # binary: no quoting
+    aliases = ", ".join(f'"{n}"' for n in names)
+    picked = ", ".join(f'u."{c.name}"::json' if _is_json(c) else f'u."{c.name}"' for c in columns)
+    return f"unnest({arrays}) AS u({aliases})", picked
+
+
+@cache
+def _pg_insert_sql(table: Any, names: tuple[str, ...], unless_taken: bool, returning: tuple[str, ...]) -> str:
+    source, picked = _pg_unnest(table, names)
+    sql = f'INSERT INTO {table.name} ({", ".join(chr(34) + n + chr(34) for n in names)}) SELECT {picked} FROM {source}'
+    if unless_taken:
+        sql += " ON CONFLICT DO NOTHING"
+    if returning:
+        sql += " RETURNING " + ", ".join(f'"{n}"' for n in returning)
+    return sql
+
+
+@cache
+def _pg_update_sql(table: Any, names: tuple[str, ...]) -> str:
+    source, _ = _pg_unnest(table, ("id", *names))
+    sets = ", ".join(f'"{n}" = u."{n}"' + ("::json" if _is_json(table.c[n]) else "") for n in names)
+    return f"UPDATE {table.name} SET {sets} FROM {source} WHERE {table.name}.id = u.id"
+
+
+def _columns_of(rows: list[dict[str, Any]]) -> tuple[str, ...]:
+    names = tuple(rows[0])
+    if any(tuple(row) != names for row in rows):
+        raise ValueError("set-wise rows must all have the same columns, in the same order")
+    return names
+
+
+def insert_rows(session: Session, model: Any, rows: list[dict[str, Any]], *, unless_taken: bool = False,
+                returning: tuple[str, ...] = ()) -> list[Any]:
+    """Inserts the rows (each a dict of the same columns) in one statement; with `unless_taken`,
+    a row whose unique key is taken is skipped (ON CONFLICT DO NOTHING). The `returning`
+    columns of the rows written (PostgreSQL; on SQLite only for unless_taken)."""
+    if not rows:
+        return []
+    if not is_postgres(session):
+        if unless_taken:
+            return insert_many_unless_taken(session, model, rows, returning=returning)
+        session.execute(insert(model), rows)
+        return []
+    table = model.__table__
+    names = _columns_of(rows)
+    params = tuple(_pg_array(table.c[n], [row[n] for row in rows]) for n in names)
+    result = session.connection().exec_driver_sql(_pg_insert_sql(table, names, unless_taken, returning), params)
+    return list(result.all()) if returning else []
+
+
+def update_rows(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
+    """Updates rows by id (each a dict of "id" and the same other columns) in one statement."""
+    if not rows:
+        return
+    if not is_postgres(session):
+        session.execute(update(model), rows)
+        return
+    table = model.__table__
+    names = tuple(n for n in _columns_of(rows) if n != "id")
+    params = tuple(_pg_array(table.c[n], [row[n] for row in rows]) for n in ("id", *names))
+    session.connection().exec_driver_sql(_pg_update_sql(table, names), params)
+
+
+def write_changes(session: Session, objects: list[Any]) -> None:
+    """Writes the changed columns of these persistent ORM objects (all of one model) set-wise,
+    one statement per set of changed columns, and marks the changes as written, so the session's
+    next flush has nothing left to do for them. For a batch's own objects, at its end. (The
+    caller keeps the session from flushing them first: a query between a change and this call
+    autoflushes it row by row, which is correct, only slower.)"""
+    from sqlalchemy import inspect
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    if not is_postgres(session):
+        return  # in process, the session's own flush costs little more
+    groups: dict[tuple[str, ...], list[tuple[Any, dict[str, Any]]]] = {}
+    for obj in objects:
+        state = inspect(obj)
+        columns = state.mapper.columns
+        # committed_state holds the loaded value of each attribute changed since: the changes
+        changed = {key: state.dict[key] for key in state.committed_state if key in columns}
+        if changed:
+            groups.setdefault(tuple(sorted(changed)), []).append((obj, changed))
+    for names, members in groups.items():
+        model = type(members[0][0])
+        update_rows(session, model, [{"id": obj.id, **{n: changed[n] for n in names}} for obj, changed in members])
+        for obj, changed in members:
+            for name, value in changed.items():
+                set_committed_value(obj, name, value)
+
+
+def insert_objects(session: Session, objects: list[Any]) -> None:
+    """Inserts new ORM objects of one model, their ids already given (reserve_ids), set-wise, and
+    puts them in the session as if flushed: later changes are tracked as for any loaded object.
+    Columns left unset take their Python default. On SQLite: added and flushed."""
+    from sqlalchemy import inspect
+    from sqlalchemy.orm import make_transient_to_detached
+
+    if not objects:
+        return
+    if not is_postgres(session) or any(obj.id is None for obj in objects):
+        session.add_all(objects)
+        session.flush()
+        return
+    mapper = inspect(objects[0]).mapper
+    for obj in objects:
+        for attr in mapper.column_attrs:
+            if attr.key not in obj.__dict__:
+                setattr(obj, attr.key, _python_default(attr.columns[0]))
+    names = tuple(attr.key for attr in mapper.column_attrs)
+    insert_rows(session, type(objects[0]), [{n: obj.__dict__[n] for n in names} for obj in objects])
+    for obj in objects:
+        make_transient_to_detached(obj)
+        session.add(obj)
+
+
+def _python_default(column: Any) -> Any:
+    default = column.default
+    if default is None:
+        return None
+    if default.is_callable:
+        return default.arg(None)  # SQLAlchemy wraps a plain callable to take the execution context
+    return default.arg
 
 
 # ---- rows written at the end of a batch --------------------------------------------------------
@@ -168,7 +319,11 @@ def deferred_inserts(session: Session) -> Iterator[None]:
     finally:
         session.info.pop(_DEFERRED, None)
     for model, rows in deferred.items():
-        session.execute(insert(model), rows)
+        by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for row in rows:
+            by_columns.setdefault(tuple(row), []).append(row)
+        for same in by_columns.values():
+            insert_rows(session, model, same)
 
 
 def reserve_ids(session: Session, model: Any, count: int) -> list[int] | None:

@@ -12,10 +12,10 @@ import hashlib
 import json
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Integer, String, UniqueConstraint, delete, select, update
+from sqlalchemy import JSON, DateTime, Integer, String, UniqueConstraint, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from huanxin.db import Base, insert_many_unless_taken
+from huanxin.db import Base, insert_many_unless_taken, update_rows
 from huanxin.errors import Conflict, InvalidInput
 from huanxin.kit.clock import now
 
@@ -88,10 +88,8 @@ def save(session: Session, record_id: int, status_code: int, response: dict[str,
 
 def save_many(session: Session, saved: list[tuple[int, int, dict[str, Any]]]) -> None:
     """save for many records (one UPDATE statement, executed for each)."""
-    if saved:
-        session.execute(update(IdempotencyRecord), [
-            {"id": record_id, "status_code": status_code, "response": response}
-            for record_id, status_code, response in saved])
+    update_rows(session, IdempotencyRecord, [{"id": record_id, "status_code": status_code, "response": response}
+                                             for record_id, status_code, response in saved])
 
 
 def forget(session: Session, record_ids: list[int]) -> None:

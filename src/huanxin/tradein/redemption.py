@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
-from huanxin.db import deferred_inserts, insert_many_unless_taken, reserve_ids
+from huanxin.db import deferred_inserts, insert_many_unless_taken, insert_objects, reserve_ids, write_changes
 from huanxin.errors import Conflict, DomainError, InvalidInput
 from huanxin.kit.clock import now
 from huanxin.orgs.scope import Scope
@@ -170,6 +170,8 @@ def _without_used_identifiers(session: Session, accepted: list[_Accepted],
 # ---- writes -------------------------------------------------------------------------------------------
 
 def _write(session: Session, accepted: list[_Accepted], moment: dt.datetime, *, alone: bool) -> None:
+    """The batch's claims and everything they change, each table written set-wise (db.insert_rows
+    and friends): a batch of a hundred costs about the statements of one claim."""
     ids = reserve_ids(session, Claim, len(accepted))
     for n, item in enumerate(accepted):
         item.claim = claims.new_claim(programme=item.programme, person_id=item.qualification.person_id,
@@ -178,9 +180,10 @@ def _write(session: Session, accepted: list[_Accepted], moment: dt.datetime, *, 
         if ids:
             item.claim.id = ids[n]
         claims.fill(item.claim, item.data, item.case, item.decision)
+    insert_objects(session, [_claim(item) for item in accepted])
+    for item in accepted:
         item.qualification.status = "used"
-    session.add_all([_claim(item) for item in accepted])
-    session.flush()
+    write_changes(session, [item.qualification for item in accepted])
     for item in accepted:
         claims.add_submitted_event(session, _claim(item), item.scope.username)
     _keep_loaded(session, accepted)
@@ -191,13 +194,17 @@ def _write(session: Session, accepted: list[_Accepted], moment: dt.datetime, *, 
             claims.reject_now(session, item.programme, _claim(item),
                               list(item.decision.reasons) or ["不符合补贴条件"], actor=item.scope.username)
     _hand_over_quotas(session, eligible, alone=alone)
-    flags = fraud.assess_many(session, [_claim(item) for item in eligible], new=True)
-    live = money.live_reservations_many(session, [_claim(item) for item in eligible])
-    for item, claim_flags in zip(eligible, flags, strict=True):
-        claim = _claim(item)
-        label = evaluation.category_label(item.programme.rules_code, item.qualification.category)
-        claims.route(session, item.programme, claim, claim_flags, actor=item.scope.username, label=label,
-                     at=moment, live=live[claim.id])
+    # Nothing read from here on depends on the claims' new statuses and scores, which are
+    # written together at the end rather than flushed one by one by the queries in between.
+    with session.no_autoflush:
+        flags = fraud.assess_many(session, [_claim(item) for item in eligible], new=True)
+        live = money.live_reservations_many(session, [_claim(item) for item in eligible])
+        for item, claim_flags in zip(eligible, flags, strict=True):
+            claim = _claim(item)
+            label = evaluation.category_label(item.programme.rules_code, item.qualification.category)
+            claims.route(session, item.programme, claim, claim_flags, actor=item.scope.username, label=label,
+                         at=moment, live=live[claim.id])
+    write_changes(session, [_claim(item) for item in accepted])
     session.flush()
 
 
@@ -238,6 +245,7 @@ def _hand_over_quotas(session: Session, eligible: list[_Accepted], *, alone: boo
                 QuotaSlot.qualification_id.in_([item.qualification.id for item in eligible]))):
             if slot.qualification_id is not None:
                 held.setdefault(slot.qualification_id, {})[slot.quota_key] = slot
+    later = []
     for item in eligible:
         claim = _claim(item)
         slots = held.get(item.qualification.id, {})
@@ -246,9 +254,13 @@ def _hand_over_quotas(session: Session, eligible: list[_Accepted], *, alone: boo
         if needed == set(slots) and all(slot.amount_fen >= amount for slot in slots.values()):
             for slot in slots.values():
                 slot.claim_id, slot.amount_fen = claim.id, amount
-            continue
+        else:
+            later.append(item)
+    write_changes(session, [slot for slots in held.values() for slot in slots.values()])
+    for item in later:  # quotas.take reads the person's slots: after the handed-over ones are written
+        claim = _claim(item)
         try:
-            quotas.take(session, claim.person_id, item.decision.quotas, amount, claim_id=claim.id,
+            quotas.take(session, claim.person_id, item.decision.quotas, item.decision.amount_fen, claim_id=claim.id,
                         qualification_id=item.qualification.id)
         except DomainError:
             if not alone:
