@@ -44,10 +44,10 @@ def bootstrap_cmd(password: str = typer.Option("huanxin2024", help="各角色演
 
 @app.command("serve")
 def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
-    """启动 Web 服务（页面与 /api/v1）。"""
-    import uvicorn
+    """启动 Web 服务（页面与 /api/v1）；--workers N 启动 N 个工作进程，连接由内核均匀分配。"""
+    from huanxin.web.serve import serve as run_server
 
-    uvicorn.run("huanxin.web.main:app", host=host, port=port, workers=workers, log_level="warning")
+    run_server(host, port, workers)
 
 
 @app.command("demo")

@@ -126,7 +126,7 @@ class Batcher(Generic[Item, Result]):
     # A second batch starts beside a running one only with at least this many waiting: a batch
     # costs about the same few dozen statements whatever its size, so the few that arrive just
     # after a batch has started do better to wait for it and join the many that follow.
-    min_beside: int = 16
+    min_beside: int = 24
     # Under load, when a batch has just been answered, its clients' next requests are a few
     # milliseconds away: with fewer than half the last batch's size waiting, the next batch waits
     # up to this long for them rather than go with a handful. (At low load the last batch was one
