@@ -6,18 +6,18 @@ normally and rolls back when it raised. Services never commit.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import MetaData, create_engine, event, insert, text, update
+from sqlalchemy import JSON, Float, MetaData, create_engine, event, insert, text, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from huanxin.config import get_settings
+from huanxin.kit import fastjson
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -61,7 +61,8 @@ def make_engine(url: str) -> Engine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15},
+                               json_serializer=fastjson.dumps)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
@@ -69,7 +70,8 @@ def make_engine(url: str) -> Engine:
     # thread runs its work (web.deps ends the sign-in read at once): a connection for every thread,
     # plus room for the CLI, scripts and the odd async route.
     threads = get_settings().worker_threads
-    return create_engine(url, pool_size=threads, max_overflow=max(10, threads // 2), pool_pre_ping=True)
+    return create_engine(url, pool_size=threads, max_overflow=max(10, threads // 2), pool_pre_ping=True,
+                         json_serializer=fastjson.dumps)
 
 
 @cache
@@ -149,16 +151,12 @@ def _pg_type(column: Any) -> str:
 
 
 def _is_json(column: Any) -> bool:
-    from sqlalchemy import JSON
-
     return isinstance(column.type, JSON)
 
 
 def _pg_array(column: Any, values: list[Any]) -> list[Any]:
-    from sqlalchemy import Float
-
     if _is_json(column):  # sent as text, cast back to json in the statement
-        return [None if v is None else json.dumps(v, ensure_ascii=False) for v in values]
+        return [None if v is None else fastjson.dumps(v) for v in values]
     if isinstance(column.type, Float):  # the driver refuses a list mixing 1 and 0.5
         return [None if v is None else float(v) for v in values]
     return values

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from huanxin.errors import DomainError, Forbidden, InvalidInput
 from huanxin.kit import idempotency
+from huanxin.kit.fastjson import FastJSONResponse
 from huanxin.orgs.roles import Role
 from huanxin.orgs.scope import Scope
 from huanxin.tradein import (
@@ -71,7 +72,7 @@ def _guard(work: Callable[[], Any]) -> Any:
 
 def _json(answer: intake.Answer) -> JSONResponse:
     headers = {"Idempotent-Replayed": "true"} if answer.replayed else None
-    return JSONResponse(answer.payload, status_code=answer.status, headers=headers)
+    return FastJSONResponse(answer.payload, status_code=answer.status, headers=headers)
 
 
 def idempotent(db: Session, scope: Scope, key: str | None, body: Any,
