@@ -145,9 +145,10 @@ def insert_many_unless_taken(session: Session, model: Any, rows: list[dict[str, 
 # the driver prepares once; SQLite, in process, has no such cost, and keeps the executemany.
 
 def _pg_type(column: Any) -> str:
-    from sqlalchemy.dialects import postgresql
+    from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 
-    return "TEXT" if _is_json(column) else column.type.compile(dialect=postgresql.dialect())
+    dialect = PGDialect_psycopg()  # type: ignore[no-untyped-call]
+    return "TEXT" if _is_json(column) else str(column.type.compile(dialect=dialect))
 
 
 def _is_json(column: Any) -> bool:
@@ -204,13 +205,13 @@ def insert_rows(session: Session, model: Any, rows: list[dict[str, Any]], *, unl
     columns of the rows written (PostgreSQL; on SQLite only for unless_taken)."""
     if not rows:
         return []
+    names = _columns_of(rows)
     if not is_postgres(session):
         if unless_taken:
             return insert_many_unless_taken(session, model, rows, returning=returning)
         session.execute(insert(model), rows)
         return []
     table = model.__table__
-    names = _columns_of(rows)
     params = tuple(_pg_array(table.c[n], [row[n] for row in rows]) for n in names)
     result = session.connection().exec_driver_sql(_pg_insert_sql(table, names, unless_taken, returning), params)
     return list(result.all()) if returning else []
@@ -220,11 +221,11 @@ def update_rows(session: Session, model: Any, rows: list[dict[str, Any]]) -> Non
     """Updates rows by id (each a dict of "id" and the same other columns) in one statement."""
     if not rows:
         return
+    names = tuple(n for n in _columns_of(rows) if n != "id")
     if not is_postgres(session):
         session.execute(update(model), rows)
         return
     table = model.__table__
-    names = tuple(n for n in _columns_of(rows) if n != "id")
     params = tuple(_pg_array(table.c[n], [row[n] for row in rows]) for n in ("id", *names))
     session.connection().exec_driver_sql(_pg_update_sql(table, names), params)
 
