@@ -1,7 +1,7 @@
 """Claim submissions at load, on the real server: the trade-in HTTP API under 64 concurrent clients.
 
 For each database (SQLite, and PostgreSQL when HUANXIN_BENCH_PG_URL is set) and each worker count
-(uvicorn --workers 1 and 2):
+(server workers 1 and 2, `python -m huanxin.web.serve`: a listening socket per worker):
 
 1. a fresh database with one city: the 2026 appliance and digital programmes open today with a
    pool big enough never to run dry, one admitted retailer and N residents (--residents) with
@@ -10,7 +10,8 @@ For each database (SQLite, and PostgreSQL when HUANXIN_BENCH_PG_URL is set) and 
    session (tokens written straight into the session table: N scrypt logins would take minutes and
    are not what is measured). The work list is every (resident, programme, category): 15 per
    resident today (12 appliance + 3 digital categories), so 4,000 residents give 60,000 items;
-2. uvicorn serves the app on 127.0.0.1; after a short warm-up, three phases against that server,
+2. the server (huanxin.web.serve) serves the app on 127.0.0.1; after a short warm-up (and ANALYZE on
+   PostgreSQL, as autovacuum keeps statistics on a running system), three phases against that server,
    each with 64 clients (--clients) on persistent HTTP/1.1 connections:
    - qualifications: each client takes the next work item and POSTs /qualifications as the
      resident (with an Idempotency-Key) for --qual-duration seconds or until the work runs out;
@@ -583,7 +584,7 @@ def run_database(name: str, url: str, args: argparse.Namespace) -> dict[str, Any
         dep = build(url, args.residents)
         build_s = time.perf_counter() - started
         print(f"  建库 {build_s:.1f} 秒：{args.residents} 位居民，{len(dep.work)} 个可提交项；"
-              f"uvicorn --workers {workers}", flush=True)
+              f"服务工作进程 {workers} 个", flush=True)
         server = Server(url, workers)
         server.start()
         try:
