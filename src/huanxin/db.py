@@ -283,7 +283,11 @@ def insert_objects(session: Session, objects: list[Any]) -> None:
 
 
 def _python_default(column: Any) -> Any:
+    """The value the ORM would have written for an unset column; a default the database computes
+    (server_default, a SQL expression) cannot be written as a value, so it is refused here."""
     default = column.default
+    if column.server_default is not None or (default is not None and not (default.is_scalar or default.is_callable)):
+        raise ValueError(f"{column.table.name}.{column.name}: set it before insert_objects (database-side default)")
     if default is None:
         return None
     if default.is_callable:
@@ -327,12 +331,9 @@ def deferred_inserts(session: Session) -> Iterator[None]:
 
 def reserve_ids(session: Session, model: Any, count: int) -> list[int] | None:
     """`count` new primary keys of the model's table, taken from its sequence in one query, on
-    PostgreSQL; None on SQLite (which numbers rows as they are inserted). A batch that knows its
-    rows' ids before inserting them is written with one short INSERT run for each row (an
-    executemany, pipelined by the driver, its text parsed once and cached) instead of one INSERT
-    with a hundred rows of VALUES and RETURNING, whose thousands of placeholders the driver
-    would parse again for every batch: at peak load that parsing was a fifth of the server's
-    time."""
+    PostgreSQL; None on SQLite (which numbers rows as they are inserted). A batch whose new rows
+    know their ids can build everything that refers to them (events, messages, used
+    identifiers) before writing, and write the rows themselves set-wise (insert_objects)."""
     if count <= 0 or not is_postgres(session):
         return None
     table = model.__table__.name
