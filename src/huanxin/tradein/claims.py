@@ -5,7 +5,7 @@ unique rows, per-person quotas, fraud signals) → approved, review, or a reject
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import delete
@@ -99,7 +99,7 @@ def validate_purchase(data: Purchase, *, car: bool, on: dt.date | None = None) -
             changes["old_vin"] = validate_vin(data.old_vin, field="old_vin")
         if changes.get("old_vin") == changes["new_vin"]:
             raise InvalidInput("新车与旧车的车辆识别代号（VIN）不能相同", field="new_vin")
-    return Purchase(**{**asdict(data), **changes})
+    return replace(data, **changes)  # shallow: asdict would deep-copy every field
 
 
 def case_for(programme: Programme, data: Purchase, region_code: str, applied_on: dt.date) -> Any:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -125,7 +126,7 @@ class Rulebook:
     def with_overrides(self, overrides: Mapping[str, Any]) -> Rulebook:
         return Rulebook(self.parameters.with_overrides(overrides), self.programmes)
 
-    @property
+    @cached_property  # read for every claim evaluated; the programmes do not change after loading
     def known_categories(self) -> frozenset[str]:
         return frozenset(CATEGORY_LABELS) | frozenset(c for p in self.programmes.values() for c in p.categories)
 
