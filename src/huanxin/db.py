@@ -244,7 +244,7 @@ def write_changes(session: Session, objects: list[Any]) -> None:
     groups: dict[tuple[str, ...], list[tuple[Any, dict[str, Any]]]] = {}
     for obj in objects:
         state = inspect(obj)
-        columns = state.mapper.columns
+        columns = _column_keys(state.mapper)
         # committed_state holds the loaded value of each attribute changed since: the changes
         changed = {key: state.dict[key] for key in state.committed_state if key in columns}
         if changed:
@@ -255,6 +255,11 @@ def write_changes(session: Session, objects: list[Any]) -> None:
         for obj, changed in members:
             for name, value in changed.items():
                 set_committed_value(obj, name, value)
+
+
+@cache
+def _column_keys(mapper: Any) -> frozenset[str]:
+    return frozenset(attr.key for attr in mapper.column_attrs)  # a set: `in mapper.columns` is slow
 
 
 def insert_objects(session: Session, objects: list[Any]) -> None:
