@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+Key = TypeVar("Key")
+Value = TypeVar("Value")
 
 
 class DomainError(Exception):
@@ -41,3 +45,18 @@ class NotFound(DomainError):
 
 class Conflict(DomainError):
     status_code = 409
+
+
+def remembered(found: dict[Key, Value | DomainError], key: Key, find: Callable[[], Value]) -> Value:
+    """`find()` once per key, its DomainError remembered as well as its value: what a batch looks
+    up for many of its requests (a retailer, a programme's daily release) is read once, and each
+    request that asks again gets the same value, or the same error raised."""
+    if key not in found:
+        try:
+            found[key] = find()
+        except DomainError as error:
+            found[key] = error
+    value = found[key]
+    if isinstance(value, DomainError):
+        raise value
+    return value

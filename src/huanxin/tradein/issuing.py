@@ -27,7 +27,7 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from huanxin.db import deferred_inserts, insert_many_unless_taken
-from huanxin.errors import Conflict, DomainError
+from huanxin.errors import Conflict, DomainError, remembered
 from huanxin.kit.clock import now
 from huanxin.ledger import service as ledger_service
 from huanxin.tradein import evaluation, money, qualification
@@ -130,15 +130,7 @@ def _plan(session: Session, requests: list[Request], moment: dt.datetime,
 def _release(session: Session, releases: dict[int, qualification.Release | DomainError | None],
              programme: Programme, moment: dt.datetime) -> qualification.Release | None:
     """The programme's daily release for the batch, read (and the programme locked) once."""
-    if programme.id not in releases:
-        try:
-            releases[programme.id] = qualification.open_release(session, programme, moment)
-        except DomainError as error:
-            releases[programme.id] = error
-    found = releases[programme.id]
-    if isinstance(found, DomainError):
-        raise found
-    return found
+    return remembered(releases, programme.id, lambda: qualification.open_release(session, programme, moment))
 
 
 def _programmes_with_waiting(session: Session, programme_ids: set[int]) -> set[int]:

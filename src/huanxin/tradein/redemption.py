@@ -27,7 +27,7 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from huanxin.db import deferred_inserts, insert_many_unless_taken, insert_objects, reserve_ids, write_changes
-from huanxin.errors import Conflict, DomainError, InvalidInput
+from huanxin.errors import Conflict, DomainError, InvalidInput, remembered
 from huanxin.kit.clock import now
 from huanxin.orgs.scope import Scope
 from huanxin.tradein import claims, evaluation, fraud, money, quotas
@@ -116,15 +116,7 @@ def _check_all(session: Session, items: list[Redemption], moment: dt.datetime,
 
 
 def _retailer(session: Session, scope: Scope, retailers: dict[int, Retailer | DomainError]) -> Retailer:
-    if scope.user_id not in retailers:
-        try:
-            retailers[scope.user_id] = repo.retailer_of_scope(session, scope)
-        except DomainError as error:
-            retailers[scope.user_id] = error
-    found = retailers[scope.user_id]
-    if isinstance(found, DomainError):
-        raise found
-    return found
+    return remembered(retailers, scope.user_id, lambda: repo.retailer_of_scope(session, scope))
 
 
 def _check(session: Session, index: int, item: Redemption, moment: dt.datetime,
