@@ -4,8 +4,9 @@ Each worker process keeps up to two batches in flight. While they are being writ
 threads), the submissions that arrive wait in line; when one commits, everything waiting becomes
 the next batch. So under light load a batch is one submission and costs what it always did, and under
 heavy load the batches grow by themselves, each one transaction and one commit for all of them
-(group commit), with the checks read once per batch (tradein.redemption). No submission waits
-for a timer: the latency is at most the time to write the batch ahead and its own.
+(group commit), with the checks read once per batch (tradein.redemption). At low load nothing
+waits for a timer; under load a batch that would start with only a handful waits up to a few
+milliseconds for the requests of the clients just answered (Batcher.gather_seconds).
 
 Every submission is answered exactly as if it had been sent alone: its Idempotency-Key is claimed
 in the batch's transaction (a replay gets the stored response, the same key with another body a
