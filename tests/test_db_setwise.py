@@ -88,9 +88,8 @@ def test_new_objects_take_their_defaults_and_are_tracked_afterwards(db: Session)
     _, person = resident(db, city)
     ids = reserve_ids(db, OutboxMessage, 2)
     messages = [OutboxMessage(person_id=person.id, body=f"第{n}条", created_at=AT) for n in range(2)]
-    if ids:
-        for message, new_id in zip(messages, ids, strict=True):
-            message.id = new_id
+    for message, new_id in zip(messages, ids, strict=True):
+        message.id = new_id
     insert_objects(db, messages)
     assert all(m.id is not None for m in messages)
     assert [m.channel for m in messages] == ["sms", "sms"]  # the column's Python default
@@ -113,3 +112,23 @@ def test_floats_mixed_with_integers_are_written_as_floats(db: Session) -> None:
     scores = sorted(f.score for f in db.scalars(select(FraudFlag).where(
         FraudFlag.claim_id == claim.id, FraudFlag.explanation.in_(["整数", "小数"]))))
     assert scores == [0.75, 1.0]
+
+
+def test_reserved_ids_are_new_and_never_given_twice(db: Session) -> None:
+    """reserve_ids: from the sequence on PostgreSQL; on SQLite after the largest id in use and
+    after what this session reserved before (two reservations before either is written)."""
+    city = setup_city(db)
+    _, person = resident(db, city)
+    existing = OutboxMessage(person_id=person.id, body="已有", created_at=AT)
+    db.add(existing)
+    db.flush()
+    first, second = reserve_ids(db, OutboxMessage, 3), reserve_ids(db, OutboxMessage, 2)
+    assert len(first) == 3 and len(second) == 2 and len(set(first) | set(second)) == 5
+    assert min(first + second) > existing.id
+    messages = [OutboxMessage(id=new_id, person_id=person.id, body=f"第{new_id}条", created_at=AT)
+                for new_id in second + first]  # written in any order
+    insert_objects(db, messages)
+    db.expire_all()
+    assert {m.id for m in db.scalars(select(OutboxMessage).where(OutboxMessage.person_id == person.id))} == {
+        existing.id, *first, *second}
+    assert reserve_ids(db, OutboxMessage, 0) == []

@@ -12,7 +12,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, Float, MetaData, create_engine, event, insert, text, update
+from sqlalchemy import JSON, Float, MetaData, create_engine, event, func, insert, select, text, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -46,6 +46,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 WRITE_INTENT = "huanxin_write_intent"
+_RESERVED = "huanxin_reserved_ids"  # session.info: table → the highest id reserve_ids gave out
 
 
 def _sqlite_begin(conn: Any) -> None:
@@ -334,14 +335,24 @@ def deferred_inserts(session: Session) -> Iterator[None]:
             insert_rows(session, model, same)
 
 
-def reserve_ids(session: Session, model: Any, count: int) -> list[int] | None:
-    """`count` new primary keys of the model's table, taken from its sequence in one query, on
-    PostgreSQL; None on SQLite (which numbers rows as they are inserted). A batch whose new rows
-    know their ids can build everything that refers to them (events, messages, used
-    identifiers) before writing, and write the rows themselves set-wise (insert_objects)."""
-    if count <= 0 or not is_postgres(session):
-        return None
-    table = model.__table__.name
-    rows = session.execute(text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
-                           {"t": table, "n": count})
-    return [int(r[0]) for r in rows]
+def reserve_ids(session: Session, model: Any, count: int) -> list[int]:
+    """`count` new primary keys of the model's table, in one query. A batch whose new rows know
+    their ids can build everything that refers to them (events, messages, used identifiers, its
+    ledger references) before writing, and write the rows themselves set-wise (insert_objects).
+
+    PostgreSQL: from the table's sequence. SQLite has no sequences: the ids after the largest in
+    use (or reserved before in this session). A write unit of work holds SQLite's write lock from
+    its first statement (BEGIN IMMEDIATE), so no one else can take them before the insert; in any
+    other transaction a writer that got there first makes the insert fail on the primary key,
+    which rolls back like any other conflict."""
+    if count <= 0:
+        return []
+    table = model.__table__
+    if is_postgres(session):
+        rows = session.execute(text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
+                               {"t": table.name, "n": count})
+        return [int(r[0]) for r in rows]
+    reserved: dict[str, int] = session.info.setdefault(_RESERVED, {})
+    top = max(session.execute(select(func.max(table.c.id))).scalar() or 0, reserved.get(table.name, 0))
+    reserved[table.name] = top + count
+    return list(range(top + 1, top + count + 1))

@@ -18,6 +18,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 from tests.conftest import PASSWORD, api_token
 
+from huanxin.db import deferred_inserts, reserve_ids
 from huanxin.errors import InvalidInput
 from huanxin.kit.clock import CHINA
 from huanxin.kit.identifiers import credit_check_char
@@ -274,6 +275,59 @@ def test_retailer_velocity_quiet_on_normal_day_and_without_history(db: Session) 
     for i in range(30):
         claim(db, prog, person(db), new_shop, at=T - dt.timedelta(minutes=40 - i))
     assert "retailer_velocity" not in rules(fraud.assess(db, claim(db, prog, person(db), new_shop)))
+
+
+# ---- a redemption batch, assessed before it is written ---------------------------------------------
+
+def unwritten(prog: Programme, who: Person, shop: Retailer, **fields: Any) -> Claim:
+    """A claim as a redemption batch has it when its checks run: built, not yet in the database."""
+    return Claim(city_code=CITY, region_code=REGION, programme_id=prog.id, person_id=who.id, retailer_id=shop.id,
+                 category="空调", brand="格力", model="KFR-35GW", price_fen=309_900, invoice_date=T.date(),
+                 status="submitted", submitted_at=T, **{"invoice_no": f"INV{next(_seq):014d}", "inputs": {}, **fields})
+
+
+def test_a_batch_assessed_before_it_is_written_counts_itself_as_if_written(db: Session) -> None:
+    """A redemption batch decides its claims before writing them (assess_many(unwritten=True)),
+    so that each is written once with its final status: the claims of the batch must count each
+    other, and be counted, exactly as they are once written."""
+    prog, shop = programme(db), retailer(db, "连号电器")
+    _history(db, prog, shop, [8, 10, 12, 9, 11, 10, 10] * 4)
+    for i in range(20):  # a busy last hour: with the batch's four, above the retailer's usual
+        claim(db, prog, person(db), shop, at=T - dt.timedelta(minutes=50 - i * 2))
+    claim(db, prog, person(db, card="card-x"), shop, at=T - dt.timedelta(days=1))
+    for i in range(3):
+        claim(db, prog, person(db), shop, at=T - dt.timedelta(hours=i + 1), inputs={"serial": f"SN2025ABCD00{i:02d}"})
+    claim(db, prog, person(db), shop, at=T - dt.timedelta(days=1), inputs={"device_signature": "dev-7"})
+    batch = [
+        unwritten(prog, person(db, card="card-x"), shop, invoice_no="INV-SAME-0001",
+                  inputs={"serial": "SN2025ABCD0010"}),
+        unwritten(prog, person(db, card="card-x"), shop, inputs={"serial": "SN2025ABCD0011", "device_id": "dev-7"}),
+        unwritten(prog, person(db), shop, invoice_no="INV-SAME-0001", inputs={"device_signature": "dev-7"}),
+        unwritten(prog, person(db), shop),
+    ]
+    for item, claim_id in zip(batch, reserve_ids(db, Claim, len(batch)), strict=True):
+        item.id = claim_id
+    with deferred_inserts(db):  # the flags are written when the block ends, after their claims
+        before = fraud.assess_many(db, batch, unwritten=True)
+        db.add_all(batch)
+        db.flush()
+    after = fraud.assess_many(db, batch)  # as they would be assessed once written
+
+    def seen(found: list[list[FraudFlag]]) -> list[list[tuple[str, str]]]:
+        return [[(f.rule, f.explanation) for f in flags] for flags in found]
+
+    assert seen(before) == seen(after)
+    fired = {f.rule for flags in before for f in flags}
+    assert {"shared_card", "shared_device", "reused_invoice", "retailer_velocity"} <= fired, fired
+    card = only(before[0], "shared_card")
+    assert "30天内有3名不同申请人使用相同银行卡（含本笔），共3笔申请" in card.explanation
+    assert "2天内有5名不同申请人" in only(before[0], "shared_device").explanation
+    assert "3名不同申请人使用在本经营主体同一申请设备" in only(before[2], "shared_device").explanation
+    assert f"第{batch[0].id}号申请" in only(before[2], "reused_invoice").explanation
+    assert "近1小时核销24笔" in only(before[3], "retailer_velocity").explanation
+    stored = set(db.execute(select(FraudFlag.claim_id, FraudFlag.rule).where(
+        FraudFlag.claim_id.in_([c.id for c in batch]))).all())
+    assert stored == {(c.id, f.rule) for c, flags in zip(batch, before, strict=True) for f in flags}
 
 
 # ---- invoices -------------------------------------------------------------------------------------

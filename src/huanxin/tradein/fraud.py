@@ -31,6 +31,7 @@ from sqlalchemy import ColumnElement, case, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
+from huanxin.db import add_row
 from huanxin.kit.clock import CHINA, aware, now
 from huanxin.tradein import reference_prices, retailers
 from huanxin.tradein.claim_keys import (  # noqa: F401  (re-exported: the fraud thresholds' module)
@@ -138,18 +139,22 @@ def assess(session: Session, claim: Claim) -> list[FraudFlag]:
     return assess_many(session, [claim])[0]
 
 
-def assess_many(session: Session, claims: Sequence[Claim], *, new: bool = False) -> list[list[FraudFlag]]:
-    """`assess` for a batch of claims written in the same transaction (a redemption batch), with
-    one query per signal for the whole batch instead of one per claim. The claims of a batch are
-    simultaneous: each counts the others as already submitted (they are, in this transaction),
-    and each signal's window ends at the batch's latest submission. `new`: claims written in this
-    transaction, which cannot have flags yet (one query fewer)."""
+def assess_many(session: Session, claims: Sequence[Claim], *, unwritten: bool = False) -> list[list[FraudFlag]]:
+    """`assess` for a batch of claims submitted together (a redemption batch), with one query per
+    signal for the whole batch instead of one per claim. The claims of a batch are simultaneous:
+    each counts the others as already submitted, and each signal's window ends at the batch's
+    latest submission.
+
+    `unwritten`: new claims not in the database yet, their ids reserved (db.reserve_ids), so that
+    each is written once with the status its checks decide rather than written and then updated.
+    The counts add them to what the queries find, and their flags are handed to db.add_row, to be
+    written after them (inside db.deferred_inserts)."""
     if not claims:
         return []
-    if any(c.id is None for c in claims):
+    if not unwritten and any(c.id is None for c in claims):
         session.flush()
-    batch = Batch(session, list(claims))
-    existing = {} if new else {(f.claim_id, f.rule, f.explanation): f for f in session.scalars(
+    batch = Batch(session, list(claims), unwritten=unwritten)
+    existing = {} if unwritten else {(f.claim_id, f.rule, f.explanation): f for f in session.scalars(
         select(FraudFlag).where(FraudFlag.claim_id.in_([c.id for c in claims])))}
     at = now()
     out: list[list[FraudFlag]] = []
@@ -160,12 +165,31 @@ def assess_many(session: Session, claims: Sequence[Claim], *, new: bool = False)
         for signal in signals:
             flag = existing.get((claim.id, signal.rule, signal.explanation))
             if flag is None:
-                flag = FraudFlag(claim_id=claim.id, rule=signal.rule, score=round(signal.score, 4),
-                                 explanation=signal.explanation, at=at)
-                session.add(flag)
+                values = {"claim_id": claim.id, "rule": signal.rule, "score": round(signal.score, 4),
+                          "explanation": signal.explanation, "at": at}
+                flag = FraudFlag(**values)
+                if unwritten:
+                    add_row(session, FraudFlag, values)
+                else:
+                    session.add(flag)
             flags.append(flag)
         out.append(flags)
     return out
+
+
+class _Counts:
+    """Distinct persons and claims per key, from rows counted per person."""
+
+    def __init__(self) -> None:
+        self.persons: dict[Any, set[int]] = {}
+        self.claims: dict[Any, int] = {}
+
+    def add(self, key: Any, person_id: int, claims: int = 1) -> None:
+        self.persons.setdefault(key, set()).add(person_id)
+        self.claims[key] = self.claims.get(key, 0) + claims
+
+    def totals(self) -> dict[Any, tuple[int, int]]:
+        return {key: (len(persons), self.claims[key]) for key, persons in self.persons.items()}
 
 
 def _at(claim: Claim) -> dt.datetime:
@@ -176,9 +200,11 @@ class Batch:
     """The claims being assessed and what the signals read about them, each read once for the
     whole batch (lazily: a signal that applies to none of the claims reads nothing)."""
 
-    def __init__(self, session: Session, claims: list[Claim]) -> None:
+    def __init__(self, session: Session, claims: list[Claim], *, unwritten: bool = False) -> None:
         self.session = session
         self.claims = claims
+        # The batch's claims that the queries cannot see (not written yet): counted here instead.
+        self.unseen = claims if unwritten else []
         moments = [_at(c) for c in claims]
         self.earliest, self.latest = min(moments), max(moments)
         self._references: dict[tuple[str, str, str], Any] = {}
@@ -215,13 +241,19 @@ class Batch:
         if not values:
             return {}
         rows = self.session.execute(
-            select(Claim.city_code, column, func.count(func.distinct(Claim.person_id)), func.count(Claim.id))
+            select(Claim.city_code, column, Claim.person_id, func.count(Claim.id))
             .join(Person, Person.id == Claim.person_id)
             .where(column.in_(values), Claim.city_code.in_({c.city_code for c in self.claims}),
                    Claim.submitted_at >= self.earliest - dt.timedelta(days=SHARED_WINDOW_DAYS),
                    Claim.submitted_at <= self.latest)
-            .group_by(Claim.city_code, column))
-        return {(city, value): (int(persons), int(n)) for city, value, persons, n in rows}
+            .group_by(Claim.city_code, column, Claim.person_id))
+        counts = _Counts()
+        for city, value, person_id, n in rows:
+            counts.add((city, value), person_id, int(n))
+        for claim in self.unseen:
+            if value := _shared_value(kind, self.persons.get(claim.person_id)):
+                counts.add((claim.city_code, value), claim.person_id)
+        return counts.totals()
 
     @cached_property
     def serial_prefixes(self) -> dict[tuple[int, str], tuple[int, int]]:
@@ -230,13 +262,18 @@ class Batch:
         if not pairs:
             return {}
         rows = self.session.execute(
-            select(Claim.retailer_id, Claim.serial_prefix, func.count(func.distinct(Claim.person_id)),
-                   func.count(Claim.id))
+            select(Claim.retailer_id, Claim.serial_prefix, Claim.person_id, func.count(Claim.id))
             .where(tuple_(Claim.retailer_id, Claim.serial_prefix).in_(pairs),
                    Claim.submitted_at >= self.earliest - dt.timedelta(days=SERIAL_WINDOW_DAYS),
                    Claim.submitted_at <= self.latest)
-            .group_by(Claim.retailer_id, Claim.serial_prefix))
-        return {(int(r or 0), str(p)): (int(persons), int(n)) for r, p, persons, n in rows}
+            .group_by(Claim.retailer_id, Claim.serial_prefix, Claim.person_id))
+        counts = _Counts()
+        for retailer_id, prefix, person_id, n in rows:
+            counts.add((int(retailer_id or 0), str(prefix)), person_id, int(n))
+        for claim in self.unseen:
+            if claim.retailer_id and claim.serial_prefix:
+                counts.add((claim.retailer_id, claim.serial_prefix), claim.person_id)
+        return counts.totals()
 
     def baseline(self, retailer_id: int) -> Baseline:
         day_start = self.latest.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -256,7 +293,12 @@ class Batch:
             .where(Claim.retailer_id.in_(ids), Claim.submitted_at > self.latest - dt.timedelta(hours=24),
                    Claim.submitted_at <= self.latest)
             .group_by(Claim.retailer_id))
-        return {int(r): (int(hour or 0), int(day)) for r, hour, day in rows}
+        found = {int(r): (int(hour or 0), int(day)) for r, hour, day in rows}
+        for claim in self.unseen:  # submitted now: within the hour and the day
+            if claim.retailer_id in ids:
+                hour, day = found.get(claim.retailer_id, (0, 0))
+                found[claim.retailer_id] = (hour + 1, day + 1)
+        return found
 
     @cached_property
     def invoice_rows(self) -> dict[tuple[int, str], list[Any]]:
@@ -279,7 +321,8 @@ class Batch:
                    Claim.submitted_at <= self.latest)
             .order_by(Claim.submitted_at.desc()).limit(RETAILER_SCAN_CAP * len(mine)))
         filed: dict[tuple[int, str], list[Any]] = {}
-        for row in rows:
+        # the unwritten claims first, as the newest (a Claim has every attribute a row has)
+        for row in [*(mine if self.unseen else []), *rows]:
             for value in {row.invoice_norm, row.invoice_prefix} - {None}:
                 filed.setdefault((row.retailer_id, value), []).append(row)
         return filed
@@ -385,7 +428,7 @@ def shared_device(batch: Batch, claim: Claim) -> Signal | None:
         return None
     device = _input_text(claim.inputs or {}, DEVICE_INPUT_KEYS)
     if device is not None:
-        signal = _shared_device_signature(batch.session, claim, device[1])
+        signal = _shared_device_signature(batch, claim, device[1])
         if signal is not None:
             return signal
     prefix = claim.serial_prefix
@@ -397,9 +440,10 @@ def shared_device(batch: Batch, claim: Claim) -> Signal | None:
     return None
 
 
-def _shared_device_signature(session: Session, claim: Claim, device: str) -> Signal | None:
+def _shared_device_signature(batch: Batch, claim: Claim, device: str) -> Signal | None:
     """The same device signature at the retailer (a JSON input, so one query per claim that has
     one: tills send it rarely)."""
+    session = batch.session
     at = _at(claim)
     recent = (select(Claim.id, Claim.person_id, Claim.inputs)
               .where(Claim.retailer_id == claim.retailer_id,
@@ -409,8 +453,10 @@ def _shared_device_signature(session: Session, claim: Claim, device: str) -> Sig
     match = or_(*(recent.c.inputs[key].as_string() == device for key in DEVICE_INPUT_KEYS))
     rows = session.execute(select(recent.c.person_id, func.count()).where(match)
                            .group_by(recent.c.person_id)).all()
-    persons = {pid for pid, _ in rows} | {claim.person_id}
-    claims = sum(int(n) for _, n in rows) + 1
+    alike = [c for c in batch.unseen if c is not claim and c.retailer_id == claim.retailer_id
+             and (found := _input_text(c.inputs or {}, DEVICE_INPUT_KEYS)) is not None and found[1] == device]
+    persons = {pid for pid, _ in rows} | {c.person_id for c in alike} | {claim.person_id}
+    claims = sum(int(n) for _, n in rows) + len(alike) + 1
     return _shared_signal("device", len(persons), claims, "在本经营主体同一申请设备", SHARED_WINDOW_DAYS,
                           SHARED_MIN_PERSONS["device"], "shared_device")
 

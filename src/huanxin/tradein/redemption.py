@@ -163,40 +163,40 @@ def _without_used_identifiers(session: Session, accepted: list[_Accepted],
 
 def _write(session: Session, accepted: list[_Accepted], moment: dt.datetime, *, alone: bool) -> None:
     """The batch's claims and everything they change, each table written set-wise (db.insert_rows
-    and friends): a batch of a hundred costs about the statements of one claim."""
+    and friends): a batch of a hundred costs about the statements of one claim.
+
+    Each claim is decided in full (rejected, or its fraud signals assessed and routed to review or
+    approval) before it is written, so that it is written once, with its final status: a claim
+    row carries a dozen indexes, and an UPDATE of its status (itself indexed) would write the row
+    and every index entry a second time. Its id is reserved first, for what refers to it; the rows
+    that refer to it by foreign key are written after it."""
     ids = reserve_ids(session, Claim, len(accepted))
-    for n, item in enumerate(accepted):
+    for item, claim_id in zip(accepted, ids, strict=True):
         item.claim = claims.new_claim(programme=item.programme, person_id=item.qualification.person_id,
                                       region_code=item.retailer.region_code, retailer_id=item.retailer.id,
                                       qualification_id=item.qualification.id, at=moment)
-        if ids:
-            item.claim.id = ids[n]
+        item.claim.id = claim_id
         claims.fill(item.claim, item.data, item.case, item.decision)
-    insert_objects(session, [_claim(item) for item in accepted])
-    for item in accepted:
-        item.qualification.status = "used"
-    write_changes(session, [item.qualification for item in accepted])
-    for item in accepted:
-        claims.add_submitted_event(session, _claim(item), item.scope.username)
+        claims.add_submitted_event(session, item.claim, item.scope.username)
     _keep_loaded(session, accepted)
-    _use_identifiers(session, accepted, alone=alone)
     eligible = [item for item in accepted if item.decision.eligible]
     for item in accepted:
         if not item.decision.eligible:
             claims.reject_now(session, item.programme, _claim(item),
                               list(item.decision.reasons) or ["不符合补贴条件"], actor=item.scope.username)
+    flags = fraud.assess_many(session, [_claim(item) for item in eligible], unwritten=True)
+    live = money.live_reservations_many(session, [_claim(item) for item in eligible])
+    for item, claim_flags in zip(eligible, flags, strict=True):
+        claim = _claim(item)
+        label = evaluation.category_label(item.programme.rules_code, item.qualification.category)
+        claims.route(session, item.programme, claim, claim_flags, actor=item.scope.username, label=label,
+                     at=moment, live=live[claim.id])
+    insert_objects(session, [_claim(item) for item in accepted])
+    for item in accepted:
+        item.qualification.status = "used"
+    write_changes(session, [item.qualification for item in accepted])
+    _use_identifiers(session, accepted, alone=alone)
     _hand_over_quotas(session, eligible, alone=alone)
-    # Nothing read from here on depends on the claims' new statuses and scores, which are
-    # written together at the end rather than flushed one by one by the queries in between.
-    with session.no_autoflush:
-        flags = fraud.assess_many(session, [_claim(item) for item in eligible], new=True)
-        live = money.live_reservations_many(session, [_claim(item) for item in eligible])
-        for item, claim_flags in zip(eligible, flags, strict=True):
-            claim = _claim(item)
-            label = evaluation.category_label(item.programme.rules_code, item.qualification.category)
-            claims.route(session, item.programme, claim, claim_flags, actor=item.scope.username, label=label,
-                         at=moment, live=live[claim.id])
-    write_changes(session, [_claim(item) for item in accepted])
     session.flush()
 
 
