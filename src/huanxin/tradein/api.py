@@ -8,11 +8,13 @@ different body gets 409. The request dependency commits before the response is s
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Header, UploadFile
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -112,23 +114,56 @@ def list_programmes(db: DbSession, scope: CurrentScope) -> list[dict[str, Any]]:
 
 # ---- residents ----------------------------------------------------------------------------------
 
+# ---- the peak-load submissions ------------------------------------------------------------------
+#
+# A qualification and a redemption at the till are written in batches with the other requests
+# that arrive meanwhile (tradein.intake), each answered as if it had been sent alone. Their routes
+# below are also served straight from ASGI (web.peak) once the client's sign-in is known, with
+# the same PeakSubmission: only the transport differs.
+
+@dataclass(frozen=True)
+class PeakSubmission:
+    body: type[BaseModel]
+    batcher: intake.Batcher[intake.Submission, intake.Outcome]
+    request: Callable[[Any, Scope], Any]  # (the validated body, the sender) → what the batch writes
+
+
+def _qualify(body: QualificationIn, _scope: Scope) -> intake.Qualify:
+    return intake.Qualify(programme_id=body.programme_id, category=body.category, id_number=body.id_number,
+                          name=body.name, phone=body.phone, address=body.address)
+
+
+def _redemption(body: RedemptionIn, scope: Scope) -> redemption.Redemption:
+    return redemption.Redemption(scope, body.qualification_id, body.purchase(body.category))
+
+
+QUALIFY = PeakSubmission(QualificationIn, intake.qualifications, _qualify)
+REDEEM = PeakSubmission(RedemptionIn, intake.redemptions, _redemption)
+PEAK_ROUTES = {f"{router.prefix}/qualifications": QUALIFY, f"{router.prefix}/claims": REDEEM}
+
+
+async def submit(peak: PeakSubmission, body: BaseModel, scope: Scope, units: UnitOfWork,
+                 key: str | None) -> intake.Outcome:
+    """The submission's answer, or the DomainError that refused it."""
+    try:
+        checked = idempotency.checked_key(key)
+    except DomainError as error:
+        return error
+    return await peak.batcher.submit(intake.Submission(scope=scope, key=checked, body=body.model_dump(mode="json"),
+                                                       request=peak.request(body, scope), units=units))
+
+
+def answered(outcome: intake.Outcome) -> JSONResponse:
+    if isinstance(outcome, DomainError):
+        return FastJSONResponse(outcome.to_dict(), status_code=outcome.status_code)
+    return _json(outcome)
+
+
 @router.post("/qualifications", status_code=201)
 async def claim_qualification(body: QualificationIn, scope: CurrentScope, units: WriteUnits,
                               idempotency_key: IdemKey = None) -> JSONResponse:
-    """A resident asks for a qualification: 201 when issued, 202 when on the waiting list. Async,
-    and written in batches with the other requests that arrive meanwhile (tradein.intake)."""
-    ask = intake.Qualify(programme_id=body.programme_id, category=body.category, id_number=body.id_number,
-                         name=body.name, phone=body.phone, address=body.address)
-    return await _submit(intake.qualifications, scope, units, idempotency_key, body.model_dump(mode="json"), ask)
-
-
-async def _submit(batcher: intake.Batcher[intake.Submission, intake.Outcome], scope: Scope, units: UnitOfWork,
-                  key: str | None, body: dict[str, Any], request: Any) -> JSONResponse:
-    answer = await batcher.submit(intake.Submission(scope=scope, key=idempotency.checked_key(key), body=body,
-                                                    request=request, units=units))
-    if isinstance(answer, DomainError):
-        raise answer
-    return _json(answer)
+    """A resident asks for a qualification: 201 when issued, 202 when on the waiting list."""
+    return answered(await submit(QUALIFY, body, scope, units, idempotency_key))
 
 
 @router.get("/qualifications")
@@ -172,10 +207,8 @@ def my_messages(db: DbSession, scope: CurrentScope) -> list[dict[str, Any]]:
 @router.post("/claims", status_code=201)
 async def redeem(body: RedemptionIn, scope: CurrentScope, units: WriteUnits,
                  idempotency_key: IdemKey = None) -> JSONResponse:
-    """Redemption at the till. Async, and written in batches with the other redemptions that
-    arrive meanwhile (tradein.intake): the answer is the same as if it had been sent alone."""
-    request = redemption.Redemption(scope, body.qualification_id, body.purchase(body.category))
-    return await _submit(intake.redemptions, scope, units, idempotency_key, body.model_dump(mode="json"), request)
+    """Redemption at the till: the answer is the same as if it had been sent alone."""
+    return answered(await submit(REDEEM, body, scope, units, idempotency_key))
 
 
 @router.post("/car-claims", status_code=201)

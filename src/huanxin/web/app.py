@@ -30,6 +30,7 @@ from huanxin.tradein import api as tradein_api
 from huanxin.tradein import pages as tradein_pages
 from huanxin.tradein import retailers_api, whatif_api
 from huanxin.web import errors
+from huanxin.web.peak import PeakRoutes
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 # Chart.js comes from npm (package.json at the repository root) and is served by the app itself:
@@ -69,6 +70,7 @@ def create_app() -> FastAPI:
     ):
         app.include_router(module.router)
 
+    app.add_middleware(PeakRoutes, api=app)  # inside TimingHeaders: its headers go on these answers too
     app.add_middleware(TimingHeaders)
     return app
 

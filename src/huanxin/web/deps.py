@@ -100,9 +100,13 @@ async def read_units() -> UnitOfWork:
 ReadUnits = Annotated[UnitOfWork, Depends(read_units)]
 
 
+def bearer_token(header: str) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header."""
+    return header[7:].strip() or None if header.lower().startswith("bearer ") else None
+
+
 def _bearer(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
-    return header[7:].strip() if header.lower().startswith("bearer ") else None
+    return bearer_token(request.headers.get("authorization", ""))
 
 
 async def _check_csrf(request: Request, scope: Scope) -> None:
