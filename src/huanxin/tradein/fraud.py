@@ -21,13 +21,13 @@ from __future__ import annotations
 import datetime as dt
 import math
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, case, func, or_, select, tuple_
+from sqlalchemy import BindParameter, ColumnElement, bindparam, case, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -177,6 +177,15 @@ def assess_many(session: Session, claims: Sequence[Claim], *, unwritten: bool = 
     return out
 
 
+def _listed(values: Iterable[Any]) -> BindParameter[Any]:
+    """An IN list written into the statement's text rather than bound. The signals' reads depend on
+    their values for a good plan (a few index probes, not the retailer's whole window): a batch of
+    a common size repeats the same text, which the driver then prepares, and PostgreSQL's generic
+    plan for it, made without the values, read every claim in the window: 4-5 ms a read instead of
+    a fraction of one. Text made of the values is never prepared, so it is planned for them."""
+    return bindparam(None, sorted(values), expanding=True, literal_execute=True)
+
+
 class _Counts:
     """Distinct persons and claims per key, from rows counted per person."""
 
@@ -243,7 +252,7 @@ class Batch:
         rows = self.session.execute(
             select(Claim.city_code, column, Claim.person_id, func.count(Claim.id))
             .join(Person, Person.id == Claim.person_id)
-            .where(column.in_(values), Claim.city_code.in_({c.city_code for c in self.claims}),
+            .where(column.in_(_listed(values)), Claim.city_code.in_(_listed({c.city_code for c in self.claims})),
                    Claim.submitted_at >= self.earliest - dt.timedelta(days=SHARED_WINDOW_DAYS),
                    Claim.submitted_at <= self.latest)
             .group_by(Claim.city_code, column, Claim.person_id))
@@ -263,7 +272,8 @@ class Batch:
             return {}
         rows = self.session.execute(
             select(Claim.retailer_id, Claim.serial_prefix, Claim.person_id, func.count(Claim.id))
-            .where(tuple_(Claim.retailer_id, Claim.serial_prefix).in_(pairs),
+            .where(Claim.retailer_id.in_(_listed({r for r, _ in pairs})),
+                   Claim.serial_prefix.in_(_listed({p for _, p in pairs})),
                    Claim.submitted_at >= self.earliest - dt.timedelta(days=SERIAL_WINDOW_DAYS),
                    Claim.submitted_at <= self.latest)
             .group_by(Claim.retailer_id, Claim.serial_prefix, Claim.person_id))
@@ -290,7 +300,7 @@ class Batch:
         hour_ago = self.latest - dt.timedelta(hours=1)
         rows = self.session.execute(
             select(Claim.retailer_id, func.sum(case((Claim.submitted_at > hour_ago, 1), else_=0)), func.count())
-            .where(Claim.retailer_id.in_(ids), Claim.submitted_at > self.latest - dt.timedelta(hours=24),
+            .where(Claim.retailer_id.in_(_listed(ids)), Claim.submitted_at > self.latest - dt.timedelta(hours=24),
                    Claim.submitted_at <= self.latest)
             .group_by(Claim.retailer_id))
         found = {int(r): (int(hour or 0), int(day)) for r, hour, day in rows}
@@ -310,13 +320,13 @@ class Batch:
             return {}
         numbers = {normalise_invoice(c.invoice_no) for c in mine}
         prefixes = {c.invoice_prefix for c in mine if c.invoice_prefix}
-        key: ColumnElement[bool] = Claim.invoice_norm.in_(numbers)
+        key: ColumnElement[bool] = Claim.invoice_norm.in_(_listed(numbers))
         if prefixes:
-            key = or_(key, Claim.invoice_prefix.in_(prefixes))
+            key = or_(key, Claim.invoice_prefix.in_(_listed(prefixes)))
         rows = self.session.execute(
             select(Claim.id, Claim.retailer_id, Claim.person_id, Claim.invoice_no, Claim.price_fen,
                    Claim.submitted_at, Claim.invoice_norm, Claim.invoice_prefix)
-            .where(Claim.retailer_id.in_({c.retailer_id for c in mine}), key,
+            .where(Claim.retailer_id.in_(_listed({c.retailer_id for c in mine})), key,
                    Claim.submitted_at >= self.earliest - dt.timedelta(hours=INVOICE_SAME_WINDOW_HOURS),
                    Claim.submitted_at <= self.latest)
             .order_by(Claim.submitted_at.desc()).limit(RETAILER_SCAN_CAP * len(mine)))
