@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from tests.conftest import api_token, login_browser
 from tests.tradein.claims_support import City, resident, setup_city
 
+from huanxin.errors import Conflict
 from huanxin.tradein import api as tradein_api
 from huanxin.web import peak
 
@@ -104,3 +105,21 @@ def test_a_browser_cookie_still_needs_its_csrf_token(client: TestClient, db: Ses
                      json=fridge(q, "SN-PEAK-C"))
     assert ok.status_code == 201, ok.text
     assert straight == []  # a browser is never served straight
+
+
+def test_a_refusal_raised_while_writing_alone_is_answered_not_a_500(
+        client: TestClient, db: Session, straight: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch written alone raises the refusal it meets (a serial number taken by a concurrent
+    transaction, say) instead of handing it back: the straight path answers it as FastAPI does."""
+    city = setup_city(db)
+    q = qualification(client, db, city)
+    shop = api_token(client, city.retailer_user)
+    client.post(CLAIMS, headers={**shop, "Idempotency-Key": uuid.uuid4().hex}, json={})  # signs the till in
+
+    async def taken(_submission: Any) -> Any:
+        raise Conflict("该产品序列号（SN/IMEI）（SN-PEAK-R）已用于其他补贴申请，每个只能享受一次补贴", field="serial")
+
+    monkeypatch.setattr(tradein_api.REDEEM.batcher, "submit", taken)
+    r = client.post(CLAIMS, headers={**shop, "Idempotency-Key": uuid.uuid4().hex}, json=fridge(q, "SN-PEAK-R"))
+    assert r.status_code == 409 and r.json()["field"] == "serial" and "已用于其他补贴申请" in r.json()["error"]
+    assert straight == ["claims"]

@@ -144,13 +144,14 @@ PEAK_ROUTES = {f"{router.prefix}/qualifications": QUALIFY, f"{router.prefix}/cla
 
 async def submit(peak: PeakSubmission, body: BaseModel, scope: Scope, units: UnitOfWork,
                  key: str | None) -> intake.Outcome:
-    """The submission's answer, or the DomainError that refused it."""
+    """The submission's answer, or the DomainError that refused it (a batch hands most refusals
+    back as results, and raises the few it meets while writing one alone)."""
     try:
-        checked = idempotency.checked_key(key)
+        return await peak.batcher.submit(intake.Submission(
+            scope=scope, key=idempotency.checked_key(key), body=body.model_dump(mode="json"),
+            request=peak.request(body, scope), units=units))
     except DomainError as error:
         return error
-    return await peak.batcher.submit(intake.Submission(scope=scope, key=checked, body=body.model_dump(mode="json"),
-                                                       request=peak.request(body, scope), units=units))
 
 
 def answered(outcome: intake.Outcome) -> JSONResponse:
