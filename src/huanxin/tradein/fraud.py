@@ -216,14 +216,15 @@ class Batch:
         self.unseen = claims if unwritten else []
         moments = [_at(c) for c in claims]
         self.earliest, self.latest = min(moments), max(moments)
-        self._references: dict[tuple[str, str, str], Any] = {}
         self._shared: dict[str, dict[tuple[str, str], tuple[int, int]]] = {}
 
     def reference(self, claim: Claim) -> Any:
-        key = (claim.category, claim.brand, claim.model)
-        if key not in self._references:
-            self._references[key] = reference_prices.lookup(self.session, *key)
-        return self._references[key]
+        return self.references.get((claim.category, claim.brand, claim.model))
+
+    @cached_property
+    def references(self) -> dict[tuple[str, str, str], Any]:
+        """The frozen reference prices of the batch's models, in one query."""
+        return reference_prices.lookup_many(self.session, list({(c.category, c.brand, c.model) for c in self.claims}))
 
     @cached_property
     def persons(self) -> dict[int, Person]:

@@ -26,7 +26,14 @@ from typing import Any
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
-from huanxin.db import deferred_inserts, insert_many_unless_taken, insert_objects, reserve_ids, write_changes
+from huanxin.db import (
+    deferred_inserts,
+    insert_many_unless_taken,
+    insert_objects,
+    reserve_ids,
+    update_rows,
+    write_changes,
+)
 from huanxin.errors import Conflict, DomainError, InvalidInput, remembered
 from huanxin.kit.clock import now
 from huanxin.orgs.scope import Scope
@@ -230,25 +237,26 @@ def _hand_over_quotas(session: Session, eligible: list[_Accepted], *, alone: boo
     """The qualification's quota slots become the claim's, with the decided amount. When the
     decision needs exactly the slots the qualification holds, for no more money than they hold,
     that is the whole of it (the per-person money caps were checked for at least as much when the
-    slots were taken); anything else goes through quotas.take, which checks everything again."""
-    held: dict[int, dict[str, QuotaSlot]] = {}
+    slots were taken); anything else goes through quotas.take, which checks everything again.
+    The slots are read and written as plain rows: nothing else in the batch holds them."""
+    held: dict[int, dict[str, tuple[int, int]]] = {}  # qualification → quota key → (slot id, amount)
     if eligible:
-        for slot in session.scalars(select(QuotaSlot).where(
-                QuotaSlot.qualification_id.in_([item.qualification.id for item in eligible]))):
-            if slot.qualification_id is not None:
-                held.setdefault(slot.qualification_id, {})[slot.quota_key] = slot
-    later = []
+        for slot_id, qualification_id, key, amount in session.execute(
+                select(QuotaSlot.id, QuotaSlot.qualification_id, QuotaSlot.quota_key, QuotaSlot.amount_fen)
+                .where(QuotaSlot.qualification_id.in_([item.qualification.id for item in eligible]))):
+            if qualification_id is not None:
+                held.setdefault(qualification_id, {})[key] = (slot_id, amount)
+    handed, later = [], []
     for item in eligible:
-        claim = _claim(item)
         slots = held.get(item.qualification.id, {})
         needed = {req.key for req in item.decision.quotas}
         amount = item.decision.amount_fen
-        if needed == set(slots) and all(slot.amount_fen >= amount for slot in slots.values()):
-            for slot in slots.values():
-                slot.claim_id, slot.amount_fen = claim.id, amount
+        if needed == set(slots) and all(have >= amount for _, have in slots.values()):
+            handed += [{"id": slot_id, "claim_id": _claim(item).id, "amount_fen": amount}
+                       for slot_id, _ in slots.values()]
         else:
             later.append(item)
-    write_changes(session, [slot for slots in held.values() for slot in slots.values()])
+    update_rows(session, QuotaSlot, handed)
     for item in later:  # quotas.take reads the person's slots: after the handed-over ones are written
         claim = _claim(item)
         try:

@@ -174,11 +174,18 @@ def _existing(session: Session, keys: list[tuple[str, str, str]]) -> dict[tuple[
 
 def lookup(session: Session, category: str, brand: str, model: str) -> ReferencePrice | None:
     """One unique-index lookup (category, brand, model), used inside the claim transaction."""
-    cat, br, mod = normalise_key(category, brand, model)
-    if not mod:
-        return None
-    return session.scalar(select(ReferencePrice).where(
-        ReferencePrice.category == cat, ReferencePrice.brand == br, ReferencePrice.model == mod))
+    return lookup_many(session, [(category, brand, model)]).get((category, brand, model))
+
+
+def lookup_many(session: Session, keys: list[tuple[str, str, str]]) -> dict[tuple[str, str, str], ReferencePrice]:
+    """The frozen prices of these (category, brand, model) keys, as given, in one query (a
+    redemption batch's claims are of many models)."""
+    wanted: dict[tuple[str, str, str], list[tuple[str, str, str]]] = {}
+    for key in keys:
+        normal = normalise_key(*key)
+        if normal[2]:
+            wanted.setdefault(normal, []).append(key)
+    return {given: price for normal, price in _existing(session, list(wanted)).items() for given in wanted[normal]}
 
 
 def list_prices(session: Session, *, category: str | None = None, brand: str | None = None,
