@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 import sys
+import time
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -48,6 +50,41 @@ def test_expired_session_is_signed_out(client: TestClient, db: Session) -> None:
     db.flush()
     scope_cache.clear()  # as when its few seconds have passed (orgs.scope_cache)
     assert client.get("/api/v1/me", headers=headers).status_code == 401
+
+
+def test_a_busy_tokens_scope_is_refreshed_in_the_background(
+        client: TestClient, db: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cached scope due for refresh still serves the request that finds it, and is read again
+    behind it: a session ended elsewhere (another worker, an expiry) stops the token at the next
+    request, without the cache having lapsed."""
+    monkeypatch.setattr(scope_cache, "REFRESH_AFTER_SECONDS", 0.0)
+    monkeypatch.setattr(scope_cache, "TTL_SECONDS", 600.0)  # only the refresh can end it here
+    headers = api_token(client, "ziyang-office")
+    assert client.get("/api/v1/me", headers=headers).status_code == 200  # signs in, cached
+    for row in db.scalars(select(UserSession)):
+        row.expires_at = row.expires_at - dt.timedelta(days=2)
+    db.flush()
+    token = headers["Authorization"].removeprefix("Bearer ")
+    assert scope_cache.get(token) is not None
+    assert client.get("/api/v1/me", headers=headers).status_code == 200  # the cached scope, refreshed behind it
+    deadline = time.monotonic() + 5
+    while scope_cache.get(token) is not None and time.monotonic() < deadline:
+        time.sleep(0.01)  # the refresh runs in a worker thread
+    assert scope_cache.get(token) is None
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
+
+
+def test_a_scope_is_refreshed_once_at_a_time() -> None:
+    scope = object()
+    scope_cache.put("t-once", scope, 3600)  # type: ignore[arg-type]
+    assert not scope_cache.refresh_due("t-once")  # fresh
+    scope_cache._entries["t-once"].refresh_at = 0.0  # noqa: SLF001 - as if a second had passed
+    assert scope_cache.refresh_due("t-once") and not scope_cache.refresh_due("t-once")
+    assert scope_cache.get("t-once") is scope  # still served meanwhile
+    scope_cache.put("t-once", scope, 3600)  # type: ignore[arg-type]  # refreshed
+    assert not scope_cache.refresh_due("t-once")
+    scope_cache.forget("t-once")
+    assert scope_cache.get("t-once") is None
 
 
 def test_logout_ends_the_session(client: TestClient) -> None:

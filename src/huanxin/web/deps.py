@@ -6,11 +6,13 @@ CSRF token on every unsafe request), an API client by `Authorization: Bearer <to
 
 from __future__ import annotations
 
+import asyncio
 import hmac
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractContextManager, contextmanager
 from functools import partial
-from typing import Annotated
+from typing import Annotated, Any
 
 import anyio.to_thread
 from anyio import CancelScope, CapacityLimiter
@@ -29,6 +31,7 @@ SESSION_COOKIE = "huanxin_session"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+logger = logging.getLogger(__name__)
 
 async def request_db(request: Request) -> AsyncIterator[Session]:
     """The request's transaction; only unsafe methods declare that they will write.
@@ -127,10 +130,31 @@ def _lookup_scope(units: UnitOfWork, token: str) -> Scope | None:
     with units() as db:
         found = orgs_service.signed_in(db, token)
     if found is None:
+        scope_cache.forget(token)
         return None
     scope, expires_at = found
     scope_cache.put(token, scope, (expires_at - now()).total_seconds())
     return scope
+
+
+_refreshing: set[asyncio.Task[Any]] = set()  # the loop keeps only weak references to tasks
+
+
+def cached_scope(units: UnitOfWork, token: str) -> Scope | None:
+    """The token's scope from the sign-in cache, refreshed in the background when it is due."""
+    scope = scope_cache.get(token)
+    if scope is not None and scope_cache.refresh_due(token):
+        task = asyncio.get_running_loop().create_task(_refresh(units, token))
+        _refreshing.add(task)
+        task.add_done_callback(_refreshing.discard)
+    return scope
+
+
+async def _refresh(units: UnitOfWork, token: str) -> None:
+    try:
+        await run_in_threadpool(_lookup_scope, units, token)
+    except Exception:  # noqa: BLE001 - the cached scope lapses and the next request signs in again
+        logger.warning("sign-in refresh failed", exc_info=True)
 
 
 async def optional_scope(request: Request, units: ReadUnits) -> Scope | None:
@@ -140,7 +164,7 @@ async def optional_scope(request: Request, units: ReadUnits) -> Scope | None:
         return None
     # Never on the event loop: a blocking query there (or a wait for a pooled connection)
     # stalls every request of the worker, including the commits of those holding row locks.
-    scope = scope_cache.get(token) or await run_in_threadpool(_lookup_scope, units, token)
+    scope = cached_scope(units, token) or await run_in_threadpool(_lookup_scope, units, token)
     # Pages (error pages included) show who is signed in and the navigation of their role.
     request.state.scope = scope
     if scope is not None and bearer is None and request.method in UNSAFE:

@@ -16,15 +16,15 @@ check), a body that is not JSON or does not validate (FastAPI words the error), 
 from __future__ import annotations
 
 import inspect
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI
 from pydantic import ValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from huanxin.orgs import scope_cache
 from huanxin.tradein.api import PEAK_ROUTES, PeakSubmission, answered, submit
-from huanxin.web.deps import UnitOfWork, bearer_token, write_units
+from huanxin.web.deps import UnitOfWork, bearer_token, cached_scope, read_units, write_units
 
 API_PREFIX = "/api/v1"
 MAX_BODY = 64 * 1024  # a claim is well under 2 KB; anything larger goes the long way
@@ -43,7 +43,7 @@ class PeakRoutes:
             return
         headers = _headers(scope)
         token = bearer_token(headers.get("authorization", ""))
-        sender = scope_cache.get(token) if token else None
+        sender = cached_scope(await self._provided(read_units), token) if token else None
         if sender is None or not headers.get("content-type", "").startswith("application/json"):
             await self.app(scope, receive, send)
             return
@@ -56,11 +56,13 @@ class PeakRoutes:
         except ValidationError:
             await self.app(scope, _replaying(body, receive, more=False), send)
             return
-        outcome = await submit(peak, parsed, sender, await self._units(), headers.get("idempotency-key"))
+        units = await self._provided(write_units)
+        outcome = await submit(peak, parsed, sender, units, headers.get("idempotency-key"))
         await answered(outcome)(scope, receive, send)
 
-    async def _units(self) -> UnitOfWork:
-        provider: Any = self.api.dependency_overrides.get(write_units, write_units)
+    async def _provided(self, dependency: Callable[[], Awaitable[UnitOfWork]]) -> UnitOfWork:
+        """What the dependency gives, or what a test overrode it with."""
+        provider: Any = self.api.dependency_overrides.get(dependency, dependency)
         units = provider()
         return await units if inspect.isawaitable(units) else units  # type: ignore[no-any-return]
 
