@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, func, or_, select, update
+from sqlalchemy import Row, Table, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -81,10 +81,14 @@ def transfers_for_refs(session: Session, refs: list[str]) -> list[Transfer]:
     return list(session.scalars(select(Transfer).where(Transfer.ref.in_(refs)).order_by(Transfer.id)))
 
 
+_TRANSFER_ROWS = (select(Transfer.id, Transfer.key, Transfer.kind, Transfer.status, Transfer.amount, Transfer.ref)
+                  .where(Transfer.ref.in_(bindparam("refs", expanding=True))).order_by(Transfer.id))  # built once
+
+
 def transfer_rows_for_refs(session: Session, refs: list[str]) -> list[Any]:
-    """transfers_for_refs as plain rows (id, key, kind, status, amount, ref): for reading only."""
-    return list(session.execute(select(Transfer.id, Transfer.key, Transfer.kind, Transfer.status, Transfer.amount,
-                                       Transfer.ref).where(Transfer.ref.in_(refs)).order_by(Transfer.id)))
+    """transfers_for_refs as plain rows (id, key, kind, status, amount, ref): for reading only
+    (a redemption batch's, at peak load)."""
+    return list(session.execute(_TRANSFER_ROWS, {"refs": list(refs)}))
 
 
 def settle_pending(session: Session, pending: Transfer, status: str) -> bool:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -177,15 +177,6 @@ def assess_many(session: Session, claims: Sequence[Claim], *, unwritten: bool = 
     return out
 
 
-def _listed(values: Iterable[Any]) -> BindParameter[Any]:
-    """An IN list written into the statement's text rather than bound. The signals' reads depend on
-    their values for a good plan (a few index probes, not the retailer's whole window): a batch of
-    a common size repeats the same text, which the driver then prepares, and PostgreSQL's generic
-    plan for it, made without the values, read every claim in the window: 4-5 ms a read instead of
-    a fraction of one. Text made of the values is never prepared, so it is planned for them."""
-    return bindparam(None, sorted(values), expanding=True, literal_execute=True)
-
-
 class _Counts:
     """Distinct persons and claims per key, from rows counted per person."""
 
@@ -246,17 +237,12 @@ class Batch:
         return self._shared[kind]
 
     def _count_shared(self, kind: str) -> dict[tuple[str, str], tuple[int, int]]:
-        column = getattr(Person, _SHARED_ATTRS[kind])
         values = {v for c in self.claims if (v := _shared_value(kind, self.persons.get(c.person_id)))}
         if not values:
             return {}
-        rows = self.session.execute(
-            select(Claim.city_code, column, Claim.person_id, func.count(Claim.id))
-            .join(Person, Person.id == Claim.person_id)
-            .where(column.in_(_listed(values)), Claim.city_code.in_(_listed({c.city_code for c in self.claims})),
-                   Claim.submitted_at >= self.earliest - dt.timedelta(days=SHARED_WINDOW_DAYS),
-                   Claim.submitted_at <= self.latest)
-            .group_by(Claim.city_code, column, Claim.person_id))
+        rows = self.session.execute(_SHARED_COUNTS[kind], {
+            "values": sorted(values), "cities": sorted({c.city_code for c in self.claims}),
+            "since": self.earliest - dt.timedelta(days=SHARED_WINDOW_DAYS), "until": self.latest})
         counts = _Counts()
         for city, value, person_id, n in rows:
             counts.add((city, value), person_id, int(n))
@@ -271,13 +257,9 @@ class Batch:
         pairs = {(c.retailer_id, c.serial_prefix) for c in self.claims if c.retailer_id and c.serial_prefix}
         if not pairs:
             return {}
-        rows = self.session.execute(
-            select(Claim.retailer_id, Claim.serial_prefix, Claim.person_id, func.count(Claim.id))
-            .where(Claim.retailer_id.in_(_listed({r for r, _ in pairs})),
-                   Claim.serial_prefix.in_(_listed({p for _, p in pairs})),
-                   Claim.submitted_at >= self.earliest - dt.timedelta(days=SERIAL_WINDOW_DAYS),
-                   Claim.submitted_at <= self.latest)
-            .group_by(Claim.retailer_id, Claim.serial_prefix, Claim.person_id))
+        rows = self.session.execute(_SERIAL_COUNTS, {
+            "retailers": sorted({r for r, _ in pairs}), "prefixes": sorted({p for _, p in pairs}),
+            "since": self.earliest - dt.timedelta(days=SERIAL_WINDOW_DAYS), "until": self.latest})
         counts = _Counts()
         for retailer_id, prefix, person_id, n in rows:
             counts.add((int(retailer_id or 0), str(prefix)), person_id, int(n))
@@ -298,12 +280,9 @@ class Batch:
                and self.baseline(c.retailer_id).active_days >= VELOCITY_MIN_ACTIVE_DAYS}
         if not ids:
             return {}
-        hour_ago = self.latest - dt.timedelta(hours=1)
-        rows = self.session.execute(
-            select(Claim.retailer_id, func.sum(case((Claim.submitted_at > hour_ago, 1), else_=0)), func.count())
-            .where(Claim.retailer_id.in_(_listed(ids)), Claim.submitted_at > self.latest - dt.timedelta(hours=24),
-                   Claim.submitted_at <= self.latest)
-            .group_by(Claim.retailer_id))
+        rows = self.session.execute(_VELOCITY_COUNTS, {
+            "retailers": sorted(ids), "hour_ago": self.latest - dt.timedelta(hours=1),
+            "day_ago": self.latest - dt.timedelta(hours=24), "until": self.latest})
         found = {int(r): (int(hour or 0), int(day)) for r, hour, day in rows}
         for claim in self.unseen:  # submitted now: within the hour and the day
             if claim.retailer_id in ids:
@@ -319,18 +298,12 @@ class Batch:
         mine = [c for c in self.claims if c.retailer_id is not None and normalise_invoice(c.invoice_no)]
         if not mine:
             return {}
-        numbers = {normalise_invoice(c.invoice_no) for c in mine}
-        prefixes = {c.invoice_prefix for c in mine if c.invoice_prefix}
-        key: ColumnElement[bool] = Claim.invoice_norm.in_(_listed(numbers))
-        if prefixes:
-            key = or_(key, Claim.invoice_prefix.in_(_listed(prefixes)))
-        rows = self.session.execute(
-            select(Claim.id, Claim.retailer_id, Claim.person_id, Claim.invoice_no, Claim.price_fen,
-                   Claim.submitted_at, Claim.invoice_norm, Claim.invoice_prefix)
-            .where(Claim.retailer_id.in_(_listed({c.retailer_id for c in mine})), key,
-                   Claim.submitted_at >= self.earliest - dt.timedelta(hours=INVOICE_SAME_WINDOW_HOURS),
-                   Claim.submitted_at <= self.latest)
-            .order_by(Claim.submitted_at.desc()).limit(RETAILER_SCAN_CAP * len(mine)))
+        prefixes = sorted({c.invoice_prefix for c in mine if c.invoice_prefix})
+        rows = self.session.execute(_INVOICE_ROWS if prefixes else _INVOICE_ROWS_BY_NUMBER, {
+            "retailers": sorted({c.retailer_id for c in mine if c.retailer_id is not None}),
+            "numbers": sorted({normalise_invoice(c.invoice_no) for c in mine}), "prefixes": prefixes,
+            "since": self.earliest - dt.timedelta(hours=INVOICE_SAME_WINDOW_HOURS), "until": self.latest,
+            "cap": RETAILER_SCAN_CAP * len(mine)})
         filed: dict[tuple[int, str], list[Any]] = {}
         # the unwritten claims first, as the newest (a Claim has every attribute a row has)
         for row in [*(mine if self.unseen else []), *rows]:
@@ -604,6 +577,48 @@ def _invoice_before_qualification(session: Session, claim: Claim) -> str | None:
     days = (issued - claim.invoice_date).days
     return (f"发票日期{claim.invoice_date.isoformat()}早于补贴资格发放日期{issued.isoformat()}（早{days}天），"
             f"购买发生在领取资格之前")
+
+
+# ---- the signals' reads, built once (at peak load, building a statement cost more than running it)
+
+def _listed(name: str) -> BindParameter[Any]:
+    """An IN list written into the statement's text rather than bound. The signals' reads depend on
+    their values for a good plan (a few index probes, not the retailer's whole window): a batch of
+    a common size repeats the same text, which the driver then prepares, and PostgreSQL's generic
+    plan for it, made without the values, read every claim in the window: 4-5 ms a read instead of
+    a fraction of one. Text made of the values is never prepared, so it is planned for them."""
+    return bindparam(name, expanding=True, literal_execute=True)
+
+
+_WINDOW = Claim.submitted_at.between(bindparam("since"), bindparam("until"))
+_SHARED_COUNTS = {
+    kind: select(Claim.city_code, getattr(Person, attr), Claim.person_id, func.count(Claim.id))
+    .join(Person, Person.id == Claim.person_id)
+    .where(getattr(Person, attr).in_(_listed("values")), Claim.city_code.in_(_listed("cities")), _WINDOW)
+    .group_by(Claim.city_code, getattr(Person, attr), Claim.person_id)
+    for kind, attr in _SHARED_ATTRS.items()
+}
+_SERIAL_COUNTS = (select(Claim.retailer_id, Claim.serial_prefix, Claim.person_id, func.count(Claim.id))
+                  .where(Claim.retailer_id.in_(_listed("retailers")), Claim.serial_prefix.in_(_listed("prefixes")),
+                         _WINDOW)
+                  .group_by(Claim.retailer_id, Claim.serial_prefix, Claim.person_id))
+_VELOCITY_COUNTS = (select(Claim.retailer_id, func.sum(case((Claim.submitted_at > bindparam("hour_ago"), 1), else_=0)),
+                           func.count())
+                    .where(Claim.retailer_id.in_(_listed("retailers")), Claim.submitted_at > bindparam("day_ago"),
+                           Claim.submitted_at <= bindparam("until"))
+                    .group_by(Claim.retailer_id))
+
+
+def _invoice_rows(key: ColumnElement[bool]) -> Any:
+    return (select(Claim.id, Claim.retailer_id, Claim.person_id, Claim.invoice_no, Claim.price_fen,
+                   Claim.submitted_at, Claim.invoice_norm, Claim.invoice_prefix)
+            .where(Claim.retailer_id.in_(_listed("retailers")), key, _WINDOW)
+            .order_by(Claim.submitted_at.desc()).limit(bindparam("cap")))
+
+
+_INVOICE_ROWS_BY_NUMBER = _invoice_rows(Claim.invoice_norm.in_(_listed("numbers")))
+_INVOICE_ROWS = _invoice_rows(or_(Claim.invoice_norm.in_(_listed("numbers")),
+                                  Claim.invoice_prefix.in_(_listed("prefixes"))))
 
 
 SIGNALS: tuple[Check, ...] = (

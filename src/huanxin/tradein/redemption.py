@@ -23,7 +23,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import bindparam, select, tuple_
 from sqlalchemy.orm import Session
 
 from huanxin.db import (
@@ -94,13 +94,23 @@ def redeem_many(session: Session, items: list[Redemption], at: dt.datetime | Non
     return [o for o in outcomes if o is not None]
 
 
+# The batch's reads, built once: at peak load building a statement cost more than running it.
+_PROGRAMMES = select(Programme).where(Programme.id.in_(bindparam("ids", expanding=True)))
+_PERSONS = select(Person).where(Person.id.in_(bindparam("ids", expanding=True)))
+_USED_IDENTIFIERS = select(UsedIdentifier.kind, UsedIdentifier.value_hash).where(
+    tuple_(UsedIdentifier.kind, UsedIdentifier.value_hash).in_(bindparam("keys", expanding=True)))
+_SLOTS_OF_QUALIFICATIONS = select(QuotaSlot.id, QuotaSlot.qualification_id, QuotaSlot.quota_key,
+                                  QuotaSlot.amount_fen).where(QuotaSlot.qualification_id.in_(bindparam("ids",
+                                                                                                       expanding=True)))
+
+
 # ---- checks: everything that can be decided before writing -----------------------------------------
 
 def _check_all(session: Session, items: list[Redemption], moment: dt.datetime,
                outcomes: list[Claim | DomainError | None]) -> list[_Accepted]:
     qualifications = repo.locked_qualifications(session, sorted({i.qualification_id for i in items}))
-    programmes = {p.id: p for p in session.scalars(select(Programme).where(
-        Programme.id.in_({q.programme_id for q in qualifications.values()})))} if qualifications else {}
+    programmes = {p.id: p for p in session.scalars(_PROGRAMMES, {"ids": sorted(
+        {q.programme_id for q in qualifications.values()})})} if qualifications else {}
     retailers: dict[int, Retailer | DomainError] = {}
     used_qualifications: set[int] = set()
     used_identifiers: set[tuple[str, str]] = set()
@@ -154,8 +164,7 @@ def _without_used_identifiers(session: Session, accepted: list[_Accepted],
     wanted = {key for item in accepted for key in item.identifiers}
     if not wanted:
         return accepted
-    taken = set(session.execute(select(UsedIdentifier.kind, UsedIdentifier.value_hash).where(
-        tuple_(UsedIdentifier.kind, UsedIdentifier.value_hash).in_(wanted))))
+    taken = set(session.execute(_USED_IDENTIFIERS, {"keys": sorted(wanted)}))
     kept = []
     for item in accepted:
         clash = next((key for key in item.identifiers if key in taken), None)
@@ -211,7 +220,7 @@ def _keep_loaded(session: Session, accepted: list[_Accepted]) -> None:
     """Loads the applicants (one query) and keeps them and the programmes in the session until it
     closes: its identity map holds objects weakly, and the answers (claim_out) read both of them
     after this batch's own references are gone; without this, one query per claim each."""
-    persons = list(session.scalars(select(Person).where(Person.id.in_({i.qualification.person_id for i in accepted}))))
+    persons = list(session.scalars(_PERSONS, {"ids": sorted({i.qualification.person_id for i in accepted})}))
     session.info.setdefault("kept", []).extend([*persons, *{id(i.programme): i.programme for i in accepted}.values()])
 
 
@@ -242,8 +251,7 @@ def _hand_over_quotas(session: Session, eligible: list[_Accepted], *, alone: boo
     held: dict[int, dict[str, tuple[int, int]]] = {}  # qualification → quota key → (slot id, amount)
     if eligible:
         for slot_id, qualification_id, key, amount in session.execute(
-                select(QuotaSlot.id, QuotaSlot.qualification_id, QuotaSlot.quota_key, QuotaSlot.amount_fen)
-                .where(QuotaSlot.qualification_id.in_([item.qualification.id for item in eligible]))):
+                _SLOTS_OF_QUALIFICATIONS, {"ids": [item.qualification.id for item in eligible]}):
             if qualification_id is not None:
                 held.setdefault(qualification_id, {})[key] = (slot_id, amount)
     handed, later = [], []

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
-from sqlalchemy import select, tuple_
+from sqlalchemy import bindparam, select, tuple_
 from sqlalchemy.orm import Session
 
 from huanxin.config import get_settings
@@ -161,12 +161,15 @@ def _medians(keys: list[tuple[str, str, str]], prices: list[int]) -> dict[tuple[
     return {uniques[int(codes[s])]: (int(m), int(c)) for s, m, c in zip(starts, medians, counts, strict=True)}
 
 
+_PRICES_OF_KEYS = select(ReferencePrice).where(  # built once: a redemption batch reads it at peak load
+    tuple_(ReferencePrice.category, ReferencePrice.brand, ReferencePrice.model).in_(bindparam("keys", expanding=True)))
+
+
 def _existing(session: Session, keys: list[tuple[str, str, str]]) -> dict[tuple[str, str, str], ReferencePrice]:
     found: dict[tuple[str, str, str], ReferencePrice] = {}
     for i in range(0, len(keys), 500):
         chunk = keys[i:i + 500]
-        rows = session.scalars(select(ReferencePrice).where(
-            tuple_(ReferencePrice.category, ReferencePrice.brand, ReferencePrice.model).in_(chunk)))
+        rows = session.scalars(_PRICES_OF_KEYS, {"keys": chunk})
         for row in rows:
             found[(row.category, row.brand, row.model)] = row
     return found
