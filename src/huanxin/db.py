@@ -335,6 +335,9 @@ def deferred_inserts(session: Session) -> Iterator[None]:
             insert_rows(session, model, same)
 
 
+_NEXT_IDS = text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)")
+
+
 def reserve_ids(session: Session, model: Any, count: int) -> list[int]:
     """`count` new primary keys of the model's table, in one query. A batch whose new rows know
     their ids can build everything that refers to them (events, messages, used identifiers, its
@@ -349,8 +352,7 @@ def reserve_ids(session: Session, model: Any, count: int) -> list[int]:
         return []
     table = model.__table__
     if is_postgres(session):
-        rows = session.execute(text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
-                               {"t": table.name, "n": count})
+        rows = session.execute(_NEXT_IDS, {"t": table.name, "n": count})
         return [int(r[0]) for r in rows]
     reserved: dict[str, int] = session.info.setdefault(_RESERVED, {})
     top = max(session.execute(select(func.max(table.c.id))).scalar() or 0, reserved.get(table.name, 0))
