@@ -1,5 +1,6 @@
 """`huanxin serve --workers N` (huanxin.web.serve): every worker has its own listening socket, so
-a burst of keep-alive connections is spread over the workers instead of all being accepted by one;
+a burst of keep-alive connections is spread over the workers instead of all being accepted by one,
+and a worker holding more than its share closes keep-alive connections until they are even;
 a worker that dies is replaced, and SIGTERM stops them all. Runs the real server on the test
 database (conftest has set HUANXIN_DATABASE_URL; the subprocess inherits it)."""
 
@@ -104,19 +105,60 @@ def test_a_burst_of_connections_is_spread_over_both_workers(server: tuple[subpro
     try:
         for connection in connections:
             connection.connect()
-        owners = set()
+        time.sleep(0.5)  # accepted by the workers
+        # who holds each, before any answer (an answer may close it: the workers rebalance)
+        owners = {_owner_of_connection(port, connection.sock.getsockname()[1]) for connection in connections}
         for connection in connections:
             connection.request("GET", "/login")
             response = connection.getresponse()
             response.read()
             assert response.status == 200
-            owners.add(_owner_of_connection(port, connection.sock.getsockname()[1]))
     finally:
         for connection in connections:
             connection.close()
     workers = set(_workers(process.pid))
     assert len(workers) == 2
     assert owners == workers  # 32 connections all on one worker: 1 in 2**31
+
+
+def test_keep_alive_connections_are_rebalanced_between_the_workers(
+        server: tuple[subprocess.Popen[bytes], int]) -> None:
+    """Forty keep-alive connections held 30 on one worker and 10 on the other: the busier one
+    answers with Connection: close until it holds at most its share plus one, and the clients'
+    new connections land by a new hash."""
+    process, port = server
+    opened = [http.client.HTTPConnection("127.0.0.1", port, timeout=10) for _ in range(80)]
+    for connection in opened:
+        connection.connect()
+    time.sleep(0.5)  # accepted by the workers
+    by_worker: dict[int | None, list[http.client.HTTPConnection]] = {}
+    for connection in opened:
+        by_worker.setdefault(_owner_of_connection(port, connection.sock.getsockname()[1]), []).append(connection)
+    busy, quiet = sorted(by_worker.values(), key=len, reverse=True)[:2]
+    connections = busy[:30] + quiet[:10]
+    for connection in opened:
+        if connection not in connections:
+            connection.close()
+    closed = 0
+    try:
+        for _ in range(20):  # rounds of one request on every connection, reconnecting when told to
+            for connection in connections:
+                connection.request("GET", "/login")
+                response = connection.getresponse()
+                response.read()
+                assert response.status == 200
+                if response.getheader("connection", "").lower() == "close":
+                    closed += 1
+                    connection.close()
+                    connection.connect()
+        time.sleep(0.5)  # the last reconnections accepted
+        owners = [_owner_of_connection(port, connection.sock.getsockname()[1]) for connection in connections]
+    finally:
+        for connection in connections:
+            connection.close()
+    per_worker = [owners.count(pid) for pid in _workers(process.pid)]
+    assert sum(per_worker) == 40 and max(per_worker) <= 21, (per_worker, closed)
+    assert closed >= 9  # the busy worker gave up at least the 9 above its share plus one
 
 
 def test_a_dead_worker_is_replaced_and_sigterm_stops_all(server: tuple[subprocess.Popen[bytes], int]) -> None:
