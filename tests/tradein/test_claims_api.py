@@ -195,3 +195,11 @@ def test_malformed_payout_result_changes_nothing(client: TestClient, db: Session
     assert client.get(f"/api/v1/tradein/claims/{claim['id']}", headers=reviewer).json()["status"] == "approved"
     again = client.post("/api/v1/tradein/payout-batches", headers={**reviewer, **idem()}, json={})
     assert again.status_code == 201 and again.json()["lines"][0]["claim_id"] == claim["id"]
+    assert again.json()["lines"][0]["status"] == "sent" and again.json()["lines"][0]["failure_reason"] is None
+    # the failed attempt stays in its own batch, with the bank's reason: the retry is a line of its own
+    first = client.get(f"/api/v1/tradein/payout-batches/{batch['id']}", headers=reviewer).json()
+    assert [(x["claim_id"], x["status"], x["failure_reason"]) for x in first["lines"]] == [
+        (claim["id"], "failed", "户名不符")]
+    twice = client.post("/api/v1/tradein/payout-batches", headers={**reviewer, **idem()},
+                        json={"claim_ids": [claim["id"]]})
+    assert twice.status_code == 422  # in flight in the new batch: not payable a second time

@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from tests.tradein.claims_support import T, resident, setup_city, vin
 
@@ -15,7 +16,7 @@ from huanxin.errors import Conflict, InvalidInput
 from huanxin.ledger import service as ledger_service
 from huanxin.tradein import appeals, claims, outbox, payouts, qualification, redemption, review
 from huanxin.tradein.claims import Purchase
-from huanxin.tradein.models import Claim, OutboxMessage, QuotaSlot
+from huanxin.tradein.models import Claim, OutboxMessage, PayoutLine, QuotaSlot
 
 DAY = dt.timedelta(days=1)
 
@@ -71,6 +72,10 @@ def test_qualification_redemption_payout(db: Session) -> None:
     again = payouts.reconcile(db, office, batch, result)  # the same file twice pays nobody twice
     assert again.paid == 0 and again.unchanged == 1
     assert ledger_service.verify(db).ok
+    # and the database itself refuses a second line of a paid claim (only failed attempts repeat)
+    with pytest.raises(IntegrityError), db.begin_nested():
+        db.add(PayoutLine(batch_id=batch.id, claim_id=claim.id, amount_fen=claim.amount_fen, status="sent"))
+        db.flush()
 
 
 def test_ineligible_grade_is_a_rejection_with_reasons(db: Session) -> None:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
@@ -262,11 +263,19 @@ class PayoutBatch(Base):
 
 
 class PayoutLine(Base):
+    """One payment attempt of a claim in a batch. A failed attempt stays in its batch with the
+    bank's reason; the retry is a new line in a later batch. At most one line of a claim is not
+    failed (in flight or paid): the partial unique index, besides the ledger's post keys."""
+
     __tablename__ = "tradein_payout_line"
+    __table_args__ = (
+        Index("uq_tradein_payout_line_live_claim", "claim_id", unique=True,
+              postgresql_where=text("status <> 'failed'"), sqlite_where=text("status <> 'failed'")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("tradein_payout_batch.id"), index=True)
-    claim_id: Mapped[int] = mapped_column(ForeignKey("tradein_claim.id"), unique=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("tradein_claim.id"), index=True)
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     status: Mapped[str] = mapped_column(String(12))  # sent | paid | failed
     bank_ref: Mapped[str | None] = mapped_column(String(60))

@@ -1,6 +1,8 @@
 """Payment in batches: a payout file for the paying bank (a sensitive download: real names and
 cards, audited), and reconciliation of the bank's result file. A claim is paid at most once:
-PayoutLine.claim_id is unique and the ledger posts with key post:claim:<id>:<source>."""
+at most one of its payout lines is not failed (a partial unique index), and the ledger posts with
+key post:claim:<id>:<source>. Each attempt is a line of its own batch: a failed one stays there
+with the bank's reason, and the retry is a new line in a later batch."""
 
 from __future__ import annotations
 
@@ -72,14 +74,9 @@ def create_batch(session: Session, scope: Scope, *, claim_ids: Sequence[int] | N
     session.add(batch)
     session.flush()
     for claim in claims:
-        line = repo.line_of_claim(session, claim.id)
-        if line is None:
-            session.add(PayoutLine(batch_id=batch.id, claim_id=claim.id, amount_fen=claim.amount_fen, status="sent"))
-        elif line.status == "failed":  # a retried payment reuses the claim's one line
-            line.batch_id, line.amount_fen, line.status = batch.id, claim.amount_fen, "sent"
-            line.bank_ref, line.failure_reason = None, None
-        else:
+        if any(line.status != "failed" for line in repo.lines_of_claim(session, claim.id)):
             raise Conflict(f"申请 {claim.id} 已在发放批次中，不能重复发放", field="claim_ids")
+        session.add(PayoutLine(batch_id=batch.id, claim_id=claim.id, amount_fen=claim.amount_fen, status="sent"))
         events.move(session, claim, "paying", actor=scope.username, note=f"列入发放批次 {batch.id}")
     audit.record(session, actor=scope.username, action="payout_batch_created", entity="tradein_payout_batch",
                  entity_id=batch.id, city_code=scope.city_code,

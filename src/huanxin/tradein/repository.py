@@ -270,8 +270,9 @@ def lines_of_batch(session: Session, batch_id: int) -> list[PayoutLine]:
     return list(session.scalars(select(PayoutLine).where(PayoutLine.batch_id == batch_id).order_by(PayoutLine.id)))
 
 
-def line_of_claim(session: Session, claim_id: int) -> PayoutLine | None:
-    return session.scalar(select(PayoutLine).where(PayoutLine.claim_id == claim_id))
+def lines_of_claim(session: Session, claim_id: int) -> list[PayoutLine]:
+    """The claim's payment attempts, oldest first."""
+    return list(session.scalars(select(PayoutLine).where(PayoutLine.claim_id == claim_id).order_by(PayoutLine.id)))
 
 
 def appeals_of(session: Session, claim_id: int) -> list[Appeal]:
