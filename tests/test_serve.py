@@ -72,12 +72,13 @@ def server() -> Iterator[tuple[subprocess.Popen[bytes], int]]:
     process = subprocess.Popen([sys.executable, "-m", "huanxin.web.serve", "--port", str(port), "--workers", "2",
                                 "--no-access-log"], cwd=ROOT)
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline:  # both workers listening (one answering is not enough)
         try:
-            if _get(port, "/login") == 200:
+            if _listening(port) == 2 and _get(port, "/login") == 200:
                 break
         except OSError:
-            time.sleep(0.2)
+            pass
+        time.sleep(0.2)
     else:
         process.kill()
         pytest.fail("服务 60 秒内未就绪")
@@ -88,6 +89,12 @@ def server() -> Iterator[tuple[subprocess.Popen[bytes], int]]:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def _listening(port: int) -> int:
+    """How many sockets listen on the port (state 0A in /proc/net/tcp): one per ready worker."""
+    return sum(1 for line in Path("/proc/net/tcp").read_text().splitlines()[1:]
+               if line.split()[1] == f"0100007F:{port:04X}" and line.split()[3] == "0A")
 
 
 def _get(port: int, path: str) -> int:
