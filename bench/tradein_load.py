@@ -221,6 +221,16 @@ def _get_status(url: str, timeout: float) -> int:
         return int(exc.code)
 
 
+def _listening(port: int) -> int | None:
+    """How many sockets listen on the port on 127.0.0.1 (Linux; None elsewhere)."""
+    table = Path("/proc/net/tcp")
+    if not table.exists():
+        return None
+    wanted = f"0100007F:{port:04X}"
+    return sum(1 for line in table.read_text().splitlines()[1:]
+               if line.split()[1] == wanted and line.split()[3] == "0A")
+
+
 class Server:
     """uvicorn in its own process group, so a SIGKILL takes its workers down with it."""
 
@@ -242,7 +252,10 @@ class Server:
             if self.proc.poll() is not None:
                 raise RuntimeError("服务启动失败")
             try:
-                if _get_status(self.base + "/login", timeout=2) == 200:
+                # every worker listening, not only the first one answering: connections opened
+                # while the second is still starting all land on the first
+                ready = _listening(self.port) in (None, self.workers)
+                if ready and _get_status(self.base + "/login", timeout=2) == 200:
                     return
             except OSError:
                 pass
