@@ -52,6 +52,7 @@ from huanxin.tradein.schemas import (
     claim_out,
 )
 from huanxin.web.deps import CurrentScope, DbSession, UnitOfWork, WriteUnits
+from huanxin.web.errors import error_json
 
 router = APIRouter(prefix="/tradein", tags=["以旧换新补贴申请"])
 IdemKey = Annotated[str | None, Header(alias="Idempotency-Key")]
@@ -112,8 +113,6 @@ def list_programmes(db: DbSession, scope: CurrentScope) -> list[dict[str, Any]]:
     return [programmes_service.programme_out(db, p) for p in repo.programmes_of_city(db, scope.city_code)]
 
 
-# ---- residents ----------------------------------------------------------------------------------
-
 # ---- the peak-load submissions ------------------------------------------------------------------
 #
 # A qualification and a redemption at the till are written in batches with the other requests
@@ -156,9 +155,11 @@ async def submit(peak: PeakSubmission, body: BaseModel, scope: Scope, units: Uni
 
 def answered(outcome: intake.Outcome) -> JSONResponse:
     if isinstance(outcome, DomainError):
-        return FastJSONResponse(outcome.to_dict(), status_code=outcome.status_code)
+        return error_json(outcome)
     return _json(outcome)
 
+
+# ---- residents ----------------------------------------------------------------------------------
 
 @router.post("/qualifications", status_code=201)
 async def claim_qualification(body: QualificationIn, scope: CurrentScope, units: WriteUnits,

@@ -31,11 +31,16 @@ def _from_validation(exc: RequestValidationError) -> InvalidInput:
     return InvalidInput(f"输入有误：{first['message']}", field=first["field"], errors=errors)
 
 
+def error_json(exc: DomainError) -> JSONResponse:
+    """A domain error as the API answers it (also by the peak routes served without FastAPI)."""
+    return JSONResponse(exc.to_dict(), status_code=exc.status_code)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
         if _wants_json(request):
-            return JSONResponse(exc.to_dict(), status_code=exc.status_code)
+            return error_json(exc)
         if isinstance(exc, NotAuthenticated) and request.method == "GET":
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
         return render(request, "error.html", status_code=exc.status_code, error=exc)
