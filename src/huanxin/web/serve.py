@@ -42,7 +42,7 @@ def serve(host: str, port: int, workers: int, *, log_level: str = "warning", acc
     _supervise(host, port, workers, log_level, access_log)
 
 
-def _worker(host: str, port: int, log_level: str, access_log: bool, counts: Any = None, index: int = 0) -> None:
+def _worker(host: str, port: int, log_level: str, access_log: bool, counts: Any, index: int) -> None:
     import uvicorn
 
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
@@ -50,8 +50,7 @@ def _worker(host: str, port: int, log_level: str, access_log: bool, counts: Any 
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
     sock.set_inheritable(True)
-    http: Any = _balancing_protocol(counts, index) if counts is not None else "auto"
-    config = uvicorn.Config(APP, log_level=log_level, access_log=access_log, http=http)
+    config = uvicorn.Config(APP, log_level=log_level, access_log=access_log, http=_balancing_protocol(counts, index))
     uvicorn.Server(config).run(sockets=[sock])
 
 
