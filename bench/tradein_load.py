@@ -351,7 +351,9 @@ async def _post(conn: Connection, load: Load, kind: str, path: str, token: str, 
 
 def _claim_body(qid: int, item: WorkItem, key: str) -> dict[str, Any]:
     serial = hashlib.sha1(key.encode()).hexdigest()[:16].upper()
-    return {"qualification_id": qid, "category": item[2], "price_fen": PRICES[item[3]],
+    # resident i was registered with _id_number(i): the till presents it with the qualification
+    return {"qualification_id": qid, "id_number": _id_number(item[0]), "category": item[2],
+            "price_fen": PRICES[item[3]],
             "invoice_no": f"INV{serial}", "invoice_date": today().isoformat(), "brand": "海尔",
             "model": "BENCH-1", "efficiency_grade": 1, "serial": serial}
 

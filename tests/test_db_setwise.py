@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from tests.tradein.claims_support import resident, setup_city
+from tests.tradein.claims_support import holder, resident, setup_city
 from tests.tradein.test_intake import fridge, qualified
 
 from huanxin.db import insert_objects, insert_rows, reserve_ids, update_rows, write_changes
@@ -103,7 +103,9 @@ def test_new_objects_take_their_defaults_and_are_tracked_afterwards(db: Session)
 
 def test_floats_mixed_with_integers_are_written_as_floats(db: Session) -> None:
     city = setup_city(db)
-    claim = redemption.redeem(db, city.scope(db, city.retailer_user), qualified(db, city).id, fridge("SN-SETWISE-1"))
+    claim = q = qualified(db, city)
+    claim = redemption.redeem(db, city.scope(db, city.retailer_user), q.id, fridge("SN-SETWISE-1"),
+                              holder_id_hash=holder(db, q))
     insert_rows(db, FraudFlag, [
         {"claim_id": claim.id, "rule": "price_above_band", "score": 1, "explanation": "整数", "at": AT},
         {"claim_id": claim.id, "rule": "shared_card", "score": 0.75, "explanation": "小数", "at": AT},

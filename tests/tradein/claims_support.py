@@ -19,7 +19,7 @@ from huanxin.orgs import service as orgs_service
 from huanxin.orgs.roles import Role
 from huanxin.orgs.scope import Scope
 from huanxin.tradein import identity, programmes_service
-from huanxin.tradein.models import Person, Programme, Retailer
+from huanxin.tradein.models import Person, Programme, Qualification, Retailer
 
 _seq = itertools.count(1)
 RUN = uuid.uuid4().hex[:6]
@@ -128,3 +128,11 @@ def resident(session: Session, city: City, *, card: bool = True, name: str = "å¼
     if card:
         identity.set_bank_card(session, person, card_number=bank_card(), holder_name=name)
     return username, person
+
+
+def holder(session: Session, q: Qualification | None) -> str:
+    """The keyed hash of the ID number of a qualification's holder: what the till presents with it."""
+    assert q is not None
+    person = session.get(Person, q.person_id)
+    assert person is not None
+    return person.id_hash

@@ -13,6 +13,7 @@ from tests.conftest import api_token
 from tests.tradein.claims_support import bad_id_number, bank_card, id_number, resident, setup_city, user, vin
 
 from huanxin.orgs.roles import Role
+from huanxin.tradein import identity
 from huanxin.tradein.models import Claim, Person, Qualification
 
 
@@ -26,19 +27,21 @@ def count(db: Session, model: Any) -> int:
 
 def _qualified(client: TestClient, db: Session) -> tuple[Any, dict[str, str], dict[str, Any]]:
     city = setup_city(db)
-    username, _ = resident(db, city)
+    username, person = resident(db, city)
     token = api_token(client, username)
     r = client.post("/api/v1/tradein/qualifications", headers={**token, **idem()},
                     json={"programme_id": city.programmes["appliance-2025"].id, "category": "refrigerator"})
     assert r.status_code == 201, r.text
-    return city, token, r.json()
+    # what the resident shows at the till with the qualification number
+    return city, token, {**r.json(), "holder_id_number": identity.person_id_number(person)}
 
 
 def test_full_flow_over_http(client: TestClient, db: Session) -> None:
     city, token, q = _qualified(client, db)
     assert q["status"] == "active" and q["category_label"]
     shop = api_token(client, city.retailer_user)
-    body = {"qualification_id": q["id"], "category": "refrigerator", "price_fen": 4999_00, "invoice_no": "F-001",
+    body = {"qualification_id": q["id"], "id_number": q["holder_id_number"],
+            "category": "refrigerator", "price_fen": 4999_00, "invoice_no": "F-001",
             "invoice_date": "2025-06-01", "efficiency_grade": 1, "serial": "SN-HTTP-1"}
     r = client.post("/api/v1/tradein/claims", headers={**shop, "Idempotency-Key": "redeem-1"}, json=body)
     assert r.status_code == 201, r.text
@@ -57,7 +60,7 @@ def test_full_flow_over_http(client: TestClient, db: Session) -> None:
                         json={"what": "请补充发票照片"})
         assert r.json()["status"] == "correction"
         r = client.post(f"/api/v1/tradein/claims/{claim['id']}/resubmit", headers={**shop, **idem()},
-                        json={k: v for k, v in body.items() if k != "qualification_id"})
+                        json={k: v for k, v in body.items() if k not in ("qualification_id", "id_number")})
         assert r.status_code == 200 and r.json()["version"] == 2, r.text
         r = client.post(f"/api/v1/tradein/claims/{claim['id']}/approve", headers=reviewer, json={"note": "已核实"})
         assert r.status_code == 200 and r.json()["status"] == "approved", r.text
@@ -133,7 +136,8 @@ def test_bad_identity_input(client: TestClient, db: Session) -> None:
 def test_bad_purchase_input_over_http(client: TestClient, db: Session) -> None:
     city, _, q = _qualified(client, db)
     shop = api_token(client, city.retailer_user)
-    base = {"qualification_id": q["id"], "category": "refrigerator", "price_fen": 3000_00, "invoice_no": "X-1",
+    base = {"qualification_id": q["id"], "id_number": q["holder_id_number"],
+            "category": "refrigerator", "price_fen": 3000_00, "invoice_no": "X-1",
             "invoice_date": "2025-06-01", "efficiency_grade": 1, "serial": "SN-X"}
     before = count(db, Claim)
     for change, field, text in [({"price_fen": 0}, "price_fen", "大于0"), ({"price_fen": -1}, "price_fen", "大于0"),
@@ -166,7 +170,8 @@ def test_malformed_payout_result_changes_nothing(client: TestClient, db: Session
     city, _, q = _qualified(client, db)
     shop = api_token(client, city.retailer_user)
     claim = client.post("/api/v1/tradein/claims", headers={**shop, **idem()}, json={
-        "qualification_id": q["id"], "category": "refrigerator", "price_fen": 3000_00, "invoice_no": "M-1",
+        "qualification_id": q["id"], "id_number": q["holder_id_number"], "category": "refrigerator",
+        "price_fen": 3000_00, "invoice_no": "M-1",
         "invoice_date": "2025-06-01", "efficiency_grade": 2, "serial": "SN-M"}).json()
     reviewer = api_token(client, city.reviewer_user)
     if claim["status"] == "review":

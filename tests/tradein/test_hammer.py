@@ -22,7 +22,7 @@ from tests.tradein.claims_support import City, id_number, resident, setup_city
 
 from huanxin.ledger import service as ledger_service
 from huanxin.ledger.models import Transfer
-from huanxin.tradein import qualification
+from huanxin.tradein import identity, qualification
 from huanxin.tradein.models import Claim, PayoutLine, Qualification
 from huanxin.web.app import create_app
 
@@ -161,13 +161,14 @@ def test_same_serial_and_payment_from_many_threads(app: Any, engine: Engine,
         from huanxin.tradein.models import Person
         qs = [qualification.claim_qualification(session, programme=programme, person=session.get(Person, pid),
                                                 category="refrigerator", actor="t") for _, pid in people]
+        holders = [identity.person_id_number(session.get(Person, pid)) for _, pid in people]
         session.commit()
     shop = api_token(TestClient(app), city.retailer_user)
     serial = f"SN-HAMMER-{uuid.uuid4().hex[:8]}"
 
     def redeem(i: int) -> Any:
         return call(app, "POST", "/api/v1/tradein/claims", {**shop, "Idempotency-Key": key()}, json={
-            "qualification_id": qs[i].id, "category": "refrigerator", "price_fen": 5000_00,
+            "qualification_id": qs[i].id, "id_number": holders[i], "category": "refrigerator", "price_fen": 5000_00,
             "invoice_no": f"INV-{uuid.uuid4().hex[:10]}", "invoice_date": "2025-06-01", "efficiency_grade": 1,
             "serial": serial, "brand": "海尔", "model": "BCD"})
 

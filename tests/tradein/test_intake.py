@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 from tests.conftest import unit_of_work
-from tests.tradein.claims_support import City, resident, setup_city
+from tests.tradein.claims_support import City, holder, resident, setup_city
 
 from huanxin.errors import Conflict, InvalidInput
 from huanxin.kit.idempotency import IdempotencyRecord
@@ -54,7 +54,9 @@ def submission(db: Session, city: City, key: str, qualification_id: int, purchas
     shop = city.scope(db, city.retailer_user)
     return intake.Submission(scope=shop, key=key, body={"q": qualification_id, "serial": purchase.serial,
                                                         "price": purchase.price_fen},
-                             request=redemption.Redemption(shop, qualification_id, purchase), units=units_of(db))
+                             request=redemption.Redemption(shop, qualification_id, purchase,
+                                                           holder(db, db.get(Qualification, qualification_id))),
+                             units=units_of(db))
 
 
 def claims_of(db: Session, qualification_ids: list[int]) -> list[Claim]:

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from tests.tradein.claims_support import T, resident, setup_city, vin
+from tests.tradein.claims_support import T, holder, resident, setup_city, vin
 
 from huanxin.errors import Conflict, InvalidInput
 from huanxin.ledger import service as ledger_service
@@ -52,7 +52,7 @@ def test_qualification_redemption_payout(db: Session) -> None:
     assert "资格已发放" in messages(db, person.id)[-1]
 
     shop = city.scope(db, city.retailer_user)
-    claim = redemption.redeem(db, shop, q.id, fridge("SN-A-0001"), at=T + DAY)
+    claim = redemption.redeem(db, shop, q.id, fridge("SN-A-0001"), holder_id_hash=holder(db, q), at=T + DAY)
     assert claim.status == "approved", claim.decision
     assert claim.amount_fen == 1000_00 and claim.amounts_by_source == {"central": 900_00, "local": 100_00}
     assert q.status == "used"
@@ -85,7 +85,8 @@ def test_ineligible_grade_is_a_rejection_with_reasons(db: Session) -> None:
     before = available(db, programme)
     q = qualification.claim_qualification(db, programme=programme, person=person, category="refrigerator",
                                           actor="t", at=T)
-    claim = redemption.redeem(db, city.scope(db, city.retailer_user), q.id, fridge("SN-G3", grade=3), at=T + DAY)
+    claim = redemption.redeem(db, city.scope(db, city.retailer_user), q.id, fridge("SN-G3", grade=3),
+                              holder_id_hash=holder(db, q), at=T + DAY)
     assert claim.status == "rejected"
     assert any("3级" in r for r in claim.decision["reasons"])
     assert "已驳回" in messages(db, person.id)[-1] and "3级" in messages(db, person.id)[-1]
@@ -120,7 +121,7 @@ def test_review_correction_resubmission_approval(db: Session) -> None:
                                           actor="t", at=T)
     # an invoice dated before the qualification was issued is a fraud signal: manual review
     claim = redemption.redeem(db, city.scope(db, city.retailer_user), q.id, fridge("SN-R1", on=T.date() - DAY),
-                          at=T + DAY)
+                          holder_id_hash=holder(db, q), at=T + DAY)
     assert claim.status == "review"
     reviewer = city.scope(db, city.reviewer_user)
     review.request_correction(db, reviewer, claim, "请上传发票原件照片并核对发票日期")
@@ -140,7 +141,8 @@ def test_rejection_appeal_overturn(db: Session) -> None:
                                           actor="t", at=T)
     claim = redemption.redeem(db, city.scope(db, city.retailer_user), q.id,
                           Purchase(category="washing_machine", price_fen=3000_00, invoice_no="W-1",
-                                   invoice_date=T.date() - DAY, efficiency_grade=2, serial="WM-1"), at=T + DAY)
+                                   invoice_date=T.date() - DAY, efficiency_grade=2, serial="WM-1"),
+                              holder_id_hash=holder(db, q), at=T + DAY)
     assert claim.status == "review"
     before = available(db, programme)
     reviewer = city.scope(db, city.reviewer_user)
@@ -166,7 +168,7 @@ def test_overturned_appeal_reserves_again_on_approval(db: Session) -> None:
     q = qualification.claim_qualification(db, programme=programme, person=person, category="tv", actor="t", at=T)
     claim = redemption.redeem(db, city.scope(db, city.retailer_user), q.id,
                           Purchase(category="tv", price_fen=6000_00, invoice_no="TV-1", invoice_date=T.date() - DAY,
-                                   efficiency_grade=1, serial="TV-1"), at=T + DAY)
+                                   efficiency_grade=1, serial="TV-1"), holder_id_hash=holder(db, q), at=T + DAY)
     reviewer = city.scope(db, city.reviewer_user)
     review.reject(db, reviewer, claim, "发票存疑")
     before = available(db, programme)
@@ -273,7 +275,7 @@ def test_bad_purchase_input_changes_nothing(db: Session) -> None:
     ]
     for data, field, text in cases:
         with pytest.raises(InvalidInput, match=text) as err:
-            redemption.redeem(db, shop, q.id, data, at=T + DAY)
+            redemption.redeem(db, shop, q.id, data, holder_id_hash=holder(db, q), at=T + DAY)
         assert err.value.field == field
     assert db.scalar(select(func.count()).select_from(Claim)) == count
     assert q.status == "active"

@@ -16,6 +16,7 @@ from tests.tradein.claims_support import City, resident, setup_city
 
 from huanxin.errors import Conflict
 from huanxin.tradein import api as tradein_api
+from huanxin.tradein import identity
 from huanxin.web import peak
 
 CLAIMS = "/api/v1/tradein/claims"
@@ -34,17 +35,22 @@ def straight(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return served
 
 
+HOLDERS: dict[int, str] = {}  # qualification id → its holder's ID number, shown with it at the till
+
+
 def qualification(client: TestClient, db: Session, city: City) -> int:
-    username, _ = resident(db, city)
+    username, person = resident(db, city)
     token = api_token(client, username)
     r = client.post("/api/v1/tradein/qualifications", headers={**token, "Idempotency-Key": uuid.uuid4().hex},
                     json={"programme_id": city.programmes["appliance-2025"].id, "category": "refrigerator"})
     assert r.status_code == 201, r.text
+    HOLDERS[int(r.json()["id"])] = identity.person_id_number(person)
     return int(r.json()["id"])
 
 
 def fridge(qualification_id: int, serial: str, **change: Any) -> dict[str, Any]:
-    return {"qualification_id": qualification_id, "category": "refrigerator", "price_fen": 4999_00,
+    return {"qualification_id": qualification_id, "id_number": HOLDERS.get(qualification_id, ""),
+            "category": "refrigerator", "price_fen": 4999_00,
             "invoice_no": f"F-{serial}", "invoice_date": "2025-06-01", "efficiency_grade": 1, "serial": serial,
             **change}
 

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from tests.conftest import api_token
-from tests.tradein.claims_support import T, resident, setup_city
+from tests.tradein.claims_support import T, holder, resident, setup_city
 from tests.tradein.test_lifecycle import DAY, fridge
 
 from huanxin.errors import Forbidden, InvalidInput
@@ -23,7 +23,8 @@ def _three_fridges(db: Session) -> tuple[object, object]:
         _, person = resident(db, city)
         q = qualification.claim_qualification(db, programme=programme, person=person, category="refrigerator",
                                               actor="t", at=T)
-        redemption.redeem(db, shop, q.id, fridge(f"SN-W-{price}", price=price, grade=grade), at=T + DAY)
+        redemption.redeem(db, shop, q.id, fridge(f"SN-W-{price}", price=price, grade=grade),
+                          holder_id_hash=holder(db, q), at=T + DAY)
     return city, programme
 
 

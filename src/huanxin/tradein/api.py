@@ -45,6 +45,7 @@ from huanxin.tradein.schemas import (
     BatchIn,
     CarClaimIn,
     CorrectionIn,
+    PresentedQualificationIn,
     QualificationIn,
     RedemptionIn,
     RejectIn,
@@ -120,11 +121,24 @@ def list_programmes(db: DbSession, scope: CurrentScope) -> list[dict[str, Any]]:
 # below are also served straight from ASGI (web.peak) once the client's sign-in is known, with
 # the same PeakSubmission: only the transport differs.
 
+def _as_json(body: BaseModel) -> dict[str, Any]:
+    return body.model_dump(mode="json")
+
+
+def _without_id_number(body: BaseModel) -> dict[str, Any]:
+    """The request as remembered for its idempotency key: the ID number only as its keyed hash."""
+    data = body.model_dump(mode="json")
+    if data.get("id_number"):
+        data["id_number"] = identity.id_hash(str(data["id_number"]).strip().upper())
+    return data
+
+
 @dataclass(frozen=True)
 class PeakSubmission:
     body: type[BaseModel]
     batcher: intake.Batcher[intake.Submission, intake.Outcome]
     request: Callable[[Any, Scope], Any]  # (the validated body, the sender) → what the batch writes
+    remembered: Callable[[BaseModel], dict[str, Any]] = _as_json  # the body the key's request hash is of
 
 
 def _qualify(body: QualificationIn, _scope: Scope) -> intake.Qualify:
@@ -133,11 +147,12 @@ def _qualify(body: QualificationIn, _scope: Scope) -> intake.Qualify:
 
 
 def _redemption(body: RedemptionIn, scope: Scope) -> redemption.Redemption:
-    return redemption.Redemption(scope, body.qualification_id, body.purchase(body.category))
+    return redemption.Redemption(scope, body.qualification_id, body.purchase(body.category),
+                                 identity.holder_id_hash(body.id_number))
 
 
-QUALIFY = PeakSubmission(QualificationIn, intake.qualifications, _qualify)
-REDEEM = PeakSubmission(RedemptionIn, intake.redemptions, _redemption)
+QUALIFY = PeakSubmission(QualificationIn, intake.qualifications, _qualify, _without_id_number)
+REDEEM = PeakSubmission(RedemptionIn, intake.redemptions, _redemption, _without_id_number)
 PEAK_ROUTES = {f"{router.prefix}/qualifications": QUALIFY, f"{router.prefix}/claims": REDEEM}
 
 
@@ -147,7 +162,7 @@ async def submit(peak: PeakSubmission, body: BaseModel, scope: Scope, units: Uni
     back as results, and raises the few it meets while writing one alone)."""
     try:
         return await peak.batcher.submit(intake.Submission(
-            scope=scope, key=idempotency.checked_key(key), body=body.model_dump(mode="json"),
+            scope=scope, key=idempotency.checked_key(key), body=peak.remembered(body),
             request=peak.request(body, scope), units=units))
     except DomainError as error:
         return error
@@ -171,6 +186,15 @@ async def claim_qualification(body: QualificationIn, scope: CurrentScope, units:
 @router.get("/qualifications")
 def list_qualifications(db: DbSession, scope: CurrentScope, status: str | None = None) -> list[dict[str, Any]]:
     return [qualification.qualification_out(db, q) for q in repo.qualifications_for(db, scope, status=status)]
+
+
+@router.post("/qualifications/presented")
+def presented_qualification(body: PresentedQualificationIn, db: DbSession, scope: CurrentScope) -> dict[str, Any]:
+    """Step 1 of redemption at the till (as on the retailer's page): the qualification the resident
+    shows, checked against their ID number and against what redemption itself checks; nothing is
+    written. A retailer reads a qualification only this way, or once it has redeemed it."""
+    return qualification.qualification_out(db, redemption.presented(
+        db, scope, body.qualification_id, identity.holder_id_hash(body.id_number)))
 
 
 @router.get("/qualifications/{qualification_id}")

@@ -71,12 +71,21 @@ def _text(value: str | None, field_name: str, label: str, limit: int, *, require
     return cleaned
 
 
+# No programme of 国发〔2024〕7号 (dated 2024-03-01) can cover a purchase made before it: such a
+# date is a typing error (0001-01-01, 1924 for 2024), refused as input, not decided as a rejection
+# that would use up the resident's qualification.
+EARLIEST_INVOICE_DATE = dt.date(2024, 3, 1)
+
+
 def validate_purchase(data: Purchase, *, car: bool, on: dt.date | None = None) -> Purchase:
     if data.price_fen is None or data.price_fen <= 0:
         raise InvalidInput("成交价格（price_fen）必须大于0", field="price_fen")
     invoice_no = _text(data.invoice_no, "invoice_no", "发票号码", 40, required=True)
     if data.invoice_date > (on or today()):
         raise InvalidInput(f"发票日期 {data.invoice_date} 晚于今天，请核对", field="invoice_date")
+    if data.invoice_date < EARLIEST_INVOICE_DATE:
+        raise InvalidInput(f"发票日期 {data.invoice_date} 早于国发〔2024〕7号印发（{EARLIEST_INVOICE_DATE}），"
+                           "不可能属于任何以旧换新活动，请核对", field="invoice_date")
     if data.efficiency_grade is not None and not 1 <= data.efficiency_grade <= 5:
         raise InvalidInput("能效（水效）等级应为1至5级", field="efficiency_grade")
     brand = _text(data.brand, "brand", "品牌", 60)

@@ -27,6 +27,13 @@ def id_hash(id_number: str) -> str:
     return pii.keyed_hash("id", id_number)
 
 
+def holder_id_hash(id_number: str | None) -> str:
+    """The keyed hash of the ID number a resident shows at the till, checked (GB 11643) first."""
+    if not (id_number or "").strip():
+        raise InvalidInput("请填写资格持有人的身份证号", field="id_number")
+    return id_hash(validate_id_number((id_number or "").strip()))
+
+
 def person_name(person: Person) -> str:
     return pii.decrypt(person.name_enc)
 

@@ -53,6 +53,7 @@ class Redemption:
     scope: Scope
     qualification_id: int
     purchase: claims.Purchase
+    holder_id_hash: str  # the keyed hash of the ID number the resident showed (identity.id_hash)
 
 
 @dataclass
@@ -71,13 +72,28 @@ class _Accepted:
     claim: Claim | None = None
 
 
-def redeem(session: Session, scope: Scope, qualification_id: int, data: claims.Purchase,
+def redeem(session: Session, scope: Scope, qualification_id: int, data: claims.Purchase, *, holder_id_hash: str,
            at: dt.datetime | None = None) -> Claim:
-    """The retailer redeems a resident's qualification against a purchase."""
-    outcome = redeem_many(session, [Redemption(scope, qualification_id, data)], at)[0]
+    """The retailer redeems a resident's qualification against a purchase; the resident presents
+    it with their ID number (`holder_id_hash`), never by its number alone."""
+    outcome = redeem_many(session, [Redemption(scope, qualification_id, data, holder_id_hash)], at)[0]
     if isinstance(outcome, DomainError):
         raise outcome
     return outcome
+
+
+def presented(session: Session, scope: Scope, qualification_id: int, holder_id_hash: str) -> Qualification:
+    """The qualification a resident presents at the till, checked as redemption will check it
+    (holder, retailer admitted for its kind, still usable), before the purchase is keyed in."""
+    retailer = repo.retailer_of_scope(session, scope)
+    found = session.get(Qualification, qualification_id)
+    holder = session.get(Person, found.person_id) if found is not None else None
+    qualification = repo.presented_qualification(scope, found, holder, holder_id_hash)
+    programme = session.get(Programme, qualification.programme_id)
+    assert programme is not None
+    retailers_service.require_admitted(session, retailer.id, programme.kind)
+    claims.check_usable(qualification, now())
+    return qualification
 
 
 def redeem_many(session: Session, items: list[Redemption], at: dt.datetime | None = None) -> list[Claim | DomainError]:
@@ -111,13 +127,16 @@ def _check_all(session: Session, items: list[Redemption], moment: dt.datetime,
     qualifications = repo.locked_qualifications(session, sorted({i.qualification_id for i in items}))
     programmes = {p.id: p for p in session.scalars(_PROGRAMMES, {"ids": sorted(
         {q.programme_id for q in qualifications.values()})})} if qualifications else {}
+    holders = {p.id: p for p in session.scalars(_PERSONS, {"ids": sorted(
+        {q.person_id for q in qualifications.values()})})} if qualifications else {}
+    session.info.setdefault("kept", []).extend(holders.values())  # the answers read them: see _keep_loaded
     retailers: dict[int, Retailer | DomainError] = {}
     used_qualifications: set[int] = set()
     used_identifiers: set[tuple[str, str]] = set()
     accepted: list[_Accepted] = []
     for index, item in enumerate(items):
         try:
-            checked = _check(session, index, item, moment, qualifications, programmes, retailers)
+            checked = _check(session, index, item, moment, qualifications, holders, programmes, retailers)
             if checked.qualification.id in used_qualifications:
                 raise Conflict("该资格已被核销，不能重复核销", field="qualification_id")
             for key, value in checked.identifiers.items():
@@ -137,10 +156,12 @@ def _retailer(session: Session, scope: Scope, retailers: dict[int, Retailer | Do
 
 
 def _check(session: Session, index: int, item: Redemption, moment: dt.datetime,
-           qualifications: dict[int, Qualification], programmes: dict[int, Programme],
+           qualifications: dict[int, Qualification], holders: dict[int, Person], programmes: dict[int, Programme],
            retailers: dict[int, Retailer | DomainError]) -> _Accepted:
     retailer = _retailer(session, item.scope, retailers)
-    qualification = repo.visible_qualification(session, item.scope, qualifications.get(item.qualification_id))
+    found = qualifications.get(item.qualification_id)
+    qualification = repo.presented_qualification(item.scope, found, holders.get(found.person_id) if found else None,
+                                                 item.holder_id_hash)
     programme = programmes[qualification.programme_id]
     retailers_service.require_admitted(session, retailer.id, programme.kind)
     claims.check_usable(qualification, moment)
@@ -217,11 +238,10 @@ def _write(session: Session, accepted: list[_Accepted], moment: dt.datetime, *, 
 
 
 def _keep_loaded(session: Session, accepted: list[_Accepted]) -> None:
-    """Loads the applicants (one query) and keeps them and the programmes in the session until it
-    closes: its identity map holds objects weakly, and the answers (claim_out) read both of them
+    """Keeps the programmes in the session until it closes (the applicants, read by the checks, are
+    kept already): its identity map holds objects weakly, and the answers (claim_out) read both
     after this batch's own references are gone; without this, one query per claim each."""
-    persons = list(session.scalars(_PERSONS, {"ids": sorted({i.qualification.person_id for i in accepted})}))
-    session.info.setdefault("kept", []).extend([*persons, *{id(i.programme): i.programme for i in accepted}.values()])
+    session.info.setdefault("kept", []).extend({id(i.programme): i.programme for i in accepted}.values())
 
 
 def _claim(item: _Accepted) -> Claim:

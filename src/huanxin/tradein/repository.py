@@ -4,6 +4,7 @@ city's record answers 404."""
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,7 +12,7 @@ from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from huanxin.db import is_postgres
-from huanxin.errors import Forbidden, NotFound
+from huanxin.errors import Forbidden, InvalidInput, NotFound
 from huanxin.orgs.roles import Role
 from huanxin.orgs.scope import Scope
 from huanxin.tradein.models import (
@@ -96,14 +97,42 @@ def _resident_owns(session: Session, scope: Scope, person_id: int) -> bool:
 
 
 def visible_qualification(session: Session, scope: Scope, qualification: Qualification | None) -> Qualification:
+    """A qualification its reader may see: the holder, the city's staff, and a retailer only once
+    it has redeemed it (before that, a retailer sees a qualification only by presenting it with
+    the holder's ID number: `presented_qualification`). Ids are sequential: a retailer that could
+    read any id would learn every resident's qualification."""
     if qualification is None or qualification.city_code != scope.city_code:
         raise NotFound("未找到该资格", field="qualification_id")
     if scope.role == Role.RESIDENT:
         if not _resident_owns(session, scope, qualification.person_id):
             raise NotFound("未找到该资格", field="qualification_id")
-    elif scope.role not in CITY_READERS and scope.role != Role.RETAILER:
+    elif scope.role == Role.RETAILER:
+        if not _redeemed_by(session, scope, qualification.id):
+            raise NotFound("未找到该资格", field="qualification_id")
+    elif scope.role not in CITY_READERS:
         raise NotFound("未找到该资格", field="qualification_id")
     return qualification
+
+
+def presented_qualification(scope: Scope, qualification: Qualification | None, holder: Person | None,
+                            holder_id_hash: str) -> Qualification:
+    """The qualification a resident presents at the till: the retailer must give its number and the
+    holder's ID number (as its keyed hash), as the page does; a number alone redeems nothing."""
+    if scope.role != Role.RETAILER:
+        raise Forbidden("只有已准入的经营主体（零售商、经销商）可以核销")
+    if qualification is None or qualification.city_code != scope.city_code:
+        raise NotFound("未找到该资格", field="qualification_id")
+    if holder is None or not hmac.compare_digest(holder.id_hash, holder_id_hash):
+        raise InvalidInput("身份证号与该资格的持有人不一致，请核对资格编号和身份证号", field="id_number")
+    return qualification
+
+
+def _redeemed_by(session: Session, scope: Scope, qualification_id: int) -> bool:
+    retailer = session.scalar(_RETAILER_OF_UNIT, {"unit_id": scope.unit_id}) if scope.unit_id else None
+    if retailer is None:
+        return False
+    return session.scalar(select(Claim.id).where(Claim.qualification_id == qualification_id,
+                                                 Claim.retailer_id == retailer.id).limit(1)) is not None
 
 
 # Built once: the redemption batch runs it at peak load, where building a statement cost more

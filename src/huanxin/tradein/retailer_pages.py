@@ -12,9 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from huanxin.errors import Forbidden, InvalidInput
-from huanxin.kit import pii
 from huanxin.kit.clock import aware, now
-from huanxin.kit.identifiers import validate_id_number
 from huanxin.orgs.roles import Role
 from huanxin.orgs.scope import Scope
 from huanxin.tradein import claims as claims_service
@@ -87,23 +85,17 @@ def portal(request: Request, db: DbSession, scope: CurrentScope, status: str | N
 def _verified(db: Session, scope: Scope, retailer: Retailer, qualification_no: str,
               id_number: str) -> tuple[Qualification, Programme, Person]:
     """The qualification the resident showed, checked against their ID number: a qualification
-    number alone is not enough to redeem someone's subsidy."""
+    number alone is not enough to redeem someone's subsidy (the API checks the same, in
+    redemption.presented)."""
     number = form_int(qualification_no, "qualification_id", "资格编号")
-    if not (id_number or "").strip():
-        raise InvalidInput("请填写资格持有人的身份证号", field="id_number")
-    id_clean = validate_id_number(id_number.strip())
-    q = repo.get_qualification(db, scope, int(number or 0))
-    person = db.get(Person, q.person_id)
-    assert person is not None
-    if person.id_hash != identity.id_hash(id_clean):
-        raise InvalidInput("身份证号与该资格的持有人不一致，请核对资格编号和身份证号", field="id_number")
-    programme = db.get(Programme, q.programme_id)
-    assert programme is not None
+    holder = identity.holder_id_hash(id_number)
     stop = _stop_reason(db, retailer)
     if stop:
         raise Forbidden(stop, field="retailer_id")
-    retailers.require_admitted(db, retailer.id, programme.kind)
-    claims_service.check_usable(q, now())  # the same check redemption makes
+    q = redemption.presented(db, scope, int(number or 0), holder)
+    person = db.get(Person, q.person_id)
+    programme = db.get(Programme, q.programme_id)
+    assert person is not None and programme is not None
     return q, programme, person
 
 
@@ -154,11 +146,11 @@ def redeem(
     purchase = _purchase(q.category, price, invoice_no, invoice_date, brand, model, efficiency_grade, serial,
                          proof_kind, proof_no)
     # The ID number is not part of the remembered request: only its keyed hash is.
-    body = {"qualification_id": q.id, "holder": pii.keyed_hash("id", validate_id_number(id_number.strip())),
-            **_body(purchase)}
+    holder = identity.holder_id_hash(id_number)
+    body = {"qualification_id": q.id, "holder": holder, **_body(purchase)}  # the ID number only as its keyed hash
 
     def work() -> str:
-        claim = redemption.redeem(db, scope, q.id, purchase)
+        claim = redemption.redeem(db, scope, q.id, purchase, holder_id_hash=holder)
         return f"/tradein/retailer/claims/{claim.id}?done=redeemed"
 
     return once(db, scope, idempotency_key, body, work)

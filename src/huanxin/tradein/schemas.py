@@ -39,6 +39,10 @@ class BankCardIn(BaseModel):
     holder_name: str = Field(description="持卡人姓名，须与申请人本人姓名一致")
 
 
+# Fields of the requests that carry a purchase but are not part of it.
+_NOT_PURCHASE = {"category", "qualification_id", "id_number", "programme_id", "applicant", "region_code", "version"}
+
+
 class PurchaseFields(BaseModel):
     price_fen: int = Field(description="最终成交价（分），须大于0")
     invoice_no: str
@@ -60,14 +64,18 @@ class PurchaseFields(BaseModel):
     old_emission_standard: str | None = None
 
     def purchase(self, category: str) -> claims_service.Purchase:
-        return claims_service.Purchase(category=category, **self.model_dump(exclude={"category", "qualification_id",
-                                                                                        "programme_id", "applicant",
-                                                                                        "region_code", "version"}))
+        return claims_service.Purchase(category=category, **self.model_dump(exclude=_NOT_PURCHASE))
 
 
 class RedemptionIn(PurchaseFields):
     qualification_id: int
+    id_number: str = Field(description="资格持有人的身份证号：核销须同时提供资格编号和持有人身份证号")
     category: str
+
+
+class PresentedQualificationIn(BaseModel):
+    qualification_id: int
+    id_number: str = Field(description="资格持有人的身份证号")
 
 
 class CarClaimIn(PurchaseFields):
