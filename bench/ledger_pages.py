@@ -173,7 +173,8 @@ def _generate(session: Session, plans: list[Plan], dep: Deployment) -> None:
 def server(url: str) -> Iterator[str]:
     """The real app under uvicorn on a free loopback port; stopped (by its own pid) afterwards."""
     port = _free_port()
-    env = {**os.environ, "HUANXIN_DATABASE_URL": url}
+    # a benchmark, not a deployment: no keys of its own are required (config.refusal_to_start)
+    env = {**os.environ, "HUANXIN_ENV": "test", "HUANXIN_DATABASE_URL": url}
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "huanxin.web.main:app", "--host", "127.0.0.1", "--port", str(port),
          "--log-level", "warning"], cwd=ROOT, env=env,

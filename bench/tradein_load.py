@@ -241,7 +241,8 @@ class Server:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        env = {**os.environ, "HUANXIN_DATABASE_URL": self.url}
+        # a benchmark, not a deployment: no keys of its own are required (config.refusal_to_start)
+        env = {**os.environ, "HUANXIN_ENV": "test", "HUANXIN_DATABASE_URL": self.url}
         # huanxin.web.serve: with several workers, each has its own socket (SO_REUSEPORT), so
         # the 64 connections opened at once are spread over them rather than all accepted by one
         args = [sys.executable, "-m", "huanxin.web.serve", "--host", "127.0.0.1", "--port", str(self.port),

@@ -65,16 +65,18 @@ if [[ ! -x .venv/bin/python ]]; then
   say "creating .venv"
   "$PYTHON" -m venv .venv
 fi
-extras=$([[ $WITH_TEST == 1 ]] && echo "[test]" || echo "")
+# Every version comes from requirements.lock (the versions the tests passed on), the demo's and
+# the tests' alike: one lock, so the demo never runs on versions the suite did not see.
 stamp=".venv/.huanxin-installed"
-want="$(sha256sum pyproject.toml | cut -d' ' -f1) $extras"
+want="$(cat pyproject.toml requirements.lock | sha256sum | cut -d' ' -f1)"
 have=$(cat "$stamp" 2>/dev/null || true)
-# A test install also satisfies a plain one; a plain one does not satisfy --test.
-if [[ -x .venv/bin/huanxin && ( "$have" == "$want" || "$have" == "${want% *} [test]" ) ]]; then
-  say "python package up to date"
+if [[ -x .venv/bin/huanxin && "$have" == "$want" ]]; then
+  say "python packages up to date (requirements.lock)"
 else
-  say "pip install -e '.$extras'"
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".$extras"
+  say "pip install -r requirements.lock, then the package itself (-e . --no-deps)"
+  .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.lock
+  .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps -e .
+  .venv/bin/python -m pip check >/dev/null || { .venv/bin/python -m pip check >&2; exit 1; }
   echo "$want" > "$stamp"
 fi
 

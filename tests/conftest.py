@@ -16,6 +16,9 @@ TEST_DB_URL = os.environ.get("HUANXIN_TEST_DATABASE_URL") or (
     f"sqlite:///{Path(tempfile.mkdtemp(prefix='huanxin-test-')) / 'test.sqlite3'}"
 )
 os.environ["HUANXIN_DATABASE_URL"] = TEST_DB_URL
+# Not a deployment: servers the tests start (tests/e2e, test_serve) need no keys of their own and
+# set no Secure cookies (they serve http on 127.0.0.1), on PostgreSQL as on SQLite.
+os.environ.setdefault("HUANXIN_ENV", "test")
 
 from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import text  # noqa: E402

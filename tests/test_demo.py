@@ -279,6 +279,7 @@ def test_retailers_and_residents_have_logins_and_valid_identities(db: Session) -
     from huanxin.kit import pii
     from huanxin.kit.identifiers import luhn_ok, validate_id_number
     from huanxin.tradein.models import Person, Retailer
+    from huanxin.tradein.realname import RegisterVerifier
 
     for city in _cities(db):
         retailers = list(db.scalars(select(Retailer).where(Retailer.city_code == city)))
@@ -294,6 +295,9 @@ def test_retailers_and_residents_have_logins_and_valid_identities(db: Session) -
         validate_id_number(pii.decrypt(person.id_enc))
         assert person.bank_card_enc and luhn_ok(pii.decrypt(person.bank_card_enc))
         assert pii.decrypt(person.name_enc) == user.display_name
+        # each is on the population register the real-name check reads (tradein.realname)
+        assert RegisterVerifier().name_matches(db, id_number=pii.decrypt(person.id_enc), name=user.display_name)
+        assert not RegisterVerifier().name_matches(db, id_number=pii.decrypt(person.id_enc), name="冒名者")
 
 
 def test_the_ledger_verifies_and_no_pool_is_negative(db: Session) -> None:

@@ -13,8 +13,10 @@ app = typer.Typer(help="焕新：推动大规模设备更新和消费品以旧�
                   pretty_exceptions_enable=False)
 db_app = typer.Typer(help="数据库")
 audit_app = typer.Typer(help="审计日志")
+pii_app = typer.Typer(help="个人信息加密密钥")
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
+app.add_typer(pii_app, name="pii")
 
 
 # One CLI command = one transaction, exactly like one request: the same generator serves both.
@@ -47,7 +49,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     """启动 Web 服务（页面与 /api/v1）；--workers N 启动 N 个工作进程，连接由内核均匀分配。"""
     from huanxin.web.serve import serve as run_server
 
-    run_server(host, port, workers)
+    run_server(host, port, workers)  # refuses a production start with default keys (config.refusal_to_start)
 
 
 @app.command("demo")
@@ -66,16 +68,43 @@ def demo(
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
-    """校验审计日志哈希链是否完整。"""
-    from huanxin.kit.audit import verify_chain
+def audit_verify(
+    anchor: list[str] = typer.Option([], "--anchor", help="链外留存的锚点 序号:哈希（来自 huanxin audit anchor "
+                                                          "或工作信息简报），可给多个"),
+) -> None:
+    """校验审计日志哈希链是否完整；给出锚点时，还校验该序号的记录仍在且哈希未变（发现删除最新记录）。"""
+    from huanxin.kit.audit import parse_anchor, verify
+
+    anchors = [parse_anchor(a) for a in anchor]
+    with transaction() as session:
+        result = verify(session, anchors)
+    if result.problem is not None:
+        typer.echo(result.problem, err=True)
+        sys.exit(1)
+    against = f"，与 {len(anchors)} 个锚点一致" if anchors else ""
+    typer.echo(f"审计日志完整：共 {result.count} 条记录，哈希链校验通过{against}")
+
+
+@audit_app.command("anchor")
+def audit_anchor() -> None:
+    """打印审计链的链头（序号:哈希），供专班办公室留存于系统之外，日后用 verify --anchor 校验。"""
+    from huanxin.kit.audit import head
 
     with transaction() as session:
-        count, broken = verify_chain(session)
-    if broken is not None:
-        typer.echo(f"审计日志在第 {count} 条（id={broken}）处断链：记录被篡改或删除", err=True)
-        sys.exit(1)
-    typer.echo(f"审计日志完整：共 {count} 条记录，哈希链校验通过")
+        typer.echo(str(head(session)))
+
+
+@pii_app.command("rotate")
+def pii_rotate() -> None:
+    """用当前的 HUANXIN_PII_KEY 重新加密全部个人信息（旧密钥列在 HUANXIN_PII_OLD_KEYS 中）。"""
+    from huanxin.kit import audit
+    from huanxin.tradein import identity
+
+    with transaction() as session:
+        count = identity.reencrypt_people(session)
+        audit.record(session, actor="cli", action="pii_rotate", entity="tradein_person", entity_id="*",
+                     detail={"persons": count})
+    typer.echo(f"已用当前密钥重新加密 {count} 人的个人信息；确认无误后可从 HUANXIN_PII_OLD_KEYS 中删除旧密钥")
 
 
 def _register_domains() -> None:

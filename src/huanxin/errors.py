@@ -47,6 +47,12 @@ class Conflict(DomainError):
     status_code = 409
 
 
+class TooManyAttempts(DomainError):
+    """Sign-in refused for a while after too many wrong passwords (orgs.throttle)."""
+
+    status_code = 429
+
+
 def remembered(found: dict[Key, Value | DomainError], key: Key, find: Callable[[], Value]) -> Value:
     """`find()` once per key, its DomainError remembered as well as its value: what a batch looks
     up for many of its requests (a retailer, a programme's daily release) is read once, and each

@@ -86,8 +86,9 @@ def _wait_until_up(srv: Server, seconds: float = 60) -> None:
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     tmp = tmp_path_factory.mktemp("e2e-server")
-    env = {**os.environ, "HUANXIN_DATABASE_URL": _fresh_database(tmp),
-           "HUANXIN_SECRET_KEY": "e2e-only-secret", "PYTHONUNBUFFERED": "1"}
+    # The server keeps the test process's keys: a test that writes to its database directly (the
+    # real-name register, keyed hashes) must hash as the server does.
+    env = {**os.environ, "HUANXIN_DATABASE_URL": _fresh_database(tmp), "PYTHONUNBUFFERED": "1"}
     command = _huanxin_command()
     # cwd is the temp dir so that a developer's .env or var/ never leaks into the run.
     boot = subprocess.run([command, "bootstrap", "--password", PASSWORD], env=env, cwd=tmp,

@@ -27,7 +27,7 @@ from huanxin.kit.passwords import hash_password
 from huanxin.orgs import service as orgs_service
 from huanxin.orgs.models import User
 from huanxin.orgs.roles import Role
-from huanxin.tradein import programmes_service
+from huanxin.tradein import programmes_service, realname
 
 pytestmark = pytest.mark.e2e
 
@@ -69,6 +69,8 @@ def _open_programme(server: Server, directory: Directory) -> None:
                 orgs_service.create_user(session, username=RESIDENT, password=PASSWORD, display_name=NAME,
                                          role=Role.RESIDENT, city_code=PANZHIHUA, unit_id=None,
                                          password_hash=hash_password(PASSWORD))
+            # the resident is on the population register the real-name check reads
+            realname.enrol(session, id_number=_id_number(), name=NAME, bank_card=_card(), phone="13981200001")
             session.commit()
         office = directory.api("panzhihua-office")
         retailer = office.post(f"/cities/{PANZHIHUA}/retailers", {

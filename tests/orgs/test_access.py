@@ -6,6 +6,7 @@ import datetime as dt
 import subprocess
 import sys
 import time
+from types import SimpleNamespace
 
 import pytest
 from fastapi.testclient import TestClient
@@ -75,7 +76,7 @@ def test_a_busy_tokens_scope_is_refreshed_in_the_background(
 
 
 def test_a_scope_is_refreshed_once_at_a_time() -> None:
-    scope = object()
+    scope: object = SimpleNamespace(user_id=0)  # a user_id is all the cache reads of it
     scope_cache.put("t-once", scope, 3600)  # type: ignore[arg-type]
     assert not scope_cache.refresh_due("t-once")  # fresh
     scope_cache._entries["t-once"].refresh_at = 0.0  # noqa: SLF001 - as if a second had passed

@@ -18,7 +18,7 @@ from huanxin.kit.passwords import hash_password
 from huanxin.orgs import service as orgs_service
 from huanxin.orgs.roles import Role
 from huanxin.orgs.scope import Scope
-from huanxin.tradein import identity, programmes_service
+from huanxin.tradein import identity, programmes_service, realname
 from huanxin.tradein.models import Person, Programme, Qualification, Retailer
 
 _seq = itertools.count(1)
@@ -124,10 +124,18 @@ def setup_city(session: Session, city_code: str = "512000", budgets: dict[str, i
 def resident(session: Session, city: City, *, card: bool = True, name: str = "张三丰") -> tuple[str, Person]:
     username = user(session, f"res-{city.tag}-{n()}", Role.RESIDENT, city.code)
     scope = city.scope(session, username)
-    person = identity.register_person(session, id_number=id_number(), name=name, phone=None, user_id=scope.user_id)
+    number, card_number = id_number(), bank_card()
+    enrol(session, number, name, card_number)
+    person = identity.register_person(session, id_number=number, name=name, phone=None, user_id=scope.user_id)
     if card:
-        identity.set_bank_card(session, person, card_number=bank_card(), holder_name=name)
+        identity.set_bank_card(session, person, card_number=card_number, holder_name=name)
     return username, person
+
+
+def enrol(session: Session, number: str, name: str, card_number: str | None = None,
+          phone: str = "13900001111") -> None:
+    """The person on the population register the real-name check reads (as the demo's are)."""
+    realname.enrol(session, id_number=number, name=name, bank_card=card_number or bank_card(), phone=phone)
 
 
 def holder(session: Session, q: Qualification | None) -> str:

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from tests.conftest import api_token
-from tests.tradein.claims_support import bad_id_number, bank_card, id_number, resident, setup_city, user, vin
+from tests.tradein.claims_support import bad_id_number, bank_card, enrol, id_number, resident, setup_city, user, vin
 
 from huanxin.orgs.roles import Role
 from huanxin.tradein import identity
@@ -114,12 +114,14 @@ def test_bad_identity_input(client: TestClient, db: Session) -> None:
     r = client.post("/api/v1/tradein/qualifications", headers={**token, **idem()},
                     json={"programme_id": pid, "category": "tv", "id_number": bad_id_number(), "name": "王五"})
     assert r.status_code == 422 and "校验位" in r.json()["error"] and r.json()["field"] == "id_number"
+    number = id_number()
+    enrol(db, number, "王五")  # on the population register: the real-name check passes
     r = client.post("/api/v1/tradein/qualifications", headers={**token, **idem()},
-                    json={"programme_id": pid, "category": "spaceship", "id_number": id_number(), "name": "王五"})
+                    json={"programme_id": pid, "category": "spaceship", "id_number": number, "name": "王五"})
     assert r.status_code == 422 and "不在本活动补贴范围内" in r.json()["error"]
     assert count(db, Person) == before  # nothing half-written: the person was rolled back with the request
     r = client.post("/api/v1/tradein/qualifications", headers={**token, **idem()},
-                    json={"programme_id": pid, "category": "tv", "id_number": id_number(), "name": "王五"})
+                    json={"programme_id": pid, "category": "tv", "id_number": number, "name": "王五"})
     assert r.status_code == 201
     r = client.put("/api/v1/tradein/me/bank-card", headers=token,
                    json={"card_number": bank_card(), "holder_name": "赵六"})

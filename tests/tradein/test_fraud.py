@@ -96,7 +96,7 @@ def claim(db: Session, prog: Programme, who: Person, shop: Retailer | None, *, a
 def freeze(db: Session, model: str, prices_yuan: list[int], brand: str = "格力", category: str = "空调") -> None:
     obs = [(category, brand, model, p * 100, dt.date(2024, 6, 1) + dt.timedelta(days=i))
            for i, p in enumerate(prices_yuan)]
-    reference_prices.freeze_reference_prices(db, obs, dt.date(2024, 5, 1), dt.date(2024, 7, 31))
+    reference_prices.freeze_reference_prices(db, CITY, obs, dt.date(2024, 5, 1), dt.date(2024, 7, 31))
 
 
 def rules(flags: list[FraudFlag]) -> set[str]:
@@ -433,15 +433,17 @@ def test_freeze_takes_the_median_inside_the_window_and_refreezes(db: Session) ->
            [(1, 3000), (2, 3100), (3, 9999), (4, 2900)]]
     obs += [("空调", "格力", "KFR-35GW", 100, dt.date(2024, 9, 1))]  # after the window: ignored
     obs += [("冰箱", "海尔", "BCD-500", 450_000, dt.date(2024, 6, 5))]
-    result = reference_prices.freeze_reference_prices(db, obs, dt.date(2024, 5, 1), dt.date(2024, 7, 31))
+    result = reference_prices.freeze_reference_prices(db, CITY, obs, dt.date(2024, 5, 1), dt.date(2024, 7, 31))
     assert (result.models, result.created, result.observations, result.outside_window) == (2, 2, 5, 1)
-    row = reference_prices.lookup(db, "空调", "格力", "KFR-35GW")
+    row = reference_prices.lookup(db, CITY, "空调", "格力", "KFR-35GW")
     assert row is not None and row.price_fen == 305_000 and row.samples == 4  # median of 2900..9999
     again = reference_prices.freeze_reference_prices(
-        db, [("空调", "格力", "kfr-35gw", 320_000, dt.date(2024, 6, 1))], dt.date(2024, 5, 1), dt.date(2024, 7, 31))
-    assert again.updated == 1 and reference_prices.lookup(db, "空调", "格力", "KFR-35GW").price_fen == 320_000  # type: ignore[union-attr]
+        db, CITY, [("空调", "格力", "kfr-35gw", 320_000, dt.date(2024, 6, 1))], dt.date(2024, 5, 1),
+        dt.date(2024, 7, 31))
+    assert again.updated == 1
+    assert reference_prices.lookup(db, CITY, "空调", "格力", "KFR-35GW").price_fen == 320_000  # type: ignore[union-attr]
     with pytest.raises(InvalidInput) as err:
-        reference_prices.freeze_reference_prices(db, [], dt.date(2024, 7, 1), dt.date(2024, 5, 1))
+        reference_prices.freeze_reference_prices(db, CITY, [], dt.date(2024, 7, 1), dt.date(2024, 5, 1))
     assert "结束日期不能早于开始日期" in err.value.message
 
 
@@ -476,8 +478,8 @@ def test_import_reference_prices_from_xlsx(client: TestClient, db: Session) -> N
     assert response.status_code == 201, response.text
     body = response.json()
     assert body["models"] == 2 and body["observations"] == 4 and body["outside_window"] == 1
-    assert reference_prices.lookup(db, "空调", "格力", "KFR-35GW").price_fen == 309_900  # type: ignore[union-attr]
-    assert reference_prices.lookup(db, "冰箱", "海尔", "BCD-500").price_fen == 459_950  # type: ignore[union-attr]
+    assert reference_prices.lookup(db, CITY, "空调", "格力", "KFR-35GW").price_fen == 309_900  # type: ignore[union-attr]
+    assert reference_prices.lookup(db, CITY, "冰箱", "海尔", "BCD-500").price_fen == 459_950  # type: ignore[union-attr]
     listed = client.get("/api/v1/reference-prices?category=空调", headers=api_token(client, "ziyang-office"))
     assert [(r["category"], r["model"]) for r in listed.json()] == [("air_conditioner", "KFR-35GW")]
 

@@ -216,7 +216,7 @@ def test_same_id_number_registered_from_many_threads(app: Any, engine: Engine,
                                                      hammer_city: Callable[..., City]) -> None:
     """A first-time resident's app retrying with fresh keys from many threads: one person, one
     qualification, the rest told the quota is used."""
-    from tests.tradein.claims_support import user
+    from tests.tradein.claims_support import enrol, user
 
     from huanxin.kit import pii
     from huanxin.orgs.roles import Role
@@ -224,11 +224,12 @@ def test_same_id_number_registered_from_many_threads(app: Any, engine: Engine,
 
     city = hammer_city(budgets={"digital-2025": 10_000_00})
     programme = city.programmes["digital-2025"]
+    number = id_number(birth="19920704")
     with Session(engine) as session:
         username = user(session, f"fresh-{city.tag}", Role.RESIDENT, city.code)
+        enrol(session, number, "李四")  # on the population register: the real-name check passes
         session.commit()
     token = api_token(TestClient(app), username)
-    number = id_number(birth="19920704")
     responses = race(lambda _i: call(app, "POST", "/api/v1/tradein/qualifications",
                                      {**token, "Idempotency-Key": key()},
                                      json={"programme_id": programme.id, "category": "mobile_phone",

@@ -192,7 +192,8 @@ def test_waiting_list_served_in_order_when_money_returns(db: Session) -> None:
     qualification.cancel(db, qs[0], actor="t")
     assert [q.status for q in qs] == ["cancelled", "active", "active", "waiting"]
     # expiry gives the money back and serves the next in line
-    result = qualification.expire_qualifications(db, max(qs[1].expires_at, qs[2].expires_at) + dt.timedelta(minutes=1))
+    result = qualification.expire_qualifications(db, max(qs[1].expires_at, qs[2].expires_at) + dt.timedelta(minutes=1),
+                                                 city_code=None)
     assert result["expired"] >= 2 and result["served"] >= 1
     assert [q.status for q in qs] == ["cancelled", "expired", "expired", "active"]
     assert ledger_service.verify(db).ok
@@ -203,11 +204,11 @@ def test_expiry_releases_quota_and_reminds(db: Session) -> None:
     programme = city.programmes["appliance-2025"]
     _, person = resident(db, city)
     q = qualification.claim_qualification(db, programme=programme, person=person, category="tv", actor="t", at=T)
-    qualification.expire_qualifications(db, q.expires_at - dt.timedelta(hours=3))
+    qualification.expire_qualifications(db, q.expires_at - dt.timedelta(hours=3), city_code=None)
     assert "即将过期" in messages(db, person.id)[-1]
-    qualification.expire_qualifications(db, q.expires_at - dt.timedelta(hours=2))
+    qualification.expire_qualifications(db, q.expires_at - dt.timedelta(hours=2), city_code=None)
     assert sum("即将过期" in m for m in messages(db, person.id)) == 1
-    qualification.expire_qualifications(db, q.expires_at + dt.timedelta(minutes=1))
+    qualification.expire_qualifications(db, q.expires_at + dt.timedelta(minutes=1), city_code=None)
     assert q.status == "expired"
     assert "已过期" in messages(db, person.id)[-1]
     again = qualification.claim_qualification(db, programme=programme, person=person, category="tv", actor="t",

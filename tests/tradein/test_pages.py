@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from tests.conftest import login_browser
-from tests.tradein.claims_support import City, bank_card, id_number, resident, setup_city, user
+from tests.tradein.claims_support import City, bank_card, enrol, id_number, resident, setup_city, user
 
 from huanxin.orgs.roles import Role
 from huanxin.tradein import retailers
@@ -55,6 +55,7 @@ def new_resident(app: FastAPI, db: Session, city: City) -> tuple[Browser, str, s
     username = user(db, f"res-page-{city.tag}-{id_number()[-6:]}", Role.RESIDENT, city.code)
     browser = Browser(app, username)
     number, name = id_number(), "李小梅"
+    enrol(db, number, name)
     browser.post("/tradein/me/identity", {"name": name, "id_number": number, "phone": "13800138000",
                                           "address": "东区人民路1号"})
     browser.post("/tradein/me/bank-card", {"card_number": bank_card(), "holder_name": name})
@@ -206,6 +207,7 @@ def test_bad_input_gets_a_chinese_error_and_changes_nothing(app: FastAPI, db: Se
     bad = good[:-1] + ("0" if good[-1] != "0" else "1")
     r = me.post("/tradein/me/identity", {"name": "王五", "id_number": bad}, status=422)
     assert "校验" in error_text(r.text) or "身份证" in error_text(r.text)
+    enrol(db, good, "王五")
     me.post("/tradein/me/identity", {"name": "王五", "id_number": good})
     r = me.post("/tradein/me/bank-card", {"card_number": bank_card(), "holder_name": "赵六"}, status=422)
     assert "本人名下" in error_text(r.text)

@@ -7,12 +7,13 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
-from huanxin.config import get_settings
 from huanxin.errors import InvalidInput
 from huanxin.indicators import service
 from huanxin.indicators.catalogue import catalogue
 from huanxin.indicators.progress import format_number
+from huanxin.kit import uploads
 from huanxin.orgs.scope import Scope
 from huanxin.web import labels
 from huanxin.web.deps import CurrentScope, DbSession
@@ -113,10 +114,13 @@ async def import_observations(
     service.require_reader(scope, city_code)
     if file is None or not file.filename:
         raise InvalidInput("请选择要导入的 .xlsx 文件", field="file")
-    data = await file.read(get_settings().max_upload_bytes + 1)
-    if len(data) > get_settings().max_upload_bytes:
-        raise InvalidInput("文件过大，请分批导入", field="file")
-    result = service.import_observations(db, scope, city_code, service.read_sheet(data))
+    data = await uploads.read_upload(file)  # in chunks, refused past the limit (413)
+
+    def work() -> service.ImportResult:
+        # The parse and the writes run in a worker thread, off the event loop.
+        return service.import_observations(db, scope, city_code, service.read_sheet(data))
+
+    result = await run_in_threadpool(work)
     return _see_other(
         f"/cities/{city_code}/indicators", ok="import", created=result.created, updated=result.updated
     )

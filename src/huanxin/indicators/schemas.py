@@ -11,9 +11,10 @@ import datetime as dt
 from pydantic import BaseModel, ConfigDict, Field
 
 from huanxin.indicators.progress import TargetProgress
+from huanxin.kit.limits import Schema
 
 
-class ObservationIn(BaseModel):
+class ObservationIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     indicator_code: str = Field(description="指标代码（见 /indicators/catalogue）")
@@ -38,7 +39,7 @@ class ObservationOut(BaseModel):
     entered_at: dt.datetime
 
 
-class BaselineIn(BaseModel):
+class BaselineIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     indicator_code: str

@@ -7,6 +7,7 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from huanxin.kit.limits import FenAmount, Schema
 from huanxin.ledger import service
 from huanxin.ledger.models import Pool, Transfer
 
@@ -77,10 +78,10 @@ class CityBudgetOut(BaseModel):
         )
 
 
-class FundIn(BaseModel):
+class FundIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    amount_fen: int = Field(description="注资金额，单位：分（正整数）")
+    amount_fen: FenAmount = Field(description="注资金额，单位：分（正整数）")
     memo: str = Field("", max_length=200, description="备注，例如资金文号")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from huanxin.db import Base
@@ -83,3 +83,30 @@ class OperationLog(Base):
     city_code: Mapped[str | None] = mapped_column(String(6), index=True)
     action: Mapped[str] = mapped_column(String(60))
     target: Mapped[str] = mapped_column(String(200), default="")
+
+
+class SigninFailure(Base):
+    """A wrong password (or an unknown user name), kept for the throttling window only."""
+
+    __tablename__ = "signin_failure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    # The name as typed (trimmed, cut to the longest user name): unknown names count as well.
+    username: Mapped[str] = mapped_column(String(60), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+
+
+class SigninLockout(Base):
+    """An account (kind "account", key the user name) or an address (kind "address") that may not
+    sign in until `until`, after too many wrong passwords."""
+
+    __tablename__ = "signin_lockout"
+    __table_args__ = (Index("ix_signin_lockout_kind_key_until", "kind", "key", "until"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    key: Mapped[str] = mapped_column(String(64))
+    since: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    until: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    failures: Mapped[int] = mapped_column(Integer)

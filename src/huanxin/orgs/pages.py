@@ -8,9 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from huanxin.errors import Forbidden, NotAuthenticated
+from huanxin.config import get_settings
+from huanxin.errors import Forbidden, NotAuthenticated, TooManyAttempts
 from huanxin.orgs import service as orgs_service
-from huanxin.web.deps import SESSION_COOKIE, CurrentScope, DbSession, MaybeScope
+from huanxin.orgs import views as orgs_views
+from huanxin.web.deps import SESSION_COOKIE, CurrentScope, DbSession, MaybeScope, client_address
 from huanxin.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -25,7 +27,7 @@ def _safe_next(target: str | None) -> str:
 def login_page(request: Request, next: str | None = None) -> Response:
     token = secrets.token_urlsafe(16)
     response = render(request, "orgs/login.html", next=_safe_next(next), csrf=token, error=None)
-    response.set_cookie(ANON_CSRF_COOKIE, token, httponly=True, samesite="lax")
+    response.set_cookie(ANON_CSRF_COOKIE, token, httponly=True, samesite="lax", secure=get_settings().secure_cookies)
     return response
 
 
@@ -39,18 +41,19 @@ def login_submit(
     expected = request.cookies.get(ANON_CSRF_COOKIE)
     if not expected or not secrets.compare_digest(expected, csrf_token):
         raise Forbidden("安全校验失败（CSRF 令牌无效），请刷新页面后重试", field="csrf_token")
+    secure = get_settings().secure_cookies
     try:
-        token, _scope = orgs_service.login(db, username, password)
-    except NotAuthenticated as exc:
-        db.rollback()
+        token, _scope = orgs_service.login(db, username, password, address=client_address(request))
+    except (NotAuthenticated, TooManyAttempts) as exc:
+        db.commit()  # the refused attempt counts (orgs.throttle)
         fresh = secrets.token_urlsafe(16)
-        response = render(request, "orgs/login.html", status_code=401, next=_safe_next(next), csrf=fresh,
-                          error=exc.message, username=username)
-        response.set_cookie(ANON_CSRF_COOKIE, fresh, httponly=True, samesite="lax")
+        response = render(request, "orgs/login.html", status_code=exc.status_code, next=_safe_next(next),
+                          csrf=fresh, error=exc.message, username=username)
+        response.set_cookie(ANON_CSRF_COOKIE, fresh, httponly=True, samesite="lax", secure=secure)
         return response
     redirect = RedirectResponse(_safe_next(next), status_code=303)
-    redirect.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", max_age=12 * 3600)
-    redirect.delete_cookie(ANON_CSRF_COOKIE)
+    redirect.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", max_age=12 * 3600, secure=secure)
+    redirect.delete_cookie(ANON_CSRF_COOKIE, secure=secure, httponly=True, samesite="lax")
     return redirect
 
 
@@ -60,7 +63,7 @@ def logout(request: Request, db: DbSession, scope: MaybeScope) -> Response:
     if token and scope is not None:
         orgs_service.logout(db, token)
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE)
+    response.delete_cookie(SESSION_COOKIE, secure=get_settings().secure_cookies, httponly=True, samesite="lax")
     return response
 
 
@@ -91,5 +94,5 @@ def logs_page(request: Request, city_code: str, db: DbSession, scope: CurrentSco
     scope.require_city(city_code)
     scope.require_office()
     request.state.scope = scope
-    return render(request, "orgs/logs.html", operations=orgs_service.recent_operations(db, city_code),
-                  records=orgs_service.recent_audit(db, city_code), users=orgs_service.users_of_city(db, city_code))
+    logs = orgs_views.city_logs(db, city_code)  # residents' personal data masked
+    return render(request, "orgs/logs.html", operations=logs.operations, records=logs.records, users=logs.users)

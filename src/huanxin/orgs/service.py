@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Callable
+from functools import cache
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, event, select
 from sqlalchemy.orm import Session
 
 from huanxin.config import get_settings
@@ -14,7 +16,7 @@ from huanxin.errors import InvalidInput, NotAuthenticated, NotFound
 from huanxin.kit import audit
 from huanxin.kit.clock import aware, now
 from huanxin.kit.passwords import hash_password, verify_password
-from huanxin.orgs import scope_cache
+from huanxin.orgs import scope_cache, throttle
 from huanxin.orgs.models import OperationLog, Region, Unit, UnitAlias, User, UserSession
 from huanxin.orgs.roles import Role
 from huanxin.orgs.scope import Scope
@@ -31,11 +33,29 @@ def log_operation(session: Session, scope: Scope | None, action: str, target: st
     ))
 
 
-def login(session: Session, username: str, password: str) -> tuple[str, Scope]:
-    """Checks the password and opens a server-side session; returns (cookie token, scope)."""
-    user = session.scalar(select(User).where(User.username == username.strip()))
-    if user is None or not user.active or not verify_password(password, user.password_hash):
+@cache
+def _dummy_hash() -> str:
+    """A hash no password matches, made as every password's is: an unknown or disabled user's
+    wrong password is checked against it, so it takes as long as a known user's."""
+    return hash_password(secrets.token_urlsafe(16))
+
+
+def login(session: Session, username: str, password: str, address: str = "") -> tuple[str, Scope]:
+    """Checks the password and opens a server-side session; returns (cookie token, scope).
+
+    `address` is the client's network address, for the throttling (orgs.throttle). A refusal
+    writes the failure (and any lockout): the caller commits it before answering."""
+    name = username.strip()
+    dummy = _dummy_hash()  # made before the first check of any kind, so the first one is not slower
+    throttle.refuse_if_locked(session, name[:60], address[:64])
+    found = session.scalar(select(User).where(User.username == name))
+    user = found if found is not None and found.active else None
+    # Always one scrypt check, against the dummy hash when there is no such (active) user.
+    matches = verify_password(password, user.password_hash if user is not None else dummy)
+    if user is None or not matches:
+        throttle.record_failure(session, name[:60], address[:64], found.city_code if found is not None else None)
         raise NotAuthenticated("用户名或密码错误", field="password")
+    throttle.forget_failures(session, name[:60])
     token = secrets.token_urlsafe(32)
     started = now()
     session.add(UserSession(
@@ -50,8 +70,22 @@ def login(session: Session, username: str, password: str) -> tuple[str, Scope]:
 
 
 def logout(session: Session, token: str) -> None:
-    session.execute(delete(UserSession).where(UserSession.token_hash == _token_hash(token)))
-    scope_cache.clear()
+    """Ends the session (a page's cookie or an API bearer token alike): its row is deleted, and
+    this process's sign-in cache stops honouring it at once (other workers' within
+    scope_cache.TTL_SECONDS)."""
+    row = session.get(UserSession, _token_hash(token))
+    if row is not None:
+        log_operation(session, scope_of(row.user), "退出登录")
+        session.delete(row)
+        session.flush()
+    _now_and_after_commit(session, lambda: scope_cache.revoke(token))
+
+
+def _now_and_after_commit(session: Session, revoke: Callable[[], None]) -> None:
+    """Revokes in the sign-in cache now, and again once the deletion is committed: a lookup that
+    ran between the two still saw the session row, and must not stay cached."""
+    revoke()
+    event.listen(session, "after_commit", lambda _session: revoke(), once=True)
 
 
 def scope_for_token(session: Session, token: str) -> Scope | None:
@@ -115,8 +149,9 @@ def reset_password(session: Session, user_id: int, actor: str) -> str:
     password = random_password()
     user.password_hash = hash_password(password)
     ended = session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+    throttle.lift_account_lock(session, user.username)
     session.flush()
-    scope_cache.clear()
+    _now_and_after_commit(session, lambda: scope_cache.revoke_user(user.id))
     audit.record(session, actor=actor, action="reset_password", entity="user", entity_id=user.id,
                  city_code=user.city_code,
                  detail={"username": user.username, "sessions_ended": int(getattr(ended, "rowcount", 0) or 0)})

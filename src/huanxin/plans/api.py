@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header
 from pydantic import BaseModel, Field
 
+from huanxin.kit.limits import LongText, Schema, ShortText
 from huanxin.plans import ledger as ledger_mod
 from huanxin.plans import repository as repo
 from huanxin.plans import service, views
@@ -95,9 +96,9 @@ class TaskOut(LedgerRowOut):
     reports: list[ReportOut]
 
 
-class RoundIn(BaseModel):
-    title: str
-    period: str
+class RoundIn(Schema):
+    title: ShortText
+    period: ShortText
     due_on: dt.date
     task_ids: list[int] | None = None
     unit_ids: list[int] | None = None
@@ -126,32 +127,32 @@ class OwedOut(BaseModel):
     light: str
 
 
-class FigureIn(BaseModel):
-    label: str
+class FigureIn(Schema):
+    label: ShortText
     value: float
-    unit: str = ""
+    unit: ShortText = ""
 
 
-class ReportIn(BaseModel):
+class ReportIn(Schema):
     progress_pct: int = Field(description="完成百分比 0–100")
     task_status: str = Field(description="not_started | in_progress | completed")
-    narrative: str
+    narrative: LongText
     figures: list[FigureIn] = []
     draft: bool = False
 
 
-class ReviewIn(BaseModel):
+class ReviewIn(Schema):
     decision: str = Field(description="accept | return")
-    reason: str = ""
+    reason: LongText = ""
 
 
-class ClosureIn(BaseModel):
-    evidence: str
+class ClosureIn(Schema):
+    evidence: LongText
 
 
-class DecisionIn(BaseModel):
+class DecisionIn(Schema):
     approve: bool
-    note: str = ""
+    note: LongText = ""
 
 
 def _row_out(row: ledger_mod.LedgerRow) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from huanxin.errors import Forbidden, NotFound
 from huanxin.indicators import service as indicators_service
 from huanxin.indicators.progress import TargetSpec
+from huanxin.kit import audit
 from huanxin.kit.clock import today
 from huanxin.orgs import service as orgs_service
 from huanxin.orgs.scope import Scope
@@ -91,6 +92,9 @@ class BriefingData:
     overdue: dict[str, list[OverdueTask]] = field(default_factory=dict)
     overdue_tasks: int = 0  # distinct red tasks: a task led by two units is listed under both
     highlights: list[Highlight] = field(default_factory=list)
+    # The audit chain's head when the briefing was made, printed at its foot: a copy of it held
+    # outside the database is what `huanxin audit verify --anchor` checks the chain against.
+    audit_anchor: str = ""
 
 
 def _round_counts(session: Session, rnd: Round) -> dict[str, int]:
@@ -152,6 +156,7 @@ def gather(
         overdue=_overdue_by_unit(session, ledger),
         overdue_tasks=sum(1 for row in ledger.rows if row.task.is_leaf and row.light == "red"),
         highlights=_highlights(session, plan, repo.submitted_reports_of_round(session, rnd.id)),
+        audit_anchor=str(audit.head(session)),
     )
 
 
@@ -262,6 +267,7 @@ def render_docx(data: BriefingData) -> bytes:
     _actions(doc, data)
     _overdue(doc, data)
     _highlight_section(doc, data)
+    _anchor_line(doc, data)
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()
@@ -326,6 +332,13 @@ def _highlight_section(doc: Document, data: BriefingData) -> None:
         paragraph = doc.add_paragraph(style="List Bullet")
         paragraph.add_run(f"{item.unit}").bold = True
         paragraph.add_run(f"（{item.task}，完成{item.progress_pct}%）：{item.excerpt}")
+
+
+def _anchor_line(doc: Document, data: BriefingData) -> None:
+    if not data.audit_anchor:
+        return
+    run = doc.add_paragraph().add_run(f"审计链锚点（生成本简报时的链头，序号:哈希）：{data.audit_anchor}")
+    run.font.size = Pt(8)
 
 
 def build_briefing(

@@ -11,24 +11,21 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.orm import Session
 
-from huanxin.config import get_settings
 from huanxin.errors import DomainError, Forbidden, InvalidInput
 from huanxin.indicators.catalogue import catalogue
-from huanxin.kit import audit
+from huanxin.kit import audit, uploads
 from huanxin.kit.clock import aware
-from huanxin.kit.excel import RowError
+from huanxin.kit.excel import RowError, append_row, unquote_cell
 from huanxin.orgs import service as orgs_service
 from huanxin.orgs.scope import Scope
 from huanxin.plans import ledger as ledger_mod
@@ -100,12 +97,12 @@ LIGHT_FILL = {"red": "F8CBAD", "yellow": "FFE699", "green": "C6EFCE"}
 
 def _start_sheet(ws: Worksheet, title: str, columns: tuple[Column, ...]) -> None:
     """Title row, header row, widths and a frozen header: the layout of the departments' 台账."""
-    ws.append([title])
+    append_row(ws, [title])  # the plan's title is text someone typed, like every cell below
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(columns))
     ws.cell(1, 1).font = Font(bold=True, size=14)
     ws.cell(1, 1).alignment = Alignment(horizontal="center", vertical="center")
     ws.row_dimensions[1].height = 28
-    ws.append([c.header for c in columns])
+    append_row(ws, [c.header for c in columns])
     for index, column in enumerate(columns, start=1):
         cell = ws.cell(2, index)
         cell.font = Font(bold=True)
@@ -209,7 +206,7 @@ def export_ledger(session: Session, scope: Scope, plan: Plan) -> bytes:
     _start_sheet(ws, f"{plan.title}工作台账{owner}", LEDGER_COLUMNS)
     for seq, row in enumerate(rows, start=1):
         values = _ledger_values(row, chains[row.task.id], narratives[row.task.id], seq)
-        ws.append([values[c.key] for c in LEDGER_COLUMNS])
+        append_row(ws, [values[c.key] for c in LEDGER_COLUMNS])
     _finish_rows(ws, 3)
     _decorate_ledger(ws, len(rows))
     return _to_bytes(wb)
@@ -262,7 +259,7 @@ def export_targets(session: Session, scope: Scope, plan: Plan) -> bytes:
     _start_sheet(ws, f"{plan.title}目标指标", TARGET_COLUMNS)
     for target in repo.targets_of_plan(session, plan.id):
         values = _target_values(target)
-        ws.append([values[c.key] for c in TARGET_COLUMNS])
+        append_row(ws, [values[c.key] for c in TARGET_COLUMNS])
     _finish_rows(ws, 3)
     return _to_bytes(wb)
 
@@ -291,25 +288,29 @@ def _file_error(message: str) -> ImportRejected:
     return _reject([RowError(0, "", message)])
 
 
-def _open_sheet(data: bytes, filename: str | None) -> Worksheet:
-    """Only real .xlsx files: an .xls, a CSV or a renamed Word file gets one clear message."""
+def _read_sheet(data: bytes, filename: str | None, editor: str) -> list[SheetRow]:
+    """The task rows of an upload, read in the parse process (kit.uploads) within the upload
+    limits, which raise uploads.UploadTooLarge. Only real .xlsx files: an .xls, a CSV or a renamed
+    Word file gets one clear message."""
     if filename and not filename.lower().endswith(".xlsx"):
         raise _file_error(f"文件“{filename}”不是 .xlsx 格式，请使用导出的工作台账模板（Excel 2007 及以上）")
-    if len(data) > get_settings().max_upload_bytes:
-        raise _file_error(f"文件超过 {get_settings().max_upload_bytes // (1024 * 1024)} MB")
     try:
-        wb = load_workbook(io.BytesIO(data), data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
+        sheet = uploads.read_rows(data, prefer=LEDGER_SHEET, filename=filename)
+    except uploads.UnreadableUpload:
         raise _file_error("文件不是有效的 .xlsx 文件，请使用导出的工作台账模板") from None
-    return wb[LEDGER_SHEET] if LEDGER_SHEET in wb.sheetnames else wb.worksheets[0]
+    header_row, found = _find_header(sheet)
+    errors = _check_columns(found, editor)
+    if errors:
+        raise _reject(errors)
+    return _read_rows(sheet, header_row, found)
 
 
-def _find_header(ws: Worksheet) -> tuple[int, dict[str, int]]:
+def _find_header(sheet: uploads.SheetRows) -> tuple[int, dict[str, int]]:
     """The header row is the one (among the first few) naming the most known columns; the
     title row above it is free text. Returns (row number, column key → column index)."""
     wanted = {c.header: c.key for c in LEDGER_COLUMNS}
     best: tuple[int, dict[str, int]] = (0, {})
-    for r, values in enumerate(ws.iter_rows(min_row=1, max_row=6, values_only=True), start=1):
+    for r, values in sheet.rows(1, 6):
         names = [str(v).strip() if v is not None else "" for v in values]
         found = {wanted[name]: i for i, name in enumerate(names) if name in wanted}
         if len(found) > len(best[1]):
@@ -332,7 +333,7 @@ class SheetRow:
     cells: dict[str, Any]
 
     def text(self, key: str) -> str:
-        value = self.cells.get(key)
+        value = unquote_cell(self.cells.get(key))  # our export's apostrophe before =, +, -, @ …
         if value is None:
             return ""
         if isinstance(value, float) and value.is_integer():
@@ -340,10 +341,9 @@ class SheetRow:
         return str(value).strip()
 
 
-def _read_rows(ws: Worksheet, header_row: int, found: dict[str, int]) -> list[SheetRow]:
+def _read_rows(sheet: uploads.SheetRows, header_row: int, found: dict[str, int]) -> list[SheetRow]:
     rows = []
-    first = header_row + 1
-    for number, values in enumerate(ws.iter_rows(min_row=first, values_only=True), start=first):
+    for number, values in sheet.rows(header_row + 1):
         cells = {key: values[index] if index < len(values) else None for key, index in found.items()}
         if all(v is None or str(v).strip() == "" for v in cells.values()):
             continue  # blank lines between blocks are common in hand-kept sheets
@@ -576,14 +576,10 @@ def import_ledger(
     scope.require_ledger()
     scope.require_city(plan.city_code)
     result = ImportResult(editor=_editor_of(scope))
-    ws = _open_sheet(data, filename)
-    header_row, found = _find_header(ws)
-    errors = _check_columns(found, result.editor)
-    if errors:
-        raise _reject(errors)
-    rows = _read_rows(ws, header_row, found)
+    rows = _read_sheet(data, filename, result.editor)
     if not rows:
         raise _file_error("表格中没有任务行")
+    errors: list[RowError] = []
     tasks = {t.id: t for t in repo.tasks_of_plan(session, plan.id)}
     matched = _match_tasks(rows, tasks, errors)
     _check_units(session, plan, rows, matched, errors)

@@ -13,8 +13,9 @@ from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
-from huanxin.config import get_settings
+from huanxin.kit import uploads
 from huanxin.orgs import service as orgs_service
 from huanxin.orgs.scope import Scope
 from huanxin.plans import briefing, excel
@@ -58,11 +59,16 @@ def _briefing_docx(db: Session, scope: Scope, plan_id: int, round_id: int) -> Re
 
 
 async def _import(db: Session, scope: Scope, plan: Plan, file: UploadFile) -> excel.ImportResult:
-    # Read one byte past the limit so an oversized file is refused without reading it all.
-    data = await file.read(get_settings().max_upload_bytes + 1)
-    result = excel.import_ledger(db, scope, plan, data, file.filename)
-    orgs_service.log_operation(db, scope, "导入工作台账", f"plan:{plan.id} rows:{result.imported}")
-    return result
+    # Read in chunks up to the limit; the parse and the writes run in a worker thread, so a big
+    # sheet does not hold up every other request on the event loop.
+    data = await uploads.read_upload(file)
+
+    def work() -> excel.ImportResult:
+        result = excel.import_ledger(db, scope, plan, data, file.filename)
+        orgs_service.log_operation(db, scope, "导入工作台账", f"plan:{plan.id} rows:{result.imported}")
+        return result
+
+    return await run_in_threadpool(work)
 
 
 # ---- pages ---------------------------------------------------------------------------------
@@ -87,10 +93,10 @@ async def import_page(
     request: Request, plan_id: int, db: DbSession, scope: CurrentScope, file: Annotated[UploadFile, File()],
 ) -> Response:
     request.state.scope = scope
-    plan = repo.get_plan(db, scope, plan_id)
+    plan = await run_in_threadpool(repo.get_plan, db, scope, plan_id)
     try:
         result = await _import(db, scope, plan, file)
-    except excel.ImportRejected as exc:
+    except (excel.ImportRejected, uploads.UploadTooLarge) as exc:
         # The page lists every row's error; the import checked them all before writing anything.
         return render(request, "plans/import_result.html", status_code=exc.status_code, plan=plan,
                       result=None, errors=exc.errors, message=exc.message, filename=file.filename)
@@ -129,7 +135,8 @@ def briefing_api(plan_id: int, round_id: int, db: DbSession, scope: CurrentScope
 async def import_api(
     plan_id: int, db: DbSession, scope: CurrentScope, file: Annotated[UploadFile, File()],
 ) -> Any:
-    """All-or-nothing: 422 with `errors` (row, column, message) for every bad row, and nothing written."""
-    result = await _import(db, scope, repo.get_plan(db, scope, plan_id), file)
+    """All-or-nothing: 422 with `errors` (row, column, message) for every bad row, and nothing written;
+    413 past an upload limit (bytes, inflated size, rows, columns: huanxin.kit.uploads)."""
+    result = await _import(db, scope, await run_in_threadpool(repo.get_plan, db, scope, plan_id), file)
     return ImportOut(imported=result.imported, unchanged=result.unchanged, editor=result.editor,
                      task_ids=result.task_ids)

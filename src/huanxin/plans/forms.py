@@ -9,7 +9,9 @@ from typing import Any
 from fastapi import UploadFile
 
 from huanxin.errors import InvalidInput
+from huanxin.kit import uploads
 from huanxin.kit.clock import parse_date
+from huanxin.kit.limits import check_int
 from huanxin.plans.service import Upload
 
 FIGURE_LINE = re.compile(r"^\s*(?P<label>[^=：:]+)[=：:]\s*(?P<value>-?\d+(?:\.\d+)?)\s*(?P<unit>\S*)\s*$")
@@ -17,9 +19,10 @@ FIGURE_LINE = re.compile(r"^\s*(?P<label>[^=：:]+)[=：:]\s*(?P<value>-?\d+(?:\
 
 def parse_int(text: str, field: str, label: str) -> int:
     try:
-        return int(str(text).strip())
+        value = int(str(text).strip())
     except ValueError:
-        raise InvalidInput(f"{label}须为整数，收到“{text}”", field=field) from None
+        raise InvalidInput(f"{label}须为整数，收到“{text[:20]}”", field=field) from None
+    return check_int(value, field, label)
 
 
 def parse_optional_date(text: str | None, field: str, label: str) -> dt.date | None:
@@ -40,9 +43,10 @@ def parse_figures(text: str) -> list[dict[str, Any]]:
 
 
 async def read_uploads(files: list[UploadFile] | None) -> list[Upload]:
+    """Attachments, each read in chunks and refused past the upload limit (kit.uploads, 413)."""
     out = []
     for f in files or []:
         if f.filename:
             out.append(Upload(filename=f.filename, content_type=f.content_type or "application/octet-stream",
-                              data=await f.read()))
+                              data=await uploads.read_upload(f, field="attachments")))
     return out

@@ -13,7 +13,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, UploadFile
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
+from huanxin.kit import uploads
 from huanxin.plans.importer import service, store
 from huanxin.plans.importer.proposal import Proposal
 from huanxin.plans.importer.readers import MAX_BYTES
@@ -24,8 +26,9 @@ router = APIRouter(tags=["方案导入"])
 
 
 async def read_limited(upload: UploadFile) -> bytes:
-    """Reads at most one byte over the limit, so a huge upload is refused without filling memory."""
-    return await upload.read(MAX_BYTES + 1)
+    """Reads in chunks and stops past the limit (kit.uploads), so a huge upload is refused without
+    filling memory."""
+    return await uploads.read_upload(upload, MAX_BYTES)
 
 
 def _body(db: DbSession, record: ImportRecord) -> dict[str, Any]:
@@ -41,8 +44,10 @@ def _body(db: DbSession, record: ImportRecord) -> dict[str, Any]:
 @router.post("/cities/{city_code}/plan-imports", status_code=201)
 async def upload(city_code: str, db: DbSession, scope: CurrentScope,
                  file: Annotated[UploadFile, File()]) -> dict[str, Any]:
-    record = service.start(db, scope, city_code, file.filename or "", await read_limited(file))
-    return _body(db, record)
+    data = await read_limited(file)
+    # Reading a .docx or .pdf and parsing the plan take a while: in a worker thread, off the event loop.
+    record = await run_in_threadpool(service.start, db, scope, city_code, file.filename or "", data)
+    return await run_in_threadpool(_body, db, record)
 
 
 @router.get("/cities/{city_code}/plan-imports/{import_id}")

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from huanxin.errors import Conflict, InvalidInput
 from huanxin.indicators.catalogue import catalogue
@@ -43,7 +44,9 @@ async def upload(request: Request, city_code: str, db: DbSession, scope: Current
     if file is None or not file.filename:
         return _upload_page(request, db, city_code, "请选择要导入的方案文件（.txt、.docx 或 .pdf）", 422)
     try:
-        record = service.start(db, scope, city_code, file.filename, await read_limited(file))
+        data = await read_limited(file)
+        # Reading the document and parsing the plan run in a worker thread, off the event loop.
+        record = await run_in_threadpool(service.start, db, scope, city_code, file.filename, data)
     except InvalidInput as exc:
         return _upload_page(request, db, city_code, exc.message, 422)
     return RedirectResponse(f"/cities/{city_code}/plans/import/{record.id}", status_code=303)

@@ -9,7 +9,9 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from huanxin.errors import NotFound
+from huanxin.kit import uploads
 from huanxin.kit.clock import parse_date, today
+from huanxin.kit.limits import ShortText
 from huanxin.orgs import service as orgs_service
 from huanxin.plans import ledger as ledger_mod
 from huanxin.plans import repository as repo
@@ -137,7 +139,7 @@ def set_schedule(
 @router.post("/tasks/{task_id}/milestones")
 def add_milestone(
     task_id: int, db: DbSession, scope: CurrentScope,
-    title: Annotated[str, Form()], due_on: Annotated[str, Form()],
+    title: Annotated[ShortText, Form()], due_on: Annotated[str, Form()],
 ) -> Response:
     _, task = repo.get_task(db, scope, task_id)
     service.add_milestone(db, scope, task, title, parse_date(due_on, "节点日期"))
@@ -160,7 +162,7 @@ def rounds_page(request: Request, plan_id: int, db: DbSession, scope: CurrentSco
 @router.post("/plans/{plan_id}/rounds")
 def open_round(
     plan_id: int, db: DbSession, scope: CurrentScope,
-    title: Annotated[str, Form()], period: Annotated[str, Form()], due_on: Annotated[str, Form()],
+    title: Annotated[ShortText, Form()], period: Annotated[ShortText, Form()], due_on: Annotated[str, Form()],
     include_co_units: Annotated[str, Form()] = "", action: Annotated[str, Form()] = "",
     unit: Annotated[str, Form()] = "",
 ) -> Response:
@@ -210,11 +212,6 @@ def download_attachment(attachment_id: int, db: DbSession, scope: CurrentScope) 
         if not scope.city_wide and closure.unit_id != scope.unit_id:
             raise NotFound("未找到该附件")
     orgs_service.log_operation(db, scope, "下载附件", attachment.filename)
-    return Response(attachment.data, media_type=attachment.content_type,
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{_quote(attachment.filename)}"})
-
-
-def _quote(name: str) -> str:
-    from urllib.parse import quote
-
-    return quote(name)
+    # The uploader chose the bytes and the declared type: always a download, never sniffed or shown
+    # in our origin (an .html or .svg "attachment" would otherwise run as our page).
+    return uploads.serve_upload(attachment.data, attachment.filename, attachment.content_type)

@@ -197,6 +197,8 @@ def accept_report(session: Session, scope: Scope, report: Report, note: str = ""
     _, _ = repo.get_task(session, scope, report.task_id)
     if report.status != "submitted":
         raise Conflict("只能采纳已报送的报告")
+    if report.submitted_by is not None and report.submitted_by == scope.user_id:
+        raise Forbidden("报告报送人不能采纳自己报送的报告，请由专班办公室的另一位同志审核", field="report_id")
     report.status = "accepted"
     report.review_note = note.strip() or None
     report.reviewed_at = now()
@@ -244,6 +246,10 @@ def decide_closure(session: Session, scope: Scope, closure: Closure, *, approve:
     _, task = repo.get_task(session, scope, closure.task_id)
     if closure.status != "pending":
         raise Conflict("该销号申请已处理")
+    if approve and closure.requested_by is not None and closure.requested_by == scope.user_id:
+        # Separation of duties: a user moved into the office keeps their earlier requests, and
+        # must not close out their own task; the approval is another person's check.
+        raise Forbidden("销号申请人不能审批自己的申请，请由专班办公室的另一位同志审批", field="closure_id")
     if not approve and not note.strip():
         raise InvalidInput("驳回销号申请须说明理由", field="note")
     closure.status = "approved" if approve else "rejected"

@@ -32,6 +32,7 @@ from huanxin.tradein import (
     payouts,
     programmes_service,
     qualification,
+    reclaim,
     redemption,
     review,
 )
@@ -47,6 +48,7 @@ from huanxin.tradein.schemas import (
     CorrectionIn,
     PresentedQualificationIn,
     QualificationIn,
+    ReclaimIn,
     RedemptionIn,
     RejectIn,
     ResubmitIn,
@@ -221,6 +223,14 @@ def set_bank_card(body: BankCardIn, db: DbSession, scope: CurrentScope) -> dict[
     return identity.person_out(person)
 
 
+@router.post("/me/identity/reclaim")
+def reclaim_identity(body: ReclaimIn, db: DbSession, scope: CurrentScope) -> dict[str, Any]:
+    """身份找回: the owner of an ID number bound by another account takes it back."""
+    person = reclaim.reclaim(db, scope, reclaim.ReclaimInput(id_number=body.id_number, name=body.name,
+                                                             card_number=body.card_number, phone=body.phone))
+    return identity.person_out(person)
+
+
 @router.get("/me/messages")
 def my_messages(db: DbSession, scope: CurrentScope) -> list[dict[str, Any]]:
     person = _resident_person(db, scope)
@@ -385,4 +395,5 @@ async def upload_result(batch_id: int, db: DbSession, scope: CurrentScope, file:
 def expire(db: DbSession, scope: CurrentScope) -> dict[str, int]:
     scope.require_office()
     _start_write(db)
-    return _guard(lambda: qualification.expire_qualifications(db))  # type: ignore[no-any-return]
+    city = scope.city_code  # a city office serves its own city's waiting lists, no other
+    return _guard(lambda: qualification.expire_qualifications(db, city_code=city))  # type: ignore[no-any-return]

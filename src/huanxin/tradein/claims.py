@@ -5,6 +5,7 @@ unique rows, per-person quotas, fraud signals) → approved, review, or a reject
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -27,6 +28,7 @@ from huanxin.tradein.models import Claim, ClaimEvent, Person, Programme, Qualifi
 from huanxin.tradein.rules.model import Decision
 
 CAR_KINDS = ("car_scrap", "car_replace")
+MAX_DISPLACEMENT_L = 10.0  # no passenger car sold in China comes near it: a larger value is a typing error
 PROOF_LABELS = {"scrap_cert": "报废机动车回收证明", "deregistration": "机动车注销证明",
                 "recycling_cert": "旧机回收证明", "sale_record": "旧车交易登记凭证"}
 IDENTIFIER_LABELS = {
@@ -71,23 +73,19 @@ def _text(value: str | None, field_name: str, label: str, limit: int, *, require
     return cleaned
 
 
-# No programme of 国发〔2024〕7号 (dated 2024-03-01) can cover a purchase made before it: such a
-# date is a typing error (0001-01-01, 1924 for 2024), refused as input, not decided as a rejection
-# that would use up the resident's qualification.
-EARLIEST_INVOICE_DATE = dt.date(2024, 3, 1)
-
-
-def validate_purchase(data: Purchase, *, car: bool, on: dt.date | None = None) -> Purchase:
+def validate_purchase(data: Purchase, *, car: bool, on: dt.date | None = None,
+                      evaluation_only: bool = False) -> Purchase:
+    """The one check of a purchase, for the claim API, the pages and `huanxin tradein evaluate`.
+    `evaluation_only`: a question to the rules, not a claim (the CLI): the numbers that make a
+    claim unique (invoice number, certificate numbers, the new car's VIN) may be left out, but
+    every value given is checked exactly as for a claim."""
     if data.price_fen is None or data.price_fen <= 0:
         raise InvalidInput("成交价格（price_fen）必须大于0", field="price_fen")
-    invoice_no = _text(data.invoice_no, "invoice_no", "发票号码", 40, required=True)
-    if data.invoice_date > (on or today()):
-        raise InvalidInput(f"发票日期 {data.invoice_date} 晚于今天，请核对", field="invoice_date")
-    if data.invoice_date < EARLIEST_INVOICE_DATE:
-        raise InvalidInput(f"发票日期 {data.invoice_date} 早于国发〔2024〕7号印发（{EARLIEST_INVOICE_DATE}），"
-                           "不可能属于任何以旧换新活动，请核对", field="invoice_date")
+    invoice_no = _text(data.invoice_no, "invoice_no", "发票号码", 40, required=not evaluation_only)
+    _check_invoice_date(data.invoice_date, on or today())
     if data.efficiency_grade is not None and not 1 <= data.efficiency_grade <= 5:
         raise InvalidInput("能效（水效）等级应为1至5级", field="efficiency_grade")
+    _check_displacement(data.new_vehicle_displacement_l)
     brand = _text(data.brand, "brand", "品牌", 60)
     model = _text(data.model, "model", "型号", 80)
     serial = _text(data.serial, "serial", "产品序列号（SN/IMEI）", 60).upper() or None
@@ -96,24 +94,54 @@ def validate_purchase(data: Purchase, *, car: bool, on: dt.date | None = None) -
         if kind not in PROOF_LABELS:
             raise InvalidInput(f"旧机（旧车）凭证类型“{kind}”无效，须为 {'、'.join(PROOF_LABELS)} 之一",
                                field="proofs")
-        cleaned = _text(number, "proofs", PROOF_LABELS[kind] + "编号", 60, required=True)
+        cleaned = _text(number, "proofs", PROOF_LABELS[kind] + "编号", 60, required=not evaluation_only)
         proofs[kind] = cleaned.upper()
     changes: dict[str, Any] = {"invoice_no": invoice_no, "brand": brand, "model": model, "serial": serial,
                                "proofs": proofs}
     if car:
-        if not data.new_vin:
+        if not data.new_vin and not evaluation_only:
             raise InvalidInput("请填写新车车辆识别代号（VIN）", field="new_vin")
-        changes["new_vin"] = validate_vin(data.new_vin, field="new_vin")
-        if data.old_vin:
-            changes["old_vin"] = validate_vin(data.old_vin, field="old_vin")
-        if changes.get("old_vin") == changes["new_vin"]:
-            raise InvalidInput("新车与旧车的车辆识别代号（VIN）不能相同", field="new_vin")
+        changes.update(_checked_vins(data))
     return replace(data, **changes)  # shallow: asdict would deep-copy every field
 
 
+def _check_invoice_date(invoice_date: dt.date, today_: dt.date) -> None:
+    if invoice_date > today_:
+        raise InvalidInput(f"发票日期 {invoice_date} 晚于今天，请核对", field="invoice_date")
+    # No programme can cover a purchase made before the first rule took effect: such a date is a
+    # typing error (0001-01-01, 1924 for 2024), refused as input, not decided as a rejection that
+    # would use up the resident's qualification. The date comes from the parameter files, so a
+    # city that adds an earlier programme moves it with its parameters.
+    earliest, source = evaluation.earliest_rule_date()
+    if invoice_date < earliest:
+        raise InvalidInput(f"发票日期 {invoice_date} 早于最早的以旧换新补贴规则生效日 {earliest}（{source}），"
+                           "不可能属于任何以旧换新活动，请核对", field="invoice_date")
+
+
+def _check_displacement(litres: float | None) -> None:
+    # NaN compares false with everything: without this it passed "≤ 2.0 L" and was paid 15,000 yuan.
+    if litres is not None and not (math.isfinite(litres) and 0 < litres <= MAX_DISPLACEMENT_L):
+        raise InvalidInput(f"新车排量（new_vehicle_displacement_l）应为大于0、不超过{MAX_DISPLACEMENT_L:g}升的数值"
+                           f"（不接受 NaN 或 Infinity），收到 {litres}", field="new_vehicle_displacement_l")
+
+
+def _checked_vins(data: Purchase) -> dict[str, str]:
+    vins = {name: validate_vin(value, field=name)
+            for name, value in (("new_vin", data.new_vin), ("old_vin", data.old_vin)) if value}
+    if vins.get("new_vin") and vins.get("old_vin") == vins["new_vin"]:
+        raise InvalidInput("新车与旧车的车辆识别代号（VIN）不能相同", field="new_vin")
+    return vins
+
+
 def case_for(programme: Programme, data: Purchase, region_code: str, applied_on: dt.date) -> Any:
+    return case_of(programme.rules_code, data, region_code, applied_on)
+
+
+def case_of(rules_code: str, data: Purchase, region_code: str, applied_on: dt.date,
+            extra: dict[str, Any] | None = None) -> Any:
+    """The rules engine's case of a validated purchase (`extra`: a city programme's own fields)."""
     return evaluation.case({
-        "programme": programme.rules_code, "category": data.category, "price_fen": data.price_fen,
+        "programme": rules_code, "category": data.category, "price_fen": data.price_fen, "extra": extra,
         "efficiency_grade": data.efficiency_grade, "invoice_date": data.invoice_date, "applied_on": applied_on,
         "region_code": region_code, "old_vehicle_fuel": data.old_vehicle_fuel,
         "old_vehicle_registered_on": data.old_vehicle_registered_on,

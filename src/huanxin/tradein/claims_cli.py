@@ -10,7 +10,8 @@ app = typer.Typer()
 
 
 @app.command("expire")
-def expire(at: str = typer.Option("", help="按此时刻处理（ISO 格式，默认现在），用于补跑")) -> None:
+def expire(at: str = typer.Option("", help="按此时刻处理（ISO 格式，默认现在），用于补跑"),
+           city: str = typer.Option("", help="只处理该城市（行政区划代码）；默认全部城市")) -> None:
     """作废已过期的资格（释放预留资金和名额），提醒即将过期的资格，并按顺序为候补队列发放资格。"""
     from huanxin.cli import transaction
     from huanxin.kit.clock import CHINA
@@ -21,7 +22,7 @@ def expire(at: str = typer.Option("", help="按此时刻处理（ISO 格式，�
         moment = dt.datetime.fromisoformat(at)
         moment = moment if moment.tzinfo else moment.replace(tzinfo=CHINA)
     with transaction() as session:
-        result = qualification.expire_qualifications(session, moment)
+        result = qualification.expire_qualifications(session, moment, city_code=city or None)
     typer.echo(f"已作废过期资格 {result['expired']} 个，发出过期提醒 {result['reminded']} 条，"
                f"候补转正 {result['served']} 个")
 

@@ -13,16 +13,31 @@ app = typer.Typer(help="消费品以旧换新", no_args_is_help=True)
 def evaluate(
     file: str = typer.Argument(..., help="JSON Lines 文件（每行一笔申请，字段见 docs/tradein.md）；- 表示标准输入"),
 ) -> None:
-    """逐行评估补贴申请，每行输出一个决定（JSON）。"""
-    from huanxin.tradein.rules.jsonl import evaluate_lines
+    """逐行评估补贴申请，每行输出一个决定（JSON）；有任何一行被拒（输入有误）时退出码为 1。"""
+    import json
 
-    stream = sys.stdin if file == "-" else open(file, encoding="utf-8")  # noqa: SIM115
+    from huanxin.kit.clock import today
+    from huanxin.tradein.line_evaluation import answers, read_lines
+
     try:
-        for line in evaluate_lines(stream):
-            typer.echo(line)
+        stream = sys.stdin.buffer if file == "-" else open(file, "rb")  # noqa: SIM115
+    except FileNotFoundError:
+        typer.echo(f"找不到文件：{file}", err=True)
+        raise typer.Exit(2) from None
+    except OSError as exc:
+        typer.echo(f"无法读取文件 {file}：{exc.strerror}", err=True)
+        raise typer.Exit(2) from None
+    refused = 0
+    try:
+        for answer in answers(read_lines(stream), today()):
+            refused += not answer["ok"]
+            typer.echo(json.dumps(answer, ensure_ascii=False, separators=(",", ":")))
     finally:
-        if stream is not sys.stdin:
+        if stream is not sys.stdin.buffer:
             stream.close()
+    if refused:
+        typer.echo(f"共 {refused} 行输入有误未能判定（见各行 error 与 field）", err=True)
+        raise typer.Exit(1)
 
 
 @app.command("what-if")

@@ -40,12 +40,13 @@ from huanxin.ledger.models import Account, Entry, Pool, Transfer
 from huanxin.orgs import service as orgs_service
 from huanxin.orgs.models import Unit, User
 from huanxin.orgs.roles import Role
-from huanxin.tradein import claim_keys, evaluation, money, programmes_service
+from huanxin.tradein import claim_keys, evaluation, money, programmes_service, realname
 from huanxin.tradein.models import (
     Appeal,
     Claim,
     ClaimEvent,
     FraudFlag,
+    IdentityRegisterEntry,
     OutboxMessage,
     PayoutBatch,
     PayoutLine,
@@ -182,6 +183,7 @@ class Rows:
     appeals: list[dict[str, Any]] = field(default_factory=list)
     outbox: list[dict[str, Any]] = field(default_factory=list)
     batches: dict[tuple[str, dt.date, bool], dict[str, Any]] = field(default_factory=dict)
+    register: list[dict[str, Any]] = field(default_factory=list)  # the population register (realname)
 
 
 @dataclass
@@ -218,7 +220,7 @@ def generate(session: Session, cities: list[CitySpec], rng: random.Random, on: d
              password_hash: str) -> Summary:
     """Writes every city's trade-in data. `cities[i].claims` claims are generated for city i."""
     summary = Summary()
-    _reference_prices(session, rng)
+    _reference_prices(session, [city.code for city in cities], rng)
     ids = Ids(*(itertools.count(_next_id(session, m)) for m in (Person, Qualification, Claim, PayoutBatch)))
     rows = Rows()
     per_city_money: list[tuple[CitySpec, dict[str, Programme], Money, dict[int, dict[str, int]]]] = []
@@ -249,12 +251,14 @@ def _next_id(session: Session, model: type[Any]) -> int:
 # ---- reference prices, programmes, retailers, residents -------------------------------------
 
 
-def _reference_prices(session: Session, rng: random.Random) -> None:
-    """Frozen from the three months before the national appliance programme (先涨价后补贴 control)."""
+def _reference_prices(session: Session, city_codes: list[str], rng: random.Random) -> None:
+    """Frozen by each city from the three months before the national appliance programme (先涨价后补贴
+    control): one market's prices, so nearly the same in every city."""
     window, _ = REFERENCE_WINDOW
     rows = [
-        {"category": category, "brand": brand, "model": model.replace(" ", "").upper(), "price_fen": price * 100,
-         "window": window, "samples": rng.randint(24, 180)}
+        {"city_code": city_code, "category": category, "brand": brand, "model": model.replace(" ", "").upper(),
+         "price_fen": price * 100, "window": window, "samples": rng.randint(24, 180)}
+        for city_code in city_codes
         for category, models in MODELS.items() if category != "car" and not category.startswith("home_decor")
         for brand, model, price in models
     ]
@@ -403,6 +407,11 @@ def _residents(session: Session, city: CitySpec, rng: random.Random, ids: Ids, r
             "bank_card_masked": pii.mask_card(card), "user_id": user_ids[i] if i < named else None,
             "created_at": created - dt.timedelta(days=rng.randint(30, 900)),
         })
+        # Every resident is on the population register the real-name check reads, with their
+        # card and the phone the bank holds for it, so each passes 实名认证 and the card check.
+        rows.register.append(realname.register_row(
+            id_number=number, name=name, bank_card=card,
+            phone=phone if phone and phone != ring_phone else f"137{pid % 10**8:08d}"))  # no draw: rng order kept
         residents.append(Resident(pid, name))
     summary.persons += count
     summary.logins.setdefault(city.code, []).extend(
@@ -1130,6 +1139,7 @@ def _write(session: Session, rows: Rows) -> None:
     _bulk(session, PayoutLine, rows.lines)
     _bulk(session, Appeal, rows.appeals)
     _bulk(session, OutboxMessage, rows.outbox)
+    _bulk(session, IdentityRegisterEntry, rows.register)
 
 
 def _nice(fen: float) -> int:

@@ -4,6 +4,7 @@ decisions. Everything the rules decide comes from `tradein.rules.engine`; nothin
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 from typing import Any
 
 from huanxin.errors import InvalidInput
@@ -38,8 +39,24 @@ def case(data: dict[str, Any]) -> ClaimCase:
     return case_from_dict({k: v for k, v in data.items() if v is not None})
 
 
-def evaluate(case_: ClaimCase) -> Decision:
-    return rules_engine.evaluate(case_)
+def evaluate(case_: ClaimCase, on: dt.date | None = None, *, known_on: dt.date | None = None) -> Decision:
+    return rules_engine.evaluate(case_, on, known_on=known_on)
+
+
+@cache
+def earliest_rule_date() -> tuple[dt.date, str]:
+    """The first date any rule of the parameter files applies to, and the notice that set it: no
+    purchase before it can belong to any programme (today 2024-04-24, 商消费函〔2024〕75号)."""
+    values = [v for p in default_rulebook().parameters.parameters.values() for v in p.values]
+    first = min(values, key=lambda v: v.effective_from)
+    return first.effective_from, first.source
+
+
+def quota_keys(rules_code: str, category: str, on: dt.date) -> list[str]:
+    """The per-person quota keys a claim of `category` decided on `on` counts against: the same
+    keys the engine hands the claims service (e.g. appliance:air_conditioner:2025, car_replace:2025)."""
+    rules = programme_rules(rules_code)
+    return [q.key.format(category=category, year=on.year, programme=rules.code) for q in rules.quotas]
 
 
 def qualification_reserve(rules_code: str, category: str, on: dt.date) -> int:

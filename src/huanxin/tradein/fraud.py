@@ -210,12 +210,13 @@ class Batch:
         self._shared: dict[str, dict[tuple[str, str], tuple[int, int]]] = {}
 
     def reference(self, claim: Claim) -> Any:
-        return self.references.get((claim.category, claim.brand, claim.model))
+        return self.references.get((claim.city_code, claim.category, claim.brand, claim.model))
 
     @cached_property
-    def references(self) -> dict[tuple[str, str, str], Any]:
-        """The frozen reference prices of the batch's models, in one query."""
-        return reference_prices.lookup_many(self.session, list({(c.category, c.brand, c.model) for c in self.claims}))
+    def references(self) -> dict[tuple[str, str, str, str], Any]:
+        """The frozen reference prices of the batch's models, each in its claim's city, in one query."""
+        return reference_prices.lookup_many(self.session, list({(c.city_code, c.category, c.brand, c.model)
+                                                                 for c in self.claims}))
 
     @cached_property
     def persons(self) -> dict[int, Person]:

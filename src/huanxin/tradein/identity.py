@@ -3,7 +3,7 @@ encrypted at rest and matched by keyed hash; a bank card in the applicant's own 
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -13,6 +13,7 @@ from huanxin.kit.clock import now
 from huanxin.kit.identifiers import validate_bank_card, validate_id_number, validate_phone
 from huanxin.orgs.roles import Role
 from huanxin.orgs.scope import Scope
+from huanxin.tradein import realname
 from huanxin.tradein.models import Claim, Person
 
 
@@ -68,6 +69,16 @@ def resident_person(session: Session, scope: Scope, registered: Person | None, *
     return registered
 
 
+RECLAIM_HINT = "如您是本人，请通过“找回身份”（实名认证＋本人银行卡核验）找回。"
+
+
+def require_real_name(session: Session, id_number: str, name: str) -> None:
+    """实名认证: the ID number exists and belongs to a person of this name (tradein.realname)."""
+    if not realname.verifier().name_matches(session, id_number=id_number, name=name):
+        raise InvalidInput("实名认证未通过：姓名与身份证号不一致或查无此身份证号，请核对本人姓名和身份证号",
+                           field="id_number")
+
+
 def find_person(session: Session, id_number: str) -> Person | None:
     return session.scalar(select(Person).where(Person.id_hash == id_hash(validate_id_number(id_number))))
 
@@ -77,10 +88,14 @@ def register_person(
     user_id: int | None = None,
 ) -> Person:
     """The person with this ID number, created on first sight. The name must match the one on
-    record (a borrowed ID with another name is refused); a second account may not take it over."""
+    record (a borrowed ID with another name is refused); a second account may not take it over.
+    Binding to a resident's account (`user_id`) first passes the real-name check (实名认证), so
+    nobody can bind an ID number that is not theirs and lock its owner out."""
     number = validate_id_number(id_number)
     clean = clean_name(name)
     phone_value = validate_phone(phone) if phone else None
+    if user_id is not None:
+        require_real_name(session, number, clean)
     key = id_hash(number)
     person = session.scalar(select(Person).where(Person.id_hash == key))
     if person is None:
@@ -97,6 +112,8 @@ def register_person(
             if person is None:  # pragma: no cover - the twin rolled back
                 raise Conflict("系统繁忙，请稍后重试") from None
     if person_name(person) != clean:
+        if user_id is not None:  # the real-name check passed: the name on record is the wrong one
+            raise Forbidden("该身份证号已以其他姓名登记。" + RECLAIM_HINT, field="id_number")
         raise InvalidInput("姓名与身份证号不一致，请核对", field="name")
     if user_id is not None:
         linked = person_for_user(session, user_id)
@@ -105,7 +122,7 @@ def register_person(
         if person.user_id is None:
             person.user_id = user_id
         elif person.user_id != user_id:
-            raise Forbidden("该身份证号已绑定其他账号", field="id_number")
+            raise Forbidden("该身份证号已绑定其他账号。" + RECLAIM_HINT, field="id_number")
     if phone_value:
         person.phone_hash = pii.keyed_hash("phone", phone_value)
         person.phone_enc = pii.encrypt(phone_value)
@@ -136,3 +153,19 @@ def set_bank_card(session: Session, person: Person, *, card_number: str, holder_
 def person_out(person: Person) -> dict[str, object]:
     return {"id": person.id, "name": person.name_masked, "id_number": person.id_masked,
             "bank_card": person.bank_card_masked}
+
+
+def reencrypt_people(session: Session, batch: int = 1000) -> int:
+    """Every encrypted field of every person (each `*_enc` column, so a field added later is not
+    forgotten) encrypted again under the current PII key. Returns how many persons were read."""
+    columns = [column for column in Person.__table__.columns if column.name.endswith("_enc")]
+    done, last = 0, 0
+    while rows := session.execute(
+        select(Person.__table__.c.id, *columns).where(Person.id > last).order_by(Person.id).limit(batch)
+    ).all():
+        session.execute(update(Person), [
+            {"id": row.id, **{c.name: pii.reencrypt(row._mapping[c]) for c in columns if row._mapping[c] is not None}}
+            for row in rows
+        ])
+        done, last = done + len(rows), rows[-1].id
+    return done

@@ -238,9 +238,10 @@ class ReferencePrice(Base):
     """A product model's price frozen from the months before a programme (先涨价后补贴 control)."""
 
     __tablename__ = "tradein_reference_price"
-    __table_args__ = (UniqueConstraint("category", "brand", "model"),)
+    __table_args__ = (UniqueConstraint("city_code", "category", "brand", "model"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    city_code: Mapped[str] = mapped_column(String(6))  # each city freezes its own market's prices
     category: Mapped[str] = mapped_column(String(40))
     brand: Mapped[str] = mapped_column(String(60))
     model: Mapped[str] = mapped_column(String(80))
@@ -305,3 +306,17 @@ class OutboxMessage(Base):
     channel: Mapped[str] = mapped_column(String(10), default="sms")
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class IdentityRegisterEntry(Base):
+    """One resident of the population register the local real-name check reads (the demo's and
+    the tests' stand-in for the 公安 identity check and the banks' card check). Only keyed
+    hashes are kept: like the real services, it answers whether details match, never what they are."""
+
+    __tablename__ = "tradein_identity_register"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    id_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name_hash: Mapped[str] = mapped_column(String(64))  # keyed hash of ID number and name together
+    bank_card_hash: Mapped[str | None] = mapped_column(String(64))  # a card in this person's name
+    phone_hash: Mapped[str | None] = mapped_column(String(64))  # the phone the bank has for that card

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from huanxin.errors import Conflict, InvalidInput
 from huanxin.kit import audit, pii
 from huanxin.kit.clock import now
+from huanxin.kit.excel import safe_csv_writer
 from huanxin.orgs.scope import Scope
 from huanxin.tradein import events, identity, money, outbox
 from huanxin.tradein import repository as repo
@@ -89,7 +90,8 @@ def payout_file(session: Session, scope: Scope, batch: PayoutBatch) -> bytes:
     """The bank's payment instruction: real names and card numbers (decrypted), so the download
     is audited. UTF-8 with BOM so Excel opens it in Chinese."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    # Names are what residents typed: a name like =HYPERLINK(…) must reach the bank as text.
+    writer = safe_csv_writer(out)
     writer.writerow(PAYOUT_COLUMNS)
     lines = repo.lines_of_batch(session, batch.id)
     for n, line in enumerate(lines, start=1):

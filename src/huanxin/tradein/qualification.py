@@ -182,12 +182,14 @@ def _release(session: Session, qualification: Qualification, status: str, *, act
     qualification.queue_no = None
 
 
-def expire_qualifications(session: Session, at: dt.datetime | None = None) -> dict[str, int]:
+def expire_qualifications(session: Session, at: dt.datetime | None = None, *,
+                          city_code: str | None) -> dict[str, int]:
     """Lapsed qualifications give their reservation and quota back; those expiring within a day
-    get a reminder (once); then the waiting lists are served. Used by `huanxin tradein expire`."""
+    get a reminder (once); then the waiting lists are served. Used by `huanxin tradein expire`
+    (every city, or one) and by a city office's API call (its own city only)."""
     moment = at or now()
     reminded = 0
-    for qualification in repo.expiring_qualifications(session, moment, moment + dt.timedelta(days=1)):
+    for qualification in repo.expiring_qualifications(session, moment, moment + dt.timedelta(days=1), city_code):
         marker = f"资格编号 {qualification.id} 即将过期"
         if not repo.outbox_has(session, qualification.person_id, marker):
             outbox.notify(session, qualification.person_id,
@@ -195,7 +197,7 @@ def expire_qualifications(session: Session, at: dt.datetime | None = None) -> di
             reminded += 1
     programmes: set[int] = set()
     expired = 0
-    for qualification in repo.lapsed_qualifications(session, moment):
+    for qualification in repo.lapsed_qualifications(session, moment, city_code):
         _release(session, qualification, "expired", actor="system")
         outbox.notify(session, qualification.person_id,
                       f"您的资格（编号 {qualification.id}）已过期未使用，已自动作废，可重新申领。")

@@ -24,6 +24,17 @@ class Requirement(Protocol):
     label: str
 
 
+def over_limit(req: Any, *, used_slots: int, used_fen: int, amount_fen: int) -> str | None:
+    """Why one more claim of `amount_fen` does not fit a person's quota, None when it fits. The one
+    rule of per-person limits: `take` applies it under the person's rows, `huanxin tradein evaluate`
+    to the earlier claims it is told of."""
+    if req.money_cap_fen and used_fen + amount_fen > req.money_cap_fen:
+        return f"{req.label}：每人补贴累计不超过 {yuan(req.money_cap_fen)} 元，已享受 {yuan(used_fen)} 元"
+    if req.limit is not None and used_slots >= req.limit:
+        return f"{req.label}：每人限 {req.limit} 次，您的名额已用完"
+    return None
+
+
 def slots_of(session: Session, *, claim_id: int | None = None, qualification_id: int | None = None) -> list[QuotaSlot]:
     stmt = select(QuotaSlot)
     if claim_id is not None:
@@ -50,7 +61,8 @@ def _insert_slot(session: Session, person_id: int, req: Any, amount_fen: int, *,
             QuotaSlot.person_id == person_id, QuotaSlot.quota_key == req.key)))
         candidates = [n for n in range(1, (limit or len(taken) + 1) + 1) if n not in taken]
         if not candidates:
-            raise Conflict(f"{req.label}：每人限 {limit} 次，您的名额已用完", field="quota")
+            raise Conflict(over_limit(req, used_slots=len(taken), used_fen=0, amount_fen=0) or "名额已用完",
+                           field="quota")
         values = {"person_id": person_id, "quota_key": req.key, "slot": candidates[0], "claim_id": claim_id,
                   "qualification_id": qualification_id, "amount_fen": amount_fen}
         slot_id = insert_unless_taken(session, QuotaSlot, values)
@@ -83,9 +95,8 @@ def take(session: Session, person_id: int, requirements: Iterable[Any], amount_f
         if req.money_cap_fen:
             own = [held[req.key].id] if req.key in held else []
             used = _used_money(session, person_id, req.key, own)
-            if used + amount_fen > req.money_cap_fen:
-                raise Conflict(f"{req.label}：每人补贴累计不超过 {yuan(req.money_cap_fen)} 元，"
-                               f"已享受 {yuan(used)} 元", field="quota")
+            if (reason := over_limit(req, used_slots=0, used_fen=used, amount_fen=amount_fen)) is not None:
+                raise Conflict(reason, field="quota")
         slot = held.get(req.key)
         if slot is None:
             slot = _insert_slot(session, person_id, req, amount_fen, claim_id=claim_id,

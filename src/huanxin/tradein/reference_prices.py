@@ -14,24 +14,20 @@ All-or-nothing: every row is checked first; any error refuses the whole file, na
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import cache
+from itertools import chain, islice
 from typing import Any
 
 import numpy as np
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import bindparam, select, tuple_
 from sqlalchemy.orm import Session
 
-from huanxin.config import get_settings
 from huanxin.errors import Forbidden, InvalidInput
-from huanxin.kit import audit
+from huanxin.kit import audit, uploads
 from huanxin.kit.excel import RowError
 from huanxin.orgs.roles import Role
 from huanxin.orgs.scope import Scope
@@ -96,12 +92,13 @@ class FreezeResult:
 
 
 def freeze_reference_prices(
-    session: Session, observations: Iterable[Observation], window_start: dt.date, window_end: dt.date,
-    *, actor: str = "system",
+    session: Session, city_code: str, observations: Iterable[Observation], window_start: dt.date,
+    window_end: dt.date, *, actor: str = "system",
 ) -> FreezeResult:
-    """Freezes the median price (fen) per (category, brand, model) of the observations dated inside
-    [window_start, window_end]; observations outside the window are counted and ignored. A model
-    frozen before is re-frozen (its old and new price go to the audit log)."""
+    """Freezes, for one city, the median price (fen) per (category, brand, model) of the
+    observations dated inside [window_start, window_end]; observations outside the window are
+    counted and ignored. A model frozen before in this city is re-frozen (its old and new price
+    go to the audit log); other cities' prices are theirs and never touched."""
     if window_end < window_start:
         raise InvalidInput("冻结窗口的结束日期不能早于开始日期", field="window_end")
     label = window_label(window_start, window_end)
@@ -121,13 +118,13 @@ def freeze_reference_prices(
     result.models = len(medians)
     if not medians:
         return result
-    existing = _existing(session, list(medians))
+    existing = {key[1:]: row for key, row in _existing(session, [(city_code, *k) for k in medians]).items()}
     changes: list[dict[str, Any]] = []
     for key, (median, samples) in medians.items():
         row = existing.get(key)
         if row is None:
-            session.add(ReferencePrice(category=key[0], brand=key[1], model=key[2], price_fen=median,
-                                       window=label, samples=samples))
+            session.add(ReferencePrice(city_code=city_code, category=key[0], brand=key[1], model=key[2],
+                                       price_fen=median, window=label, samples=samples))
             result.created += 1
         else:
             if row.price_fen != median:
@@ -137,7 +134,7 @@ def freeze_reference_prices(
             result.updated += 1
     session.flush()
     audit.record(session, actor=actor, action="freeze_reference_prices", entity="tradein_reference_price",
-                 entity_id=label, detail={**result.as_dict(), "changed": changes[:100]})
+                 entity_id=f"{city_code}:{label}", detail={**result.as_dict(), "changed": changes[:100]})
     return result
 
 
@@ -162,38 +159,42 @@ def _medians(keys: list[tuple[str, str, str]], prices: list[int]) -> dict[tuple[
 
 
 _PRICES_OF_KEYS = select(ReferencePrice).where(  # built once: a redemption batch reads it at peak load
-    tuple_(ReferencePrice.category, ReferencePrice.brand, ReferencePrice.model).in_(bindparam("keys", expanding=True)))
+    tuple_(ReferencePrice.city_code, ReferencePrice.category, ReferencePrice.brand, ReferencePrice.model)
+    .in_(bindparam("keys", expanding=True)))
+
+CityKey = tuple[str, str, str, str]  # (city_code, category, brand, model)
 
 
-def _existing(session: Session, keys: list[tuple[str, str, str]]) -> dict[tuple[str, str, str], ReferencePrice]:
-    found: dict[tuple[str, str, str], ReferencePrice] = {}
+def _existing(session: Session, keys: list[CityKey]) -> dict[CityKey, ReferencePrice]:
+    found: dict[CityKey, ReferencePrice] = {}
     for i in range(0, len(keys), 500):
         chunk = keys[i:i + 500]
         rows = session.scalars(_PRICES_OF_KEYS, {"keys": chunk})
         for row in rows:
-            found[(row.category, row.brand, row.model)] = row
+            found[(row.city_code, row.category, row.brand, row.model)] = row
     return found
 
 
-def lookup(session: Session, category: str, brand: str, model: str) -> ReferencePrice | None:
-    """One unique-index lookup (category, brand, model), used inside the claim transaction."""
-    return lookup_many(session, [(category, brand, model)]).get((category, brand, model))
+def lookup(session: Session, city_code: str, category: str, brand: str, model: str) -> ReferencePrice | None:
+    """One unique-index lookup (city, category, brand, model), used inside the claim transaction."""
+    key = (city_code, category, brand, model)
+    return lookup_many(session, [key]).get(key)
 
 
-def lookup_many(session: Session, keys: list[tuple[str, str, str]]) -> dict[tuple[str, str, str], ReferencePrice]:
-    """The frozen prices of these (category, brand, model) keys, as given, in one query (a
-    redemption batch's claims are of many models)."""
-    wanted: dict[tuple[str, str, str], list[tuple[str, str, str]]] = {}
+def lookup_many(session: Session, keys: list[CityKey]) -> dict[CityKey, ReferencePrice]:
+    """The frozen prices of these (city, category, brand, model) keys, as given, in one query (a
+    redemption batch's claims are of many models, and may be of several cities)."""
+    wanted: dict[CityKey, list[CityKey]] = {}
     for key in keys:
-        normal = normalise_key(*key)
-        if normal[2]:
+        normal = (key[0], *normalise_key(*key[1:]))
+        if normal[3]:
             wanted.setdefault(normal, []).append(key)
     return {given: price for normal, price in _existing(session, list(wanted)).items() for given in wanted[normal]}
 
 
-def list_prices(session: Session, *, category: str | None = None, brand: str | None = None,
+def list_prices(session: Session, city_code: str, *, category: str | None = None, brand: str | None = None,
                 model: str | None = None, limit: int = 200) -> list[ReferencePrice]:
-    query = select(ReferencePrice)
+    query = select(ReferencePrice).where(ReferencePrice.city_code == city_code)
     if category:
         query = query.where(ReferencePrice.category == category_code(category))
     if brand:
@@ -231,7 +232,8 @@ def import_xlsx(session: Session, scope: Scope, data: bytes, filename: str | Non
     if window_end < window_start:
         raise InvalidInput("冻结窗口的结束日期（window_end）不能早于开始日期（window_start）", field="window_end")
     observations = read_observations(data, filename)
-    result = freeze_reference_prices(session, observations, window_start, window_end, actor=scope.username)
+    result = freeze_reference_prices(session, scope.city_code, observations, window_start, window_end,
+                                     actor=scope.username)
     if result.observations == 0:
         window = window_label(window_start, window_end)
         raise _reject([RowError(0, "日期", f"文件中没有日期在冻结窗口 {window} 内的价格记录")])
@@ -241,23 +243,26 @@ def import_xlsx(session: Session, scope: Scope, data: bytes, filename: str | Non
 def read_observations(data: bytes, filename: str | None) -> list[Observation]:
     if filename and not filename.lower().endswith(".xlsx"):
         raise _reject([RowError(0, "", f"文件“{filename}”不是 .xlsx 格式，请使用 Excel 2007 及以上格式")])
-    if len(data) > get_settings().max_upload_bytes:
-        raise _reject([RowError(0, "", f"文件超过 {get_settings().max_upload_bytes // (1024 * 1024)} MB")])
     try:
-        wb = load_workbook(io.BytesIO(data), data_only=True, read_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
+        # Read in the parse process within the upload limits (kit.uploads), which raise
+        # UploadTooLarge (413); the rows are checked here.
+        sheet = uploads.read_rows(data, filename=filename)
+    except uploads.UnreadableUpload:
         raise _reject([RowError(0, "", "文件不是有效的 .xlsx 文件")]) from None
-    ws = wb.worksheets[0]
-    rows = list(ws.iter_rows(values_only=True))
-    wb.close()
-    header_row, columns = _find_header(rows)
+    return _observations(sheet)
+
+
+def _observations(sheet: uploads.SheetRows) -> list[Observation]:
+    stream = sheet.rows()
+    head = list(islice(stream, 5))  # the header is in one of the first five rows
+    header_row, columns = _find_header([values for _, values in head])
     missing = [COLUMNS[k] for k in REQUIRED if k not in columns]
     if missing:
         raise _reject([RowError(header_row or 1, "表头", f"缺少列：{'、'.join(missing)}"
                                 f"（应有 {'、'.join(COLUMNS.values())}）")])
     errors: list[RowError] = []
     observations: list[Observation] = []
-    for number, values in enumerate(rows[header_row:], start=header_row + 1):
+    for number, values in chain(head[header_row:], stream):
         cells = {key: values[i] if i < len(values) else None for key, i in columns.items()}
         if all(v is None or str(v).strip() == "" for v in cells.values()):
             continue

@@ -4,6 +4,7 @@ city's record answers 404."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 from collections.abc import Sequence
 from typing import Any
@@ -199,15 +200,23 @@ def released_in_batch(session: Session, programme_id: int, batch: str) -> int:
         Qualification.programme_id == programme_id, Qualification.release_batch == batch)) or 0)
 
 
-def lapsed_qualifications(session: Session, moment, limit: int = 1000) -> list[Qualification]:  # type: ignore[no-untyped-def]
+def _in_city(stmt: Select[Any], city_code: str | None) -> Select[Any]:
+    """One city's qualifications, or every city's for the system's own timer (city_code None)."""
+    return stmt if city_code is None else stmt.where(Qualification.city_code == city_code)
+
+
+def lapsed_qualifications(session: Session, moment: dt.datetime, city_code: str | None,
+                          limit: int = 1000) -> list[Qualification]:
     stmt = (select(Qualification).where(Qualification.status == "active", Qualification.expires_at < moment)
             .order_by(Qualification.expires_at).limit(limit))
-    return list(session.scalars(for_update(session, stmt)))
+    return list(session.scalars(for_update(session, _in_city(stmt, city_code))))
 
 
-def expiring_qualifications(session: Session, start, end) -> list[Qualification]:  # type: ignore[no-untyped-def]
-    return list(session.scalars(select(Qualification).where(
-        Qualification.status == "active", Qualification.expires_at >= start, Qualification.expires_at < end)))
+def expiring_qualifications(session: Session, start: dt.datetime, end: dt.datetime,
+                            city_code: str | None) -> list[Qualification]:
+    return list(session.scalars(_in_city(select(Qualification).where(
+        Qualification.status == "active", Qualification.expires_at >= start, Qualification.expires_at < end),
+        city_code)))
 
 
 # ---- claims -------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from huanxin.errors import InvalidInput
 from huanxin.kit.clock import aware, now
 from huanxin.orgs.roles import Role
 from huanxin.orgs.scope import Scope
-from huanxin.tradein import appeals, evaluation, identity, outbox, qualification
+from huanxin.tradein import appeals, evaluation, identity, outbox, qualification, reclaim
 from huanxin.tradein import repository as repo
 from huanxin.tradein.claims import CAR_KINDS
 from huanxin.tradein.models import Person, Programme
@@ -35,6 +35,7 @@ router = APIRouter(include_in_schema=False)
 
 FLASH = {
     "identity": "实名信息已保存。", "card": "收款银行卡已登记。",
+    "reclaimed": "身份已找回：原绑定的账号已解除绑定，以该身份办理的申请已转人工复核。",
     "qualification": "资格申领已提交，结果见下方“我的资格”。",
     "cancelled": "资格已取消。", "appeal": "申诉已提交，审核结果将以消息通知您。",
 }
@@ -110,6 +111,18 @@ def register_identity(
     identity.register_person(db, id_number=id_number.strip(), name=name, phone=phone.strip() or None,
                              address=address.strip() or None, user_id=scope.user_id)
     return see_other("/tradein/me?done=identity")
+
+
+@router.post("/tradein/me/identity/reclaim")
+def reclaim_identity(
+    db: DbSession, scope: CurrentScope, name: Annotated[str, Form()] = "", id_number: Annotated[str, Form()] = "",
+    card_number: Annotated[str, Form()] = "", phone: Annotated[str, Form()] = "",
+) -> Response:
+    """身份找回: the owner of an ID number bound by another account takes it back (tradein.reclaim)."""
+    _resident(scope)
+    reclaim.reclaim(db, scope, reclaim.ReclaimInput(id_number=id_number, name=name, card_number=card_number,
+                                                    phone=phone))
+    return see_other("/tradein/me?done=reclaimed")
 
 
 @router.post("/tradein/me/bank-card")

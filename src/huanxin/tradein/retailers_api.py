@@ -19,10 +19,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, UploadFile
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
-from huanxin.config import get_settings
 from huanxin.errors import InvalidInput, NotFound
+from huanxin.kit import uploads
 from huanxin.kit.clock import aware, parse_date
+from huanxin.kit.limits import Schema, ShortText
 from huanxin.tradein import fraud, reference_prices, retailers
 from huanxin.tradein.models import Claim, Retailer, RetailerStatusChange
 from huanxin.web.deps import CurrentScope, DbSession
@@ -53,16 +55,16 @@ class RetailerOut(BaseModel):
     history: list[StatusChangeOut]
 
 
-class AdmitIn(BaseModel):
+class AdmitIn(Schema):
     # Defaults so that a missing field gets the service's Chinese message naming it.
-    name: str = ""
+    name: ShortText = ""
     credit_code: str = ""
     region_code: str = ""
     kinds: list[str] = []
     reason: str | None = None
 
 
-class ReasonIn(BaseModel):
+class ReasonIn(Schema):
     reason: str = ""
 
 
@@ -165,7 +167,7 @@ def list_reference_prices(db: DbSession, scope: CurrentScope, category: str | No
                           brand: str | None = None, model: str | None = None,
                           limit: int = 200) -> list[ReferencePriceOut]:
     reference_prices.require_price_manager(scope)
-    rows = reference_prices.list_prices(db, category=category, brand=brand, model=model, limit=limit)
+    rows = reference_prices.list_prices(db, scope.city_code, category=category, brand=brand, model=model, limit=limit)
     return [ReferencePriceOut(category=r.category, brand=r.brand, model=r.model, price_fen=r.price_fen,
                               window=r.window, samples=r.samples) for r in rows]
 
@@ -184,6 +186,7 @@ async def import_reference_prices(
     reference_prices.require_price_manager(scope)
     start = _window_date(window_start, "window_start", "冻结窗口开始日期")
     end = _window_date(window_end, "window_end", "冻结窗口结束日期")
-    data = await file.read(get_settings().max_upload_bytes + 1)
-    result = reference_prices.import_xlsx(db, scope, data, file.filename, start, end)
+    data = await uploads.read_upload(file)  # in chunks, refused past the limit (413)
+    # The parse and the freeze run in a worker thread, off the event loop.
+    result = await run_in_threadpool(reference_prices.import_xlsx, db, scope, data, file.filename, start, end)
     return result.as_dict()

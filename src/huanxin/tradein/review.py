@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from huanxin.errors import Conflict, InvalidInput
+from huanxin.errors import Conflict, Forbidden, InvalidInput
 from huanxin.kit.clock import now
 from huanxin.orgs.scope import Scope
 from huanxin.tradein import claims as claims_service
 from huanxin.tradein import events, money, outbox, quotas
 from huanxin.tradein import repository as repo
-from huanxin.tradein.models import Claim, Programme
+from huanxin.tradein.models import Claim, Person, Programme
 
 
 def queue(session: Session, scope: Scope, *, status: str = "review", limit: int = 200) -> list[Claim]:
@@ -25,10 +25,20 @@ def _programme(session: Session, claim: Claim) -> Programme:
     return programme
 
 
+def _require_other_person(session: Session, scope: Scope, claim: Claim) -> None:
+    """Separation of duties: whoever submitted or corrected a claim, or is its applicant, does not
+    approve it, even after their account was moved into review (a role changes, events remain)."""
+    submitters = {e.actor for e in repo.events_of(session, claim.id) if e.from_status in (None, "correction")}
+    applicant = session.get(Person, claim.person_id)
+    if scope.username in submitters or (applicant is not None and applicant.user_id == scope.user_id):
+        raise Forbidden("补贴申请的提交人不能审批自己提交的申请，请由另一位审核员审批", field="claim_id")
+
+
 def approve(session: Session, scope: Scope, claim: Claim, note: str = "") -> Claim:
     repo.require_staff(scope)
     if claim.status != "review":
         raise Conflict("只有待人工审核的申请可以批准", field="claim_id")
+    _require_other_person(session, scope, claim)
     if not (claim.decision or {}).get("eligible") or claim.amount_fen <= 0:
         raise Conflict("规则判定该申请不符合补贴条件，不能批准；请驳回或要求补正", field="claim_id")
     programme = _programme(session, claim)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from huanxin.kit.clock import aware
+from huanxin.kit.limits import FenAmount, Schema, ShortText
 from huanxin.orgs.roles import Role
 from huanxin.orgs.scope import Scope
 from huanxin.tradein import claims as claims_service
@@ -18,14 +19,14 @@ from huanxin.tradein.events import STATUS_LABELS
 from huanxin.tradein.models import Claim, Person, Programme
 
 
-class ApplicantIn(BaseModel):
+class ApplicantIn(Schema):
     id_number: str = Field(description="居民身份证号（18位，GB 11643 校验）")
-    name: str
+    name: ShortText
     phone: str | None = None
     address: str | None = None
 
 
-class QualificationIn(BaseModel):
+class QualificationIn(Schema):
     programme_id: int
     category: str = Field(description="品类代码，如 refrigerator、mobile_phone")
     id_number: str | None = Field(None, description="首次申领时填写：本人身份证号")
@@ -34,17 +35,26 @@ class QualificationIn(BaseModel):
     address: str | None = None
 
 
-class BankCardIn(BaseModel):
+class BankCardIn(Schema):
     card_number: str
-    holder_name: str = Field(description="持卡人姓名，须与申请人本人姓名一致")
+    holder_name: ShortText = Field(description="持卡人姓名，须与申请人本人姓名一致")
+
+
+class ReclaimIn(Schema):
+    """身份找回: the real-name check plus the bank card check (四要素)."""
+
+    id_number: ShortText = Field(description="本人身份证号")
+    name: ShortText = Field(description="本人姓名")
+    card_number: ShortText = Field(description="本人名下银行卡号")
+    phone: ShortText = Field(description="该银行卡在银行预留的手机号")
 
 
 # Fields of the requests that carry a purchase but are not part of it.
 _NOT_PURCHASE = {"category", "qualification_id", "id_number", "programme_id", "applicant", "region_code", "version"}
 
 
-class PurchaseFields(BaseModel):
-    price_fen: int = Field(description="最终成交价（分），须大于0")
+class PurchaseFields(Schema):
+    price_fen: FenAmount = Field(description="最终成交价（分），须大于0")
     invoice_no: str
     invoice_date: dt.date
     brand: str = ""
@@ -73,7 +83,51 @@ class RedemptionIn(PurchaseFields):
     category: str
 
 
-class PresentedQualificationIn(BaseModel):
+class EarlierClaimIn(Schema):
+    """A claim the person already had: what the per-person limits of the rules count against."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    programme: str | None = Field(None, description="规则代码；不填则与本行相同")
+    category: str = Field(description="品类代码")
+    date: dt.date = Field(description="该笔申请的判定日期（商品为发票日期，汽车为申请日期）")
+    amount_fen: FenAmount = Field(0, ge=0, description="该笔已享受的补贴（分）")
+
+
+# What a line of `huanxin tradein evaluate` carries besides a purchase.
+_EVALUATION_ONLY = {"id", "programme", "category", "applied_on", "region_code", "old_proof_kinds", "extra",
+                    "id_number", "earlier_claims", "on", "known_on"}
+
+
+class EvaluationIn(PurchaseFields):
+    """One line of `huanxin tradein evaluate`: the purchase fields of a claim, with the claim API's
+    names, types and checks (`claims.validate_purchase`), and what a question to the rules needs
+    besides. Only the invoice number is optional here: a question is not a claim."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: Any = Field(None, description="原样返回")
+    programme: str = Field(description="规则代码，如 appliance-2025")
+    category: str = Field(description="品类代码（汽车为 car）")
+    applied_on: dt.date = Field(description="申请日期")
+    invoice_no: str = ""
+    region_code: str = ""
+    old_proof_kinds: list[str] = Field(default_factory=list, max_length=10,
+                                       description="旧机（旧车）凭证类型（不带编号）")
+    extra: dict[str, Any] = Field(default_factory=dict, description="城市活动的附加条件字段")
+    id_number: str | None = Field(None, description="申请人身份证号：只做 GB 11643 校验，不保存、不输出")
+    earlier_claims: list[EarlierClaimIn] = Field(default_factory=list, max_length=200,
+                                                 description="此人此前已享受的补贴")
+    on: dt.date | None = Field(None, description="按此日期的规则判定（默认按活动的判定日期）")
+    known_on: dt.date | None = Field(None, description="只采用此日前已公布的标准")
+
+    def purchase(self, category: str | None = None) -> claims_service.Purchase:
+        proofs = {**dict.fromkeys(self.old_proof_kinds, ""), **self.proofs}
+        fields = self.model_dump(exclude=_EVALUATION_ONLY | {"proofs"})
+        return claims_service.Purchase(category=category or self.category, proofs=proofs, **fields)
+
+
+class PresentedQualificationIn(Schema):
     qualification_id: int
     id_number: str = Field(description="资格持有人的身份证号")
 
@@ -89,28 +143,28 @@ class ResubmitIn(PurchaseFields):
     version: int | None = Field(None, description="补正所依据的申请版本；该版本已补正提交过则拒绝")
 
 
-class ApproveIn(BaseModel):
+class ApproveIn(Schema):
     note: str = ""
 
 
-class RejectIn(BaseModel):
+class RejectIn(Schema):
     reasons: list[str] | str
 
 
-class CorrectionIn(BaseModel):
+class CorrectionIn(Schema):
     what: str = Field(description="需要补正的内容")
 
 
-class AppealIn(BaseModel):
+class AppealIn(Schema):
     reason: str
 
 
-class AppealDecisionIn(BaseModel):
+class AppealDecisionIn(Schema):
     overturn: bool
     note: str
 
 
-class BatchIn(BaseModel):
+class BatchIn(Schema):
     claim_ids: list[int] | None = None
     limit: int = 1000
 

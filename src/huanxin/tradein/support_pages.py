@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from huanxin.errors import Conflict, DomainError, Forbidden, InvalidInput
-from huanxin.kit import idempotency
+from huanxin.kit import idempotency, limits
 from huanxin.kit.clock import aware, parse_date
 from huanxin.orgs.roles import Role
 from huanxin.orgs.scope import Scope
@@ -148,8 +148,8 @@ def form_int(text: str | None, field: str, label: str, *, required: bool = True)
             raise InvalidInput(f"请填写{label}", field=field)
         return None
     if not value.isdigit():
-        raise InvalidInput(f"{label}“{value}”应为整数", field=field)
-    return int(value)
+        raise InvalidInput(f"{label}“{value[:20]}”应为整数", field=field)
+    return limits.check_int(int(value) if len(value) <= 19 else limits.INT64_MAX + 1, field, label)
 
 
 def proofs_from(kind: str | None, number: str | None) -> dict[str, str]:

@@ -7,13 +7,14 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from huanxin.kit.limits import Schema
 from huanxin.tradein import whatif_service
 from huanxin.web.deps import CurrentScope, DbSession
 
 router = APIRouter(prefix="/tradein", tags=["以旧换新补贴申请"])
 
 
-class WhatIfIn(BaseModel):
+class WhatIfIn(Schema):
     programme: str = Field(description="规则代码，如 appliance-2025")
     overrides: dict[str, Any] = Field(description="参数路径 → 拟调整的新值，如 {\"appliance.cap_fen\": 150000}")
 

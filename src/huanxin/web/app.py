@@ -15,9 +15,10 @@ from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from huanxin.config import get_settings
+from huanxin.config import get_settings, refusal_to_start
 from huanxin.indicators import api as indicators_api
 from huanxin.indicators import pages as indicators_pages
+from huanxin.kit import uploads
 from huanxin.ledger import api as ledger_api
 from huanxin.ledger import pages as ledger_pages
 from huanxin.orgs import api as orgs_api
@@ -30,6 +31,8 @@ from huanxin.tradein import api as tradein_api
 from huanxin.tradein import pages as tradein_pages
 from huanxin.tradein import retailers_api, whatif_api
 from huanxin.web import errors
+from huanxin.web.body_limit import BodyLimit
+from huanxin.web.params import BOUNDED_INPUTS
 from huanxin.web.peak import PeakRoutes
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -41,6 +44,9 @@ VENDOR_DIR = Path(__file__).resolve().parents[3] / "node_modules" / "chart.js" /
 @asynccontextmanager
 async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
     settings = get_settings()
+    refusal = refusal_to_start(settings)  # also when uvicorn is started by hand, not by `huanxin serve`
+    if refusal is not None:
+        raise RuntimeError(refusal)
     anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
     if settings.gil_switch_interval > 0:
         sys.setswitchinterval(settings.gil_switch_interval)
@@ -52,11 +58,12 @@ async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
         gc.freeze()
         gc.set_threshold(settings.gc_gen0_threshold, 20, 20)
     yield
+    uploads.shutdown_parser()  # the upload parse process this worker started, if any
 
 
 def create_app() -> FastAPI:
     app = FastAPI(title="焕新 Huanxin API", version="0.1.0", docs_url="/api/docs", openapi_url="/api/v1/openapi.json",
-                  lifespan=_lifespan)
+                  lifespan=_lifespan, dependencies=[BOUNDED_INPUTS])  # web.params: ints and text in range
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     if VENDOR_DIR.exists():
@@ -70,13 +77,41 @@ def create_app() -> FastAPI:
     ):
         app.include_router(module.router)
 
+    app.add_middleware(uploads.BodyLimit)  # innermost: its 413 gets every other middleware's headers
+    app.add_middleware(BodyLimit, routes=app.routes)  # every other body, by route (web.body_limit)
     app.add_middleware(PeakRoutes, api=app)  # inside TimingHeaders: its headers go on these answers too
     app.add_middleware(TimingHeaders)
     return app
 
 
+# Pages load scripts and style sheets only from /static and /vendor: no inline <script>, no
+# on*= handlers, no javascript: links (a script that an escaping slip let into a page does not
+# run). Inline style attributes stay allowed (progress bars carry their width): they run no code.
+PAGE_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
+    "img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+# FastAPI's interactive API documentation loads Swagger UI / ReDoc from their CDN and starts
+# them with an inline script: those two pages (no data of ours on them) get what they need.
+DOCS_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
+    "font-src https://fonts.gstatic.com; img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; "
+    "worker-src 'self' blob:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
+)
+DOCS_PATHS = frozenset({"/api/docs", "/api/docs/oauth2-redirect", "/redoc"})
+_COMMON = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin", "X-Frame-Options": "DENY"}
+_PAGE_HEADERS = {"Content-Security-Policy": PAGE_POLICY, **_COMMON}  # built once: every request uses one
+_DOCS_HEADERS = {"Content-Security-Policy": DOCS_POLICY, **_COMMON}
+
+
+def security_headers(path: str) -> dict[str, str]:
+    return _DOCS_HEADERS if path in DOCS_PATHS else _PAGE_HEADERS
+
+
 class TimingHeaders:
-    """Server-Timing and X-Frame-Options on every HTTP response. A plain ASGI middleware: the
+    """Server-Timing and the security headers (security_headers) on every HTTP response, the
+    peak-load routes' and the error answers' included. A plain ASGI middleware: the
     `@app.middleware("http")` kind runs each request through an extra task and memory stream
     on the event loop, which every request of the worker shares."""
 
@@ -88,12 +123,14 @@ class TimingHeaders:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
+        secure = security_headers(scope["path"])
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
-                headers["X-Frame-Options"] = "DENY"
+                for name, value in secure.items():
+                    headers.setdefault(name, value)  # a route that set its own (e.g. a download) keeps it
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractContextManager, contextmanager
 from functools import partial
@@ -127,13 +128,14 @@ def _lookup_scope(units: UnitOfWork, token: str) -> Scope | None:
     once: a connection is then only ever held by a thread that is running, and the pool (sized to
     the threads) can never run dry while lock holders wait for the event loop. The scope found is
     kept for a moment (orgs.scope_cache), so a busy client's next requests skip all of this."""
+    read_at = time.monotonic()  # the cached scope's age counts from here (and a logout since voids it)
     with units() as db:
         found = orgs_service.signed_in(db, token)
     if found is None:
         scope_cache.forget(token)
         return None
     scope, expires_at = found
-    scope_cache.put(token, scope, (expires_at - now()).total_seconds())
+    scope_cache.put(token, scope, (expires_at - now()).total_seconds(), read_at=read_at)
     return scope
 
 
@@ -180,3 +182,9 @@ async def current_scope(scope: Annotated[Scope | None, Depends(optional_scope)])
 
 CurrentScope = Annotated[Scope, Depends(current_scope)]
 MaybeScope = Annotated[Scope | None, Depends(optional_scope)]
+
+
+def client_address(request: Request) -> str:
+    """The client's network address (behind a reverse proxy, uvicorn takes it from
+    X-Forwarded-For when the proxy is a trusted one: --forwarded-allow-ips)."""
+    return request.client.host if request.client else ""

@@ -25,6 +25,7 @@ import argparse
 import multiprocessing
 import signal
 import socket
+import sys
 import time
 from multiprocessing.process import BaseProcess
 from types import FrameType
@@ -36,6 +37,12 @@ APP = "huanxin.web.main:app"
 def serve(host: str, port: int, workers: int, *, log_level: str = "warning", access_log: bool = True) -> None:
     import uvicorn
 
+    from huanxin.config import get_settings, refusal_to_start
+
+    refusal = refusal_to_start(get_settings())
+    if refusal is not None:  # before any worker starts: one clear message, not one traceback per worker
+        print(refusal, file=sys.stderr)
+        raise SystemExit(2)
     if workers <= 1 or not hasattr(socket, "SO_REUSEPORT"):
         uvicorn.run(APP, host=host, port=port, workers=workers, log_level=log_level, access_log=access_log)
         return

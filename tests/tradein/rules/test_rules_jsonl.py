@@ -6,18 +6,20 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 from typer.testing import CliRunner
 
-from huanxin.tradein.rules.jsonl import evaluate_lines
+from huanxin.kit.clock import today
+from huanxin.tradein.line_evaluation import answers
 
 GOOD = {"id": "A1", "programme": "appliance-2025", "category": "refrigerator", "price_fen": 500000,
         "efficiency_grade": 1, "invoice_date": "2025-03-01", "applied_on": "2025-03-01", "region_code": "430500"}
 
 
-def lines(*rows: object) -> list[dict]:
+def lines(*rows: object) -> list[dict[str, Any]]:
     text = "\n".join(r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in rows) + "\n"
-    return [json.loads(out) for out in evaluate_lines(io.StringIO(text))]
+    return list(answers(io.StringIO(text), today()))
 
 
 def test_one_decision_per_line() -> None:
@@ -59,6 +61,6 @@ def test_the_cli_command_prints_a_decision_per_line(tmp_path: Path) -> None:
     file = tmp_path / "claims.jsonl"
     file.write_text(json.dumps(GOOD) + "\nnot json\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["tradein", "evaluate", str(file)])
-    assert result.exit_code == 0, result.output
-    first, second = (json.loads(x) for x in result.output.strip().splitlines())
+    assert result.exit_code == 1, result.output  # a line was refused
+    first, second = (json.loads(x) for x in result.stdout.strip().splitlines())
     assert first["amount_fen"] == 100000 and second["ok"] is False and second["line"] == 2

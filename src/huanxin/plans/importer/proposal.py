@@ -12,8 +12,9 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from huanxin.kit.limits import Schema
 from huanxin.plans.plan_document import (
     ActionKind,
     AttachmentDoc,
@@ -28,8 +29,10 @@ from huanxin.plans.plan_document import (
 SCHEMA = "huanxin.plan-import/1"
 
 
-class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Model(Schema):
+    # A plan's own text (an attachment's table, a long clause) is kept whole: the proposal is held
+    # to the request's size (web.body_limit), not to a field's; its numbers to kit.limits.
+    model_config = ConfigDict(extra="forbid", str_max_length=None)
 
 
 class SourceBlock(Model):

@@ -11,8 +11,13 @@ import io
 import zipfile
 from dataclasses import dataclass
 from pathlib import PurePath
+from typing import TYPE_CHECKING
 
 from huanxin.errors import InvalidInput
+from huanxin.kit import uploads
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
 
 MAX_BYTES = 10 * 1024 * 1024
 FIELD = "file"
@@ -20,6 +25,7 @@ FIELD = "file"
 # characters of a stamp). Below this average the file is treated as a scan.
 MIN_CHARS_PER_PDF_PAGE = 20
 SUPPORTED = (".txt", ".docx", ".pdf")
+MAX_PDF_PAGES = 500
 
 
 @dataclass(frozen=True)
@@ -97,6 +103,15 @@ def _read_txt(name: str, data: bytes) -> SourceText:
 
 
 def _read_docx(name: str, data: bytes) -> SourceText:
+    # A .docx is a zip: its directory is checked (members, inflated size, ratio) before python-docx
+    # inflates anything, which it does whole, into one XML tree; then the text is extracted in the
+    # parse process (kit.uploads.run_parse), off this server's GIL.
+    uploads.check_zip(data, filename=name)
+    return SourceText(name, "docx", None, uploads.run_parse(_docx_text, name, data))
+
+
+def _docx_text(name: str, data: bytes) -> str:
+    """In the parse process: the document's text, body order kept."""
     import docx
     from docx.document import Document as DocumentObject
     from docx.table import Table
@@ -119,7 +134,7 @@ def _read_docx(name: str, data: bytes) -> SourceText:
     text = "\n".join(lines)
     if not text.strip():
         raise InvalidInput(f"文件“{name}”中没有文字内容", field=FIELD)
-    return SourceText(name, "docx", None, text)
+    return text
 
 
 def _table_lines(table: object) -> list[str]:
@@ -140,6 +155,14 @@ def _table_lines(table: object) -> list[str]:
 
 
 def _read_pdf(name: str, data: bytes) -> SourceText:
+    # Extracted in the parse process (kit.uploads.run_parse), off this server's GIL; the limit is
+    # read here, where the settings are the server's.
+    limit = uploads.Limits.from_settings().max_inflated_bytes
+    return SourceText(name, "pdf", None, uploads.run_parse(_pdf_text, name, data, limit))
+
+
+def _pdf_text(name: str, data: bytes, limit: int) -> str:
+    """In the parse process: the text of a text-based PDF."""
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -147,7 +170,7 @@ def _read_pdf(name: str, data: bytes) -> SourceText:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise InvalidInput(f"文件“{name}”是加密的 PDF，请去除密码后重新上传", field=FIELD)
-        pages = [page.extract_text() or "" for page in reader.pages]
+        pages = _pdf_pages(name, reader, limit)
     except InvalidInput:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError) as exc:
@@ -157,4 +180,20 @@ def _read_pdf(name: str, data: bytes) -> SourceText:
     if not pages or chars < MIN_CHARS_PER_PDF_PAGE * len(pages):
         raise InvalidInput(f"文件“{name}”是扫描件或图片型 PDF（共 {len(pages)} 页，几乎没有可提取的文字），"
                            "本系统不支持 OCR 文字识别；请上传带文字层的 PDF、.docx 或 .txt 文件", field=FIELD)
-    return SourceText(name, "pdf", None, text)
+    return text
+
+
+def _pdf_pages(name: str, reader: PdfReader, limit: int) -> list[str]:
+    """Each page's text, within limits: pypdf caps one stream's inflated size itself; here the
+    page count and the text of all pages together (a plan is tens of pages, well under a MB)."""
+    if len(reader.pages) > MAX_PDF_PAGES:
+        raise uploads.UploadTooLarge(f"文件“{name}”有 {len(reader.pages)} 页，超过 {MAX_PDF_PAGES} 页的上限；"
+                                     "请只上传方案正文")
+    pages: list[str] = []
+    total = 0
+    for page in reader.pages:
+        pages.append(page.extract_text() or "")
+        total += len(pages[-1])
+        if total > limit:
+            raise uploads.UploadTooLarge(f"文件“{name}”的文字超过 {uploads.size_label(limit)} 的上限；请只上传方案正文")
+    return pages

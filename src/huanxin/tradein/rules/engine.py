@@ -12,6 +12,7 @@ InvalidInput naming the field.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -142,8 +143,10 @@ def validate_case(case: ClaimCase, book: Rulebook) -> None:
         raise InvalidInput(
             f"发票日期 {case.invoice_date.isoformat()} 晚于申请日期 {case.applied_on.isoformat()}", field="invoice_date"
         )
-    if case.new_vehicle_displacement_l is not None and case.new_vehicle_displacement_l <= 0:
-        raise InvalidInput("新车排量须大于 0", field="new_vehicle_displacement_l")
+    litres = case.new_vehicle_displacement_l
+    if litres is not None and not (math.isfinite(litres) and litres > 0):  # NaN passed every comparison
+        raise InvalidInput(f"新车排量须为大于 0 的数值（不接受 NaN 或 Infinity），收到 {litres}",
+                           field="new_vehicle_displacement_l")
 
 
 def _check_category_known(category: str, book: Rulebook) -> None:

@@ -1,0 +1,537 @@
+"""The limits every upload obeys, in one place: bytes, inflated size, rows and columns.
+
+An upload is read in three steps, each refusing as early as it can, so that one user's file never
+costs the server more than the limits allow (issue 10: a 300 KB .xlsx that inflated to 300 MB froze
+the server for half a minute):
+
+1. the request body: `BodyLimit` (an ASGI middleware) cuts a multipart body over
+   `max_request_bytes` at the door, by its Content-Length or while it arrives; `read_upload` then
+   reads the file part in chunks and stops one chunk past `max_upload_bytes`;
+2. the container (.xlsx and .docx are zip files): `check_zip` reads only the zip's directory and
+   refuses too many members, too much inflated data or a bomb-like compression ratio, before any
+   parser inflates a byte. Python's zipfile never inflates a member past its declared size (it
+   stops there and fails the CRC), so the declared sizes are a safe upper bound;
+3. the sheet: `open_sheet` opens it with openpyxl in read-only (streaming) mode, refuses a declared
+   dimension over the row or column limit, and `Sheet.rows` stops at the first row past the limit.
+
+The parse itself (opening the workbook and streaming its rows to plain values, or extracting a
+.docx's or a .pdf's text) runs in a separate process, `run_parse`: one small process per server
+worker, started lazily, at a lower CPU priority. A thread that parses holds Python's GIL, which
+the server's event loop needs for every other user's request (a 20,000-row sheet took the GIL for
+a second, and the other users' p95 doubled); a process holds none of it. The importer's thread
+waits for the rows, then validates and writes them as before. A sheet is also refused by counting
+its rows' tags before any of them is parsed, so a sheet past the row limit costs a scan of its
+bytes, not a parse.
+
+Every refusal is `UploadTooLarge` (HTTP 413, field "file") with a message naming the limit; raised
+in the parse process, it comes back as the same error (domain errors pickle with their field).
+"""
+
+from __future__ import annotations
+
+import io
+import multiprocessing
+import os
+import re
+import signal
+import threading
+import zipfile
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, ParamSpec, TypeVar
+from urllib.parse import quote
+from xml.etree.ElementTree import ParseError
+
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+from openpyxl.xml.constants import SHEET_MAIN_NS
+from openpyxl.xml.functions import iterparse
+from starlette.datastructures import Headers, UploadFile
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from huanxin.config import get_settings
+from huanxin.errors import DomainError, InvalidInput
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+FIELD = "file"
+CHUNK = 256 * 1024
+MIB = 1024 * 1024
+# Zip members smaller than this are not judged by their ratio: a few KB of styles or a blank
+# sheet compress 100:1 and harm no one; the total inflated limit covers them anyway.
+RATIO_FLOOR = MIB
+# What a parser may raise for a file that is not a (sound) workbook: a renamed file, a truncated
+# one, a member whose data does not match its declared size (zipfile's CRC check).
+_DIMENSION_TAG = f"{{{SHEET_MAIN_NS}}}dimension"
+_DATA_TAG = f"{{{SHEET_MAIN_NS}}}sheetData"
+# A row's start tag in a sheet's XML, with or without a namespace prefix (<row r="2">, <x:row>),
+# not <rowBreaks>; XML text cannot hold a raw "<", so a cell's text never matches.
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,15}:)?row[\s>/]")
+_TAG_CARRY = 32  # longer than any match of _ROW_TAG
+NOT_A_WORKBOOK: tuple[type[Exception], ...] = (
+    zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, EOFError, ParseError,
+)
+
+
+class UploadTooLarge(InvalidInput):
+    """A limit of the uploads was passed; nothing was parsed past it and nothing written."""
+
+    status_code = 413
+
+    def __init__(self, message: str, *, row: int = 0, field: str = FIELD):
+        # `errors` in the importers' shape (row, column, message), so a page that lists an
+        # import's errors lists this one too.
+        super().__init__(message, field=field, errors=[{"row": row, "column": "", "message": message}])
+
+
+class UnreadableUpload(InvalidInput):
+    """The file is not what it claims to be; each importer words this in its own terms."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_bytes: int
+    max_rows: int
+    max_columns: int
+    max_inflated_bytes: int
+    max_members: int
+    max_ratio: int
+
+    @classmethod
+    def from_settings(cls) -> Limits:
+        s = get_settings()
+        return cls(max_bytes=s.max_upload_bytes, max_rows=s.max_upload_rows, max_columns=s.max_upload_columns,
+                   max_inflated_bytes=s.max_inflated_bytes, max_members=s.max_zip_members,
+                   max_ratio=s.max_compression_ratio)
+
+
+def size_label(n: int) -> str:
+    """10 MB, 1.5 MB, 64 KB: how a limit is named to the user."""
+    if n >= MIB:
+        return f"{n // MIB} MB" if n % MIB == 0 else f"{n / MIB:.1f} MB"
+    return f"{n // 1024} KB" if n >= 1024 else f"{n} 字节"
+
+
+def _name(filename: str | None) -> str:
+    return f"“{filename}”" if filename else ""
+
+
+# ---- 1. the body ---------------------------------------------------------------------------
+
+async def read_upload(upload: UploadFile, max_bytes: int | None = None, *, field: str = FIELD) -> bytes:
+    """The uploaded file's bytes, read in chunks; refused one chunk past the limit, so an
+    oversize file is never read whole."""
+    limit = Limits.from_settings().max_bytes if max_bytes is None else max_bytes
+    too_large = UploadTooLarge(f"文件{_name(upload.filename)}超过 {size_label(limit)} 的上限，请删减内容或分批上传",
+                               field=field)
+    if upload.size is not None and upload.size > limit:
+        raise too_large  # the multipart parser counted it already: no need to read a byte
+    buffer = bytearray()
+    while chunk := await upload.read(CHUNK):
+        buffer += chunk
+        if len(buffer) > limit:
+            raise too_large
+    return bytes(buffer)
+
+
+class BodyLimit:
+    """Cuts a multipart (upload) body over `max_request_bytes` before the form parser spools it:
+    by its declared Content-Length at once, or, for a chunked body, as soon as the count passes the
+    limit. The limit is the whole request's (a report may carry several attachments; the bank's
+    result file is 20 MB); each file is then held to its own limit by `read_upload`."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not _is_multipart(scope):
+            await self.app(scope, receive, send)
+            return
+        limit = get_settings().max_request_bytes
+        declared = Headers(scope=scope).get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            await _refusal(scope, limit)(scope, receive, send)
+            return
+        received = 0
+        cut = False
+
+        async def counted() -> Message:
+            nonlocal received, cut
+            if cut:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    # Seen by the form parser as a client that went away: it stops reading, and
+                    # the answer it would give is replaced below by the 413.
+                    cut = True
+                    return {"type": "http.disconnect"}
+            return message
+
+        replaced = False
+
+        async def answer(message: Message) -> None:
+            nonlocal replaced
+            if not cut:
+                await send(message)
+            elif not replaced and message["type"] == "http.response.start":
+                replaced = True
+                await _refusal(scope, limit)(scope, receive, send)
+
+        await self.app(scope, counted, answer)
+        if cut and not replaced:
+            await _refusal(scope, limit)(scope, receive, send)
+
+
+def _is_multipart(scope: Scope) -> bool:
+    return Headers(scope=scope).get("content-type", "").startswith("multipart/form-data")
+
+
+def _refusal(scope: Scope, limit: int) -> Response:
+    message = f"上传内容超过 {size_label(limit)} 的上限，请删减内容或分批上传"
+    if str(scope.get("path", "")).startswith("/api/"):
+        return JSONResponse({"error": message, "field": FIELD}, status_code=413)
+    return PlainTextResponse(message, status_code=413)
+
+
+# ---- 2. the container ----------------------------------------------------------------------
+
+def check_zip(data: bytes, limits: Limits | None = None, *, filename: str | None = None) -> None:
+    """Refuses a zip container (.xlsx, .docx) whose directory promises too much, reading only the
+    directory. A file that is not a zip at all passes: the importer's parser names it properly."""
+    lim = limits or Limits.from_settings()
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return
+    name = _name(filename)
+    if len(members) > lim.max_members:
+        raise UploadTooLarge(f"文件{name}包含 {len(members)} 个部件，超过 {lim.max_members} 个的上限，"
+                             "不是正常的 Office 文件")
+    inflated = sum(m.file_size for m in members)
+    if inflated > lim.max_inflated_bytes:
+        limit = size_label(lim.max_inflated_bytes)
+        raise UploadTooLarge(f"文件{name}解压后为 {size_label(inflated)}，超过解压后 {limit} 的上限"
+                             "（文件内容过多，或是“压缩炸弹”），请删减内容或分批上传")
+    for member in members:
+        ratio = member.file_size / max(member.compress_size, 1)
+        if member.file_size > RATIO_FLOOR and ratio > lim.max_ratio:
+            raise UploadTooLarge(f"文件{name}中的部件“{member.filename}”压缩比为 {ratio:.0f}:1，超过 {lim.max_ratio}:1 "
+                                 "的上限（疑似“压缩炸弹”），请用 Excel/WPS 重新保存后上传")
+
+
+# ---- 3. the sheet --------------------------------------------------------------------------
+
+class Sheet:
+    """One worksheet opened for streaming, its declared size already checked. Use it in a `with`
+    block: the read-only workbook keeps its archive open until closed."""
+
+    def __init__(self, book: Workbook, sheet: ReadOnlyWorksheet, limits: Limits) -> None:
+        self._book = book
+        self._sheet = sheet
+        self.limits = limits
+
+    def __enter__(self) -> Sheet:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self._book.close()
+
+    def check_row_count(self) -> None:
+        """Refuses a sheet holding more rows than the limit by counting the row tags in its XML
+        bytes, before any row is parsed: a scan costs a few hundredths of a second where parsing
+        the rows up to the limit cost a second of CPU, for a file refused in the end. A sheet
+        with more <row> elements than the limit has a row numbered past it (row numbers rise), so
+        `rows` would refuse it too, at the same row, with the same message."""
+        lim = self.limits
+        count, carry = 0, b""
+        with self._sheet._get_source() as source:  # type: ignore[attr-defined]  # private in 3.1
+            while chunk := source.read(4 * CHUNK):
+                data = carry + chunk
+                # A tag cut by the chunk's end starts in the carried tail and is counted next time.
+                cut = max(len(data) - _TAG_CARRY, 0)
+                count += sum(1 for match in _ROW_TAG.finditer(data) if match.start() < cut)
+                carry = data[cut:]
+                if count > lim.max_rows:
+                    break
+            count += len(_ROW_TAG.findall(carry)) if count <= lim.max_rows else 0
+        if count > lim.max_rows:
+            raise _past_row_limit(lim.max_rows + 1, lim.max_rows)
+
+    def rows(self, first: int = 1, last: int | None = None) -> Iterator[tuple[int, tuple[Any, ...]]]:
+        """(Excel row number, cell values) from row `first`, streamed. Stops with UploadTooLarge at
+        the first row past the row limit, or at a row with a value past the column limit; cells
+        past the limit that are blank (formatting only) are dropped."""
+        lim = self.limits
+        stop = lim.max_rows + 1 if last is None else min(last, lim.max_rows + 1)
+        # (openpyxl's stubs type the borrowed Worksheet.iter_rows for Worksheet only.)
+        values = self._sheet.iter_rows(min_row=first, max_row=stop, values_only=True)  # type: ignore[misc]
+        try:
+            for number, cells in enumerate(values, start=first):
+                if number > lim.max_rows:
+                    raise _past_row_limit(number, lim.max_rows)
+                if len(cells) > lim.max_columns:
+                    _check_width(number, cells, lim.max_columns)
+                    cells = cells[: lim.max_columns]
+                yield number, cells
+        except NOT_A_WORKBOOK as exc:
+            raise UnreadableUpload("文件内容已损坏，无法读取", field=FIELD) from exc
+
+
+def _past_row_limit(number: int, max_rows: int) -> UploadTooLarge:
+    return UploadTooLarge(f"文件超过 {max_rows} 行的上限（第 {number} 行），请分批导入", row=number)
+
+
+def _check_width(number: int, cells: tuple[Any, ...], max_columns: int) -> None:
+    for index in range(max_columns, len(cells)):
+        value = cells[index]
+        if value is not None and str(value).strip() != "":
+            column = get_column_letter(index + 1)
+            raise UploadTooLarge(f"文件超过 {max_columns} 列的上限（第 {number} 行 {column} 列有内容），请删去多余的列",
+                                 row=number)
+
+
+def open_sheet(data: bytes, *, prefer: str | None = None, filename: str | None = None,
+               limits: Limits | None = None) -> Sheet:
+    """The worksheet named `prefer` (else the first) of an .xlsx upload, in read-only mode, after
+    the byte, container and declared-dimension checks. Raises UploadTooLarge for a limit, and
+    UnreadableUpload for a file that is not a workbook."""
+    lim = limits or Limits.from_settings()
+    if len(data) > lim.max_bytes:
+        raise UploadTooLarge(f"文件{_name(filename)}超过 {size_label(lim.max_bytes)} 的上限，请删减内容或分批上传")
+    check_zip(data, lim, filename=filename)
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except NOT_A_WORKBOOK as exc:
+        raise UnreadableUpload("文件不是有效的 .xlsx 文件", field=FIELD) from exc
+    try:
+        chosen = book[prefer] if prefer and prefer in book.sheetnames else next(iter(book.worksheets), None)
+        if not isinstance(chosen, ReadOnlyWorksheet):
+            raise UnreadableUpload("文件中没有可读取的工作表", field=FIELD)
+        _check_dimension(chosen, lim)
+    except BaseException:
+        book.close()
+        raise
+    # The declared dimension bounded what we accept; it no longer bounds what is read: a sheet that
+    # declares A1:E10 but holds more rows is read to its real end (and stopped at the limit), not
+    # silently cut at row 10 as openpyxl would.
+    chosen.reset_dimensions()
+    return Sheet(book, chosen, lim)
+
+
+def _declared_size(sheet: Any) -> None:  # a ReadOnlyWorksheet: its private fields are not in the stubs
+    """Reads a read-only sheet's <dimension ref="A1:E200"> and stops at the start of <sheetData>.
+
+    Replaces openpyxl's ReadOnlyWorksheet._get_size (3.1), which load_workbook calls for every
+    sheet: when the element is missing (openpyxl's own streaming writer and some other programs
+    leave it out) it waits for the *end* of <sheetData>, that is, parses every row of the sheet
+    while the workbook is being opened, before any row limit can be checked (1.5 s for 20,000
+    rows, ~15 s for 200,000). Missing, the sheet is unsized, as openpyxl leaves it too."""
+    with sheet._get_source() as source:
+        for _event, element in iterparse(source, events=("start",)):
+            if element.tag == _DIMENSION_TAG:
+                ref = element.get("ref") or ""
+                try:
+                    bounds = range_boundaries(ref if ":" in ref else f"{ref}:{ref}")
+                except (ValueError, TypeError):
+                    return  # a malformed ref: unsized, and the rows are counted as they are read
+                if None not in bounds:
+                    sheet._min_column, sheet._min_row, sheet._max_column, sheet._max_row = bounds
+                return
+            if element.tag == _DATA_TAG:
+                return
+
+
+setattr(ReadOnlyWorksheet, "_get_size", _declared_size)  # noqa: B010 (the stubs do not declare it)
+
+
+def _check_dimension(sheet: ReadOnlyWorksheet, lim: Limits) -> None:
+    rows, columns = sheet.max_row or 0, sheet.max_column or 0
+    if rows > lim.max_rows or columns > lim.max_columns:
+        declared = f"{get_column_letter(columns) if columns else 'A'}{rows}"
+        raise UploadTooLarge(f"工作表声明的范围到 {declared}（{rows} 行、{columns} 列），超过 {lim.max_rows} 行、"
+                             f"{lim.max_columns} 列的上限，请删去多余的行列或分批导入")
+
+
+# ---- 4. the parse process ------------------------------------------------------------------
+
+# One parse at a time per server worker: a parse is one core's work, and the machine's other
+# cores serve requests. Parses waiting for it hold a server thread each, so only a few may wait.
+PARSE_PROCESSES = 1
+MAX_PARSES_IN_FLIGHT = 4
+# The parse process yields the CPU to the server's workers when both want it (Unix niceness).
+PARSE_NICENESS = 10
+
+_pool: ProcessPoolExecutor | None = None
+_pool_pid = 0  # the process that started _pool: a forked copy must not use its parent's pool
+_pool_lock = threading.Lock()
+_in_flight = threading.BoundedSemaphore(MAX_PARSES_IN_FLIGHT)
+_last_parse_pid: int | None = None
+
+
+class ParserBusy(DomainError):
+    """Too many uploads are being parsed at once on this server worker."""
+
+    status_code = 503
+
+
+class SheetRows:
+    """A worksheet's rows as plain values (str, int, float, bool, datetime, None), read within the
+    limits in the parse process: what an importer validates, in the server's thread."""
+
+    def __init__(self, rows: list[tuple[int, tuple[Any, ...]]]) -> None:
+        self._rows = rows  # row n at index n - 1: the stream numbers every row from 1, blank ones too
+
+    def rows(self, first: int = 1, last: int | None = None) -> Iterator[tuple[int, tuple[Any, ...]]]:
+        """(Excel row number, cell values) from row `first` to row `last` (inclusive), like `Sheet.rows`."""
+        yield from self._rows[max(first, 1) - 1: None if last is None else max(last, 0)]
+
+
+def read_rows(data: bytes, *, prefer: str | None = None, filename: str | None = None,
+              limits: Limits | None = None) -> SheetRows:
+    """The rows of the worksheet `prefer` (else the first) of an .xlsx upload, parsed in the parse
+    process within the limits. The bytes and the zip directory are checked here first (they cost
+    nothing to check), so a bomb never reaches a parser. Call it from a worker thread: it waits.
+    Raises UploadTooLarge for a limit, UnreadableUpload for a file that is not a workbook."""
+    lim = limits or Limits.from_settings()  # read here: the parse process has its own settings
+    if len(data) > lim.max_bytes:
+        raise UploadTooLarge(f"文件{_name(filename)}超过 {size_label(lim.max_bytes)} 的上限，请删减内容或分批上传")
+    check_zip(data, lim, filename=filename)
+    return SheetRows(run_parse(_sheet_rows, data, prefer, filename, lim))
+
+
+def _sheet_rows(data: bytes, prefer: str | None, filename: str | None,
+                lim: Limits) -> list[tuple[int, tuple[Any, ...]]]:
+    """In the parse process: every row of the sheet, or the limit's error."""
+    with open_sheet(data, prefer=prefer, filename=filename, limits=lim) as sheet:
+        sheet.check_row_count()
+        return list(sheet.rows())
+
+
+def run_parse(parse: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """`parse(*args, **kwargs)` in the parse process, waited for in the calling thread (a worker
+    thread, never the event loop). `parse` must be a module-level function; its arguments and its
+    result plain values. A DomainError it raises (UploadTooLarge, InvalidInput…) is raised here
+    as it was, with its message, field and errors. (The parse process is spawned, and imports the
+    main module again: a script that parses must keep its work under `if __name__ == "__main__"`.)"""
+    global _last_parse_pid
+    if not _in_flight.acquire(blocking=False):
+        raise ParserBusy("服务器正在解析其他用户上传的文件，请稍后再上传", field=FIELD)
+    try:
+        pool = _parse_pool()
+        try:
+            pid, value = pool.submit(_parse_here, parse, args, kwargs).result()
+        except BrokenProcessPool:
+            # The process died under this file (killed for its memory, say): the next parse starts
+            # a fresh one, and this file is answered as unreadable rather than with a 500.
+            _discard(pool)
+            raise UnreadableUpload("文件无法解析（解析进程意外退出），请用 Excel/WPS 重新保存后上传",
+                                   field=FIELD) from None
+    finally:
+        _in_flight.release()
+    _last_parse_pid = pid
+    return value
+
+
+def _parse_here(parse: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[int, T]:
+    return os.getpid(), parse(*args, **kwargs)
+
+
+def _parse_pool() -> ProcessPoolExecutor:
+    """This process's pool, started on first use, so that each server worker (a process of its
+    own, see web.serve) starts its own. 'spawn', not fork: a fork would copy a process that holds
+    threads and database connections."""
+    global _pool, _pool_pid
+    with _pool_lock:
+        if _pool is None or _pool_pid != os.getpid():
+            _pool = ProcessPoolExecutor(max_workers=PARSE_PROCESSES, mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=_start_parse_process)
+            _pool_pid = os.getpid()
+        return _pool
+
+
+def _discard(pool: ProcessPoolExecutor) -> None:
+    global _pool
+    with _pool_lock:
+        if _pool is pool:
+            _pool = None
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _start_parse_process() -> None:
+    """Runs once in a new parse process. This module is imported there to run it, so openpyxl's
+    patch (`_declared_size`, above) applies there too."""
+    # Stopped by its server worker (shutdown_parser, or the worker's exit), not by the Ctrl-C a
+    # terminal sends to the whole process group.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(os, "nice"):
+        os.nice(PARSE_NICENESS)
+
+
+def shutdown_parser() -> None:
+    """Stops this process's parse process, if it started one (the app's shutdown); a later parse
+    starts another."""
+    global _pool
+    with _pool_lock:
+        pool, _pool = _pool, None
+        mine = _pool_pid == os.getpid()
+    if pool is not None and mine:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def last_parse_pid() -> int | None:
+    """The pid of the process that ran this process's latest parse (for the tests)."""
+    return _last_parse_pid
+
+
+def parse_process_patched() -> bool:
+    """Whether openpyxl's size patch is in force in the parse process (for the tests)."""
+    return run_parse(_patched)
+
+
+def _patched() -> bool:
+    return getattr(ReadOnlyWorksheet, "_get_size") is _declared_size  # noqa: B009 (not in the stubs)
+
+
+# ---- serving an uploaded file back -----------------------------------------------------------
+
+# Types a browser shows without running anything. Anything else (text/html, image/svg+xml, a type
+# the uploader made up) is served as an opaque download.
+SAFE_TYPES = frozenset({
+    "application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp", "text/plain", "text/csv",
+    "application/zip", "application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "application/vnd.ms-works", "application/wps-office.docx", "application/wps-office.xlsx",
+})
+
+
+def safe_content_type(declared: str | None) -> str:
+    """The uploader's declared type if it is a harmless one, else application/octet-stream."""
+    base = (declared or "").split(";", 1)[0].strip().lower()
+    if base in SAFE_TYPES:
+        return f"{base}; charset=utf-8" if base.startswith("text/") else base
+    return "application/octet-stream"
+
+
+def serve_upload(data: bytes, filename: str, content_type: str | None) -> Response:
+    """An uploaded file served back: always as a download (never rendered in our origin), with
+    the type sniffing off and a content type from the allow-list."""
+    ascii_name = filename.encode("ascii", "ignore").decode().replace('"', "").replace("\\", "") or "download"
+    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
+    return Response(content=data, media_type=safe_content_type(content_type), headers={
+        "Content-Disposition": disposition, "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "default-src 'none'; sandbox", "Cache-Control": "private, no-store",
+    })

@@ -1,0 +1,392 @@
+"""Issue 10: every route of the app (pages and API, generated from the app itself so that a new
+route cannot be forgotten), walked as every role of one city with the objects of another city and
+of another unit, for reads and writes. None may answer 2xx or 3xx with someone else's object, none
+may answer 5xx, no answer may carry the other city's data, and the other city's records are the
+same after the walk as before it.
+
+A route whose body is required needs a sample below (`SAMPLES`): without one a request would be
+refused by validation before the route ever resolved an object, and the walk would prove nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from openpyxl import Workbook
+from sqlalchemy import Table, select, text
+from sqlalchemy.orm import Session
+from tests.conftest import PASSWORD, api_token
+from tests.plans.support import plan_of
+from tests.tradein.claims_support import City, holder, id_number, resident, setup_city
+
+from huanxin.db import Base
+from huanxin.kit.clock import now, today
+from huanxin.orgs import scope_cache
+from huanxin.orgs.models import User
+from huanxin.orgs.roles import Role
+from huanxin.orgs.service import scope_of
+from huanxin.plans import service as plans_service
+from huanxin.plans.models import Closure, Plan, Report, RoundItem, Task, TaskUnit
+from huanxin.tradein import appeals, identity, qualification, redemption, reference_prices
+from huanxin.tradein.claims import Purchase
+from huanxin.tradein.models import Claim, Qualification
+
+HOME, OTHER = "512000", "370784"  # 资阳 walks; 安丘's objects are the targets
+MARK = "BCITYMARK"  # planted in the other city's records: no answer to the home city may carry it
+# Routes that exist to be public: the budget page of any city (公开预算页, no sign-in).
+PUBLIC = {("GET", "/budget/{city_code}"), ("GET", "/api/v1/cities/{city_code}/budget")}
+# Not walked: signing in and out changes the walker's own session, not anyone's records.
+SKIP = re.compile(r"/(login|logout)$|/auth/")
+
+
+@dataclass
+class World:
+    """The other city's objects, by the path parameter that names them, and what the bodies use."""
+
+    ids: dict[str, Any] = field(default_factory=dict)
+    holder_id: str = ""
+
+
+def _walk_routes(routes: list[Any]) -> Iterator[Any]:
+    """Every endpoint route, through included routers (FastAPI ≥ 0.165 nests them)."""
+    for route in routes:
+        if hasattr(route, "effective_candidates"):
+            yield from _walk_routes(route.effective_candidates())
+        elif hasattr(route, "dependant") and hasattr(route, "methods"):
+            yield route
+
+
+def app_routes(app: FastAPI) -> list[tuple[str, str, Any]]:
+    found = {(method, route.path): route for route in _walk_routes(app.routes) for method in route.methods
+             if method != "HEAD" and not SKIP.search(route.path)}
+    return [(method, path, found[(method, path)]) for method, path in sorted(found, key=lambda k: (k[1], k[0]))]
+
+
+# ---- the other city's world ----------------------------------------------------------------------
+
+def _price_sheet() -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["品类", "品牌", "型号", "价格（元）", "日期"])
+    ws.append(["空调", "格力", "KFR-35GW", 1, dt.date(2024, 6, 1)])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def _scope(db: Session, username: str) -> Any:
+    found = db.scalar(select(User).where(User.username == username))
+    assert found is not None
+    return scope_of(found)
+
+
+def _plans_world(db: Session, world: World) -> None:
+    plan = plan_of(db, "anqiu-2024")
+    office = _scope(db, "anqiu-office")
+    task, unit_id = db.execute(select(Task, TaskUnit.unit_id).join(TaskUnit, TaskUnit.task_id == Task.id)
+                               .where(Task.plan_id == plan.id, Task.is_leaf, TaskUnit.role == "lead")
+                               .order_by(Task.path)).first()  # type: ignore[misc]
+    rnd = plans_service.open_round(db, office, plan, title=f"{MARK}调度", period="2026-11",
+                                   due_on=today() + dt.timedelta(days=5), task_ids=[task.id])
+    item = db.scalar(select(RoundItem).where(RoundItem.round_id == rnd.id, RoundItem.unit_id == unit_id))
+    assert item is not None
+    lead = _scope(db, db.scalar(select(User.username).where(User.unit_id == unit_id)) or "")
+    report = plans_service.submit_report(
+        db, lead, item, plans_service.ReportInput(progress_pct=100, task_status="completed",
+                                                  narrative=f"{MARK} 安丘的报告", figures=[]),
+        uploads=[plans_service.Upload(f"{MARK}.txt", "text/plain", f"{MARK} 附件".encode())])
+    closure = plans_service.request_closure(db, lead, task, f"{MARK} 销号材料", [])
+    attachment = db.execute(text("SELECT id FROM attachment WHERE report_id = :r"), {"r": report.id}).scalar()
+    world.ids.update(plan_id=plan.id, task_id=task.id, round_id=rnd.id, item_id=item.id, report_id=report.id,
+                     closure_id=closure.id, attachment_id=attachment)
+
+
+def _tradein_world(db: Session, world: World) -> City:
+    city = setup_city(db, OTHER)
+    _, person = resident(db, city, name="安丘居民")
+    world.holder_id = identity.person_id_number(person)
+    programme = city.programmes["appliance-2025"]
+    active = qualification.claim_qualification(db, programme=programme, person=person, category="refrigerator",
+                                               actor="t")
+    _, other = resident(db, city, name="安丘另一居民")
+    used = qualification.claim_qualification(db, programme=programme, person=other, category="tv", actor="t")
+    shop = city.scope(db, city.retailer_user)
+    claim = redemption.redeem(db, shop, used.id, Purchase(
+        category="tv", price_fen=3000_00, invoice_no=f"{MARK}-INV", invoice_date=today(), brand="海信",
+        model="65E3", efficiency_grade=3, serial=f"{MARK}-SN"), holder_id_hash=holder(db, used))
+    appeal = appeals.file_appeal(db, city.scope(db, _username(db, other.user_id)), claim, f"{MARK} 申诉")
+    reference_prices.freeze_reference_prices(db, OTHER, [("空调", "格力", "KFR-35GW", 3000_00, dt.date(2024, 6, 1))],
+                                             dt.date(2024, 5, 1), dt.date(2024, 7, 31))
+    lapsed = qualification.claim_qualification(db, programme=programme, person=other, category="refrigerator",
+                                               actor="t")
+    lapsed.expires_at = now() - dt.timedelta(hours=1)  # an office's expiry run must not touch it
+    retailer_login = db.scalar(select(User.id).where(User.username == city.retailer_user))
+    pool = db.execute(text("SELECT id FROM ledger_pool WHERE city_code = :c ORDER BY id"), {"c": OTHER}).scalar()
+    world.ids.update(qualification_id=active.id, claim_id=claim.id, appeal_id=appeal.id, retailer_id=city.retailer.id,
+                     user_id=retailer_login, pool_id=pool, programme_id=programme.id,
+                     car_programme_id=city.programmes["car-scrap-2025"].id)
+    db.flush()
+    return city
+
+
+def _username(db: Session, user_id: int | None) -> str:
+    return db.scalar(select(User.username).where(User.id == user_id)) or ""
+
+
+def _import_world(client: TestClient, world: World) -> None:
+    plan_text = (f"{MARK}安丘市推动大规模设备更新和消费品以旧换新实施方案\n一、主要目标\n"
+                 "到2027年，设备投资较2023年增长25%以上。\n二、重点任务\n（一）推进设备更新。（市发展改革局牵头）\n").encode()
+    r = client.post(f"/api/v1/cities/{OTHER}/plan-imports", headers=api_token(client, "anqiu-office"),
+                    files={"file": ("方案.txt", plan_text, "text/plain")})
+    assert r.status_code in (200, 201), r.text
+    world.ids["import_id"] = r.json()["id"]
+    world.ids["proposal"] = r.json().get("proposal", {})
+
+
+# ---- the requests ----------------------------------------------------------------------------------
+
+Sample = Callable[[World], dict[str, Any]]
+
+
+def _purchase(world: World) -> dict[str, Any]:
+    return {"category": "refrigerator", "price_fen": 4000_00, "invoice_no": f"W-{uuid.uuid4().hex[:8]}",
+            "invoice_date": today().isoformat(), "efficiency_grade": 1, "serial": f"W-{uuid.uuid4().hex[:8]}"}
+
+
+def _car(world: World) -> dict[str, Any]:
+    return {"programme_id": world.ids["car_programme_id"], "price_fen": 100_000_00, "invoice_no": "C-W",
+            "invoice_date": today().isoformat(), "new_vin": "LSVAU2180N2183294", "new_vehicle_fuel": "nev",
+            "old_vehicle_fuel": "petrol", "old_vehicle_registered_on": "2010-01-01",
+            "proofs": {"scrap_cert": "S-W", "deregistration": "D-W"}}
+
+
+def _files(name: str, data: bytes, kind: str) -> dict[str, Any]:
+    return {"files": {"file": (name, data, kind)}}
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SAMPLES: dict[tuple[str, str], Sample] = {
+    ("POST", "/api/v1/tradein/qualifications"): lambda w: {"json": {
+        "programme_id": w.ids["programme_id"], "category": "refrigerator", "id_number": id_number(),
+        "name": "资阳居民"}},
+    ("POST", "/api/v1/tradein/qualifications/presented"): lambda w: {"json": {
+        "qualification_id": w.ids["qualification_id"], "id_number": w.holder_id}},
+    ("PUT", "/api/v1/tradein/me/bank-card"): lambda w: {"json": {"card_number": "6222020000000000001",
+                                                                 "holder_name": "资阳居民"}},
+    ("POST", "/api/v1/tradein/claims"): lambda w: {"json": {
+        "qualification_id": w.ids["qualification_id"], "id_number": w.holder_id, **_purchase(w)}},
+    ("POST", "/api/v1/tradein/car-claims"): lambda w: {"json": _car(w)},
+    ("POST", "/api/v1/tradein/claims/{claim_id}/resubmit"): lambda w: {"json": _purchase(w)},
+    ("POST", "/api/v1/tradein/claims/{claim_id}/approve"): lambda w: {"json": {"note": "同意"}},
+    ("POST", "/api/v1/tradein/claims/{claim_id}/reject"): lambda w: {"json": {"reasons": ["不符合"]}},
+    ("POST", "/api/v1/tradein/claims/{claim_id}/request-correction"): lambda w: {"json": {"what": "补发票"}},
+    ("POST", "/api/v1/tradein/claims/{claim_id}/appeal"): lambda w: {"json": {"reason": "不服"}},
+    ("POST", "/api/v1/tradein/appeals/{appeal_id}/decision"): lambda w: {"json": {"overturn": True, "note": "改判"}},
+    ("POST", "/api/v1/tradein/payout-batches"): lambda w: {"json": {"claim_ids": [w.ids["claim_id"]]}},
+    ("POST", "/api/v1/tradein/payout-batches/{batch_id}/result"): lambda w: _files("回单.csv", b"claim_id,status\n",
+                                                                                  "text/csv"),
+    ("POST", "/api/v1/cities/{city_code}/retailers"): lambda w: {"json": {
+        "name": "资阳新商行", "credit_code": "91512000MA62345678", "region_code": OTHER, "kinds": ["appliance"]}},
+    ("POST", "/api/v1/reference-prices/import"): lambda w: {
+        **_files("价格.xlsx", _price_sheet(), XLSX),
+        "data": {"window_start": "2024-05-01", "window_end": "2024-07-31"}},
+    ("POST", "/api/v1/tradein/what-if"): lambda w: {"json": {"programme": "appliance-2025", "overrides": {}}},
+    ("POST", "/api/v1/plans/{plan_id}/rounds"): lambda w: {"json": {
+        "title": "越权调度", "period": "2026-12", "due_on": (today() + dt.timedelta(days=9)).isoformat()}},
+    ("POST", "/api/v1/round-items/{item_id}/reports"): lambda w: {"json": {
+        "progress_pct": 100, "task_status": "completed", "narrative": "越权报送"}},
+    ("POST", "/api/v1/reports/{report_id}/review"): lambda w: {"json": {"decision": "accept"}},
+    ("POST", "/api/v1/tasks/{task_id}/closures"): lambda w: {"json": {"evidence": "越权销号"}},
+    ("POST", "/api/v1/closures/{closure_id}/decision"): lambda w: {"json": {"approve": True}},
+    ("POST", "/api/v1/cities/{city_code}/observations"): lambda w: {"json": {
+        "indicator_code": "equipment_investment_growth", "year": 2025, "value": 1}},
+    ("POST", "/api/v1/cities/{city_code}/baselines"): lambda w: {"json": {
+        "indicator_code": "equipment_investment_growth", "value": 1}},
+    ("POST", "/api/v1/cities/{city_code}/plan-imports"): lambda w: _files("方案.txt", "方案".encode(), "text/plain"),
+    ("PUT", "/api/v1/cities/{city_code}/plan-imports/{import_id}"): lambda w: {"json": w.ids["proposal"]},
+    ("POST", "/api/v1/ledger/pools/{pool_id}/fund"): lambda w: {"json": {"amount_fen": 100, "memo": "越权注资"}},
+    ("POST", "/plans/{plan_id}/ledger/import"): lambda w: _files("台账.xlsx", b"PK", XLSX),
+    ("POST", "/api/v1/plans/{plan_id}/ledger/import"): lambda w: _files("台账.xlsx", b"PK", XLSX),
+    ("POST", "/cities/{city_code}/plans/import"): lambda w: _files("方案.txt", "方案".encode(), "text/plain"),
+    ("POST", "/cities/{city_code}/observations/import"): lambda w: _files("指标.xlsx", b"PK", XLSX),
+    ("POST", "/tradein/review/batches/{batch_id}/result"): lambda w: _files("回单.csv", b"claim_id,status\n",
+                                                                           "text/csv"),
+    ("POST", "/api/v1/retailers/{retailer_id}/suspend"): lambda w: {"json": {"reason": "越权暂停"}},
+    ("POST", "/api/v1/retailers/{retailer_id}/reinstate"): lambda w: {"json": {"reason": "越权恢复"}},
+    ("POST", "/api/v1/retailers/{retailer_id}/expel"): lambda w: {"json": {"reason": "越权清退"}},
+    ("POST", "/api/v1/tradein/me/identity/reclaim"): lambda w: {"json": {"id_number": w.holder_id, "name": "冒名者"}},
+    ("POST", "/closures/{closure_id}/decide"): lambda w: {"data": {"decision": "approve"}},
+    ("POST", "/plans/{plan_id}/rounds"): lambda w: {"data": {
+        "title": "越权调度", "period": "2026-12", "due_on": (today() + dt.timedelta(days=9)).isoformat()}},
+    ("POST", "/reports/{report_id}/review"): lambda w: {"data": {"decision": "accept"}},
+    ("POST", "/round-items/{item_id}/report"): lambda w: {"data": {
+        "progress_pct": "100", "task_status": "completed", "narrative": "越权报送"}},
+    ("POST", "/tasks/{task_id}/milestones"): lambda w: {"data": {
+        "title": "越权节点", "due_on": (today() + dt.timedelta(days=9)).isoformat()}},
+    ("POST", "/tradein/me/qualifications"): lambda w: {"data": {"programme_id": str(w.ids["programme_id"]),
+                                                                "category": "refrigerator"}},
+    ("POST", "/tradein/retailer/verify"): lambda w: {"data": {"qualification_no": str(w.ids["qualification_id"]),
+                                                              "id_number": w.holder_id}},
+    ("POST", "/tradein/retailer/redeem"): lambda w: {"data": {
+        "qualification_no": str(w.ids["qualification_id"]), "id_number": w.holder_id, "price": "4000",
+        "invoice_no": "W-P", "invoice_date": today().isoformat(), "efficiency_grade": "1", "serial": "W-P",
+        "idempotency_key": uuid.uuid4().hex}},
+    ("POST", "/tradein/review/batches"): lambda w: {"data": {"claim_ids": str(w.ids["claim_id"])}},
+    ("POST", "/tradein/retailer/car"): lambda w: {"data": {"programme_id": str(w.ids["car_programme_id"])}},
+    ("POST", "/tradein/me/car"): lambda w: {"data": {"programme_id": str(w.ids["car_programme_id"])}},
+}
+
+
+def _path(template: str, world: World) -> str:
+    values = {**world.ids, "city_code": OTHER, "batch_id": world.ids.get("batch_id", 0), "action": "suspend",
+              "indicator_code": "equipment_investment_growth"}
+    return re.sub(r"{(\w+)}", lambda m: str(values[m.group(1)]), template)
+
+
+def _needs_sample(route: Any) -> bool:
+    return route.body_field is not None and route.body_field.field_info.is_required()
+
+
+def _refers_to_other(method: str, template: str, route: Any) -> bool:
+    """Whether the request names one of the other city's objects (in its path or its sample body)."""
+    return "{" in template or (method, template) in BODY_REFERS
+
+
+# Samples whose body names the other city's objects (the rest carry only the caller's own data).
+BODY_REFERS = {key for key in SAMPLES if key[1].startswith(("/tradein/me/qualifications", "/tradein/retailer/",
+                                                            "/tradein/review/batches", "/tradein/me/car"))
+               } | {("POST", "/api/v1/tradein/qualifications"), ("POST", "/api/v1/tradein/qualifications/presented"),
+                    ("POST", "/api/v1/tradein/claims"), ("POST", "/api/v1/tradein/car-claims"),
+                    ("POST", "/api/v1/tradein/payout-batches"), ("POST", "/api/v1/tradein/me/identity/reclaim")}
+
+
+# ---- the other city's records, before and after ------------------------------------------------
+
+def _city_tables() -> list[Table]:
+    return [t for t in Base.metadata.sorted_tables if "city_code" in t.c]
+
+
+def _snapshot(db: Session, world: World) -> dict[str, str]:
+    """A digest of every row of the other city: its rows in each table with a city_code, and the
+    rows of its plan (tasks, items, reports, closures), which carry the city through the plan."""
+    db.expire_all()
+    digests = {}
+    for table in _city_tables():
+        rows = db.execute(select(table).where(table.c.city_code == OTHER).order_by(*table.primary_key.columns)).all()
+        digests[table.name] = _digest(rows)
+    plan_id = world.ids["plan_id"]
+    for model, where in [(Task, Task.plan_id == plan_id), (Report, Report.task_id.in_(select(Task.id).where(
+            Task.plan_id == plan_id))), (Closure, Closure.task_id.in_(select(Task.id).where(Task.plan_id == plan_id))),
+                         (Qualification, Qualification.city_code == OTHER), (Claim, Claim.city_code == OTHER),
+                         (Plan, Plan.city_code == OTHER)]:
+        table = model.__table__  # type: ignore[attr-defined]
+        digests[f"{table.name}*"] = _digest(db.execute(select(table).where(where).order_by(
+            *table.primary_key.columns)).all())
+    return digests
+
+
+def _digest(rows: Any) -> str:
+    return hashlib.sha256(json.dumps([list(r) for r in rows], default=str).encode()).hexdigest()
+
+
+# ---- the walk -------------------------------------------------------------------------------------
+
+def _actors(db: Session, client: TestClient) -> dict[str, dict[str, str]]:
+    """Every role of the home city, as an API client (bearer tokens need no CSRF token)."""
+    home = setup_city(db, HOME)
+    _, person = resident(db, home, name="资阳居民")
+    names = {"office": "ziyang-office", "leader": "ziyang-leader", "reviewer": "ziyang-commerce",
+             "department": "ziyang-dept01", "retailer": home.retailer_user, "resident": _username(db, person.user_id),
+             "county": db.scalar(select(User.username).where(User.city_code == HOME, User.role == Role.COUNTY)) or ""}
+    db.flush()
+    return {role: api_token(client, username, PASSWORD) for role, username in names.items()}
+
+
+@pytest.fixture(autouse=True)
+def _no_background_sign_in_refresh(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The walk outlasts the sign-in cache's refresh delay; a refresh would read in the background
+    through the test's one shared session while a request uses it."""
+    monkeypatch.setattr(scope_cache, "refresh_due", lambda token: False)
+
+
+def test_every_route_refuses_another_citys_objects(client: TestClient, app: FastAPI, db: Session) -> None:
+    world = World()
+    _plans_world(db, world)
+    other = _tradein_world(db, world)
+    _import_world(client, world)
+    batch = client.post("/api/v1/tradein/payout-batches", headers={
+        **api_token(client, other.reviewer_user), "Idempotency-Key": uuid.uuid4().hex}, json={})
+    world.ids["batch_id"] = batch.json().get("id", 0) if batch.status_code == 201 else 0
+    actors = _actors(db, client)
+    routes = app_routes(app)
+    missing = [f"{m} {p}" for m, p, r in routes if _needs_sample(r) and (m, p) not in SAMPLES]
+    assert not missing, f"add a sample body for these routes to SAMPLES: {missing}"
+
+    before = _snapshot(db, world)
+    problems: list[str] = []
+    for method, template, route in routes:
+        path = _path(template, world)
+        for role, headers in actors.items():
+            sample = SAMPLES.get((method, template), lambda w: {})(world)
+            r = client.request(method, path, headers={**headers, "Idempotency-Key": uuid.uuid4().hex},
+                               follow_redirects=False, **sample)
+            where = f"{role} {method} {template} → {r.status_code}"
+            if r.status_code >= 500:
+                problems.append(f"{where}: server error")
+            elif (_refers_to_other(method, template, route) and r.status_code < 400
+                  and (method, template) not in PUBLIC):
+                problems.append(f"{where}: another city's object was served or changed")
+            elif MARK in r.text:
+                problems.append(f"{where}: the answer carries another city's data")
+    after = _snapshot(db, world)
+    changed = [name for name in before if before[name] != after[name]]
+    assert not problems, "\n".join(problems)
+    assert not changed, f"the other city's records changed: {changed}"
+
+
+@pytest.mark.parametrize("who", ["resident", "retailer"])
+def test_another_units_tradein_objects_are_refused(client: TestClient, db: Session, who: str) -> None:
+    """Inside one city: a resident never reads or acts on another resident's qualification or claim,
+    a retailer never on another retailer's claim."""
+    city = setup_city(db, HOME)
+    world = World()
+    _, owner = resident(db, city, name="本市居民甲")
+    mine = qualification.claim_qualification(db, programme=city.programmes["appliance-2025"], person=owner,
+                                             category="tv", actor="t")
+    claim = redemption.redeem(db, city.scope(db, city.retailer_user), mine.id, Purchase(
+        category="tv", price_fen=3000_00, invoice_no=f"{MARK}-U", invoice_date=today(), efficiency_grade=3,
+        serial=f"{MARK}-U"), holder_id_hash=holder(db, mine))
+    active = qualification.claim_qualification(db, programme=city.programmes["appliance-2025"], person=owner,
+                                               category="refrigerator", actor="t")
+    world.ids.update(claim_id=claim.id, qualification_id=active.id)
+    if who == "resident":
+        username, _ = resident(db, city, name="本市居民乙")
+    else:
+        other_city_shop = setup_city(db, HOME)  # a second retailer of the same city
+        username = other_city_shop.retailer_user
+    headers = api_token(client, username)
+    paths = [("GET", f"/api/v1/tradein/claims/{claim.id}"), ("GET", f"/api/v1/tradein/qualifications/{active.id}"),
+             ("POST", f"/api/v1/tradein/qualifications/{active.id}/cancel"),
+             ("POST", f"/api/v1/tradein/claims/{claim.id}/appeal"), ("GET", f"/tradein/me/claims/{claim.id}"),
+             ("GET", f"/tradein/retailer/claims/{claim.id}"),
+             ("POST", f"/api/v1/tradein/claims/{claim.id}/resubmit")]
+    for method, path in paths:
+        body = {"reason": "越权"} if path.endswith("appeal") else _purchase(world) if "resubmit" in path else None
+        r = client.request(method, path, headers={**headers, "Idempotency-Key": uuid.uuid4().hex}, json=body,
+                           follow_redirects=False)
+        assert 400 <= r.status_code < 500, f"{who} {method} {path} → {r.status_code}"
+        assert MARK not in r.text
+    db.expire_all()
+    assert db.get(Qualification, active.id).status == "active"  # type: ignore[union-attr]
