@@ -49,8 +49,11 @@ if ((${#missing[@]})); then
   fi
   say "installing system packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  "${SUDO[@]}" apt-get update -qq
-  "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Another apt (an unattended upgrade, a second set-up) may hold the lock: wait for it, up to
+  # ten minutes, instead of failing at once.
+  APT=("${SUDO[@]}" apt-get -o DPkg::Lock::Timeout=600 -o Acquire::Retries=3)
+  "${APT[@]}" update -qq
+  "${APT[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 else
   say "system packages present"
 fi

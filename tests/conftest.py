@@ -28,10 +28,12 @@ from sqlalchemy.orm import Session  # noqa: E402
 from huanxin.bootstrap import bootstrap  # noqa: E402
 from huanxin.db import get_engine  # noqa: E402
 from huanxin.migrate import upgrade  # noqa: E402
+from huanxin.orgs import scope_cache  # noqa: E402
 from huanxin.web.app import create_app  # noqa: E402
 from huanxin.web.deps import UnitOfWork, read_units, request_db, write_units  # noqa: E402
 
 PASSWORD = "test-pass-1"
+REAL_REFRESH_DUE = scope_cache.refresh_due  # for the tests of the refresh itself (see `app`)
 SEEDS_DIR = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 
 
@@ -82,7 +84,13 @@ def unit_of_work(db: Session) -> UnitOfWork:
 
 
 @pytest.fixture()
-def app(db: Session):  # type: ignore[no-untyped-def]
+def app(db: Session, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    # Every unit of work below is the test's one session. The sign-in cache refreshes a busy
+    # token in a background thread (web.deps.cached_scope) through such a unit: in a test that
+    # outlasts the refresh delay (an import, a long walk) it ran beside a request in that same
+    # session, and PostgreSQL runs failed now and then with "session is in 'prepared' state".
+    # Each unit of a real server is a session of its own; here the cached scope simply lapses.
+    monkeypatch.setattr(scope_cache, "refresh_due", lambda token: False)
     application = create_app()
     unit = unit_of_work(db)  # requests, and the batches of the peak-load API (tradein.intake), write in it
 

@@ -32,7 +32,6 @@ from tests.tradein.claims_support import City, holder, id_number, resident, setu
 
 from huanxin.db import Base
 from huanxin.kit.clock import now, today
-from huanxin.orgs import scope_cache
 from huanxin.orgs.models import User
 from huanxin.orgs.roles import Role
 from huanxin.orgs.service import scope_of
@@ -110,7 +109,7 @@ def _plans_world(db: Session, world: World) -> None:
     closure = plans_service.request_closure(db, lead, task, f"{MARK} 销号材料", [])
     attachment = db.execute(text("SELECT id FROM attachment WHERE report_id = :r"), {"r": report.id}).scalar()
     world.ids.update(plan_id=plan.id, task_id=task.id, round_id=rnd.id, item_id=item.id, report_id=report.id,
-                     closure_id=closure.id, attachment_id=attachment)
+                     closure_id=closure.id, attachment_id=attachment, unit_id=unit_id)
 
 
 def _tradein_world(db: Session, world: World) -> City:
@@ -246,6 +245,22 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ("POST", "/tradein/review/batches"): lambda w: {"data": {"claim_ids": str(w.ids["claim_id"])}},
     ("POST", "/tradein/retailer/car"): lambda w: {"data": {"programme_id": str(w.ids["car_programme_id"])}},
     ("POST", "/tradein/me/car"): lambda w: {"data": {"programme_id": str(w.ids["car_programme_id"])}},
+    # accounts (issue 11): a new account in the other city's unit; a password change with a wrong
+    # current password (the walker's own sessions must survive the walk)
+    ("POST", "/api/v1/cities/{city_code}/accounts"): lambda w: {"json": {
+        "username": "walker-new", "display_name": "越权账号", "role": "department", "unit_id": w.ids["unit_id"]}},
+    ("PATCH", "/api/v1/cities/{city_code}/accounts/{user_id}"): lambda w: {"json": {"display_name": "越权改名"}},
+    ("PUT", "/api/v1/cities/{city_code}/units/{unit_id}/manages-own-accounts"): lambda w: {"json": {"allowed": True}},
+    ("POST", "/api/v1/me/password"): lambda w: {"json": {"current_password": "not-the-password",
+                                                         "new_password": "walker-pass-2025"}},
+    ("POST", "/cities/{city_code}/accounts"): lambda w: {"data": {
+        "username": "walker-new", "display_name": "越权账号", "role": "department", "unit_id": str(w.ids["unit_id"])}},
+    ("POST", "/cities/{city_code}/accounts/{user_id}"): lambda w: {"data": {"display_name": "越权改名",
+                                                                         "role": "retailer"}},
+    ("POST", "/cities/{city_code}/units/{unit_id}/manages-own-accounts"): lambda w: {"data": {"allowed": "yes"}},
+    ("POST", "/me/password"): lambda w: {"data": {"current_password": "not-the-password",
+                                                  "new_password": "walker-pass-2025",
+                                                  "confirm_password": "walker-pass-2025"}},
 }
 
 
@@ -269,7 +284,9 @@ BODY_REFERS = {key for key in SAMPLES if key[1].startswith(("/tradein/me/qualifi
                                                             "/tradein/review/batches", "/tradein/me/car"))
                } | {("POST", "/api/v1/tradein/qualifications"), ("POST", "/api/v1/tradein/qualifications/presented"),
                     ("POST", "/api/v1/tradein/claims"), ("POST", "/api/v1/tradein/car-claims"),
-                    ("POST", "/api/v1/tradein/payout-batches"), ("POST", "/api/v1/tradein/me/identity/reclaim")}
+                    ("POST", "/api/v1/tradein/payout-batches"), ("POST", "/api/v1/tradein/me/identity/reclaim"),
+                    # a new account in the other city's unit
+                    ("POST", "/api/v1/cities/{city_code}/accounts"), ("POST", "/cities/{city_code}/accounts")}
 
 
 # ---- the other city's records, before and after ------------------------------------------------
@@ -312,13 +329,6 @@ def _actors(db: Session, client: TestClient) -> dict[str, dict[str, str]]:
              "county": db.scalar(select(User.username).where(User.city_code == HOME, User.role == Role.COUNTY)) or ""}
     db.flush()
     return {role: api_token(client, username, PASSWORD) for role, username in names.items()}
-
-
-@pytest.fixture(autouse=True)
-def _no_background_sign_in_refresh(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The walk outlasts the sign-in cache's refresh delay; a refresh would read in the background
-    through the test's one shared session while a request uses it."""
-    monkeypatch.setattr(scope_cache, "refresh_due", lambda token: False)
 
 
 def test_every_route_refuses_another_citys_objects(client: TestClient, app: FastAPI, db: Session) -> None:

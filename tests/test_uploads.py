@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 import io
 import os
+import threading
+import time
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -342,6 +344,27 @@ def test_a_limit_error_raised_in_the_parse_process_arrives_as_the_same_413(
     assert body["error"] == "文件超过 50 行的上限（第 51 行），请分批导入" and body["field"] == "file"
     assert body["errors"][0]["row"] == 51
     assert _written(db) == before
+
+
+def test_a_parse_past_the_time_limit_is_stopped_and_the_next_runs_in_a_fresh_process(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file made to trap a parser must not hold this worker's uploads behind it for good."""
+    monkeypatch.setattr(uploads, "PARSE_TIMEOUT_S", 1.0)
+    assert uploads.parse_process_patched()
+    trapped = uploads.last_parse_pid()
+    with pytest.raises(uploads.UploadTooLarge, match="文件解析超过 1 秒的上限，已停止"):
+        uploads.run_parse(time.sleep, 30)  # stands for a parser that never ends
+    assert uploads.parse_process_patched()
+    assert uploads.last_parse_pid() not in (None, trapped)
+
+
+def test_uploads_past_the_parses_in_flight_are_asked_to_come_back(client: TestClient, db: Session,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each waiting parse holds a server thread: past the few allowed, an upload is told to retry."""
+    monkeypatch.setattr(uploads, "_in_flight", threading.Semaphore(0))  # all taken by other uploads
+    response = _reference_prices(client, db, "价格.xlsx", _sheet(3))
+    assert response.status_code == 503
+    assert response.json() == {"error": "服务器正在解析其他用户上传的文件，请稍后再上传", "field": "file"}
 
 
 def test_a_sheet_past_the_row_limit_is_refused_before_its_rows_are_parsed(monkeypatch: pytest.MonkeyPatch) -> None:

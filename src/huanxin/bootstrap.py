@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from huanxin.kit.passwords import hash_password
+from huanxin.orgs import accounts
 from huanxin.orgs import service as orgs_service
 from huanxin.orgs.models import Unit, User
 from huanxin.orgs.roles import Role
@@ -18,9 +19,10 @@ from huanxin.plans.models import Plan
 from huanxin.plans.plan_document import shipped_plan_documents
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
-DEMO_PASSWORD = "huanxin2024"
-# The office sits at the development-and-reform commission in every seed plan (专班办公室设在发改委).
-OFFICE_UNIT_HINTS = ("发展改革", "发改")
+DEMO_PASSWORD = accounts.DEMO_PASSWORD  # new passwords may never be this one (orgs.accounts)
+# The office sits at the development-and-reform commission in every seed plan (专班办公室设在发改委;
+# 阳泉: 联席会议办公室设在市发展改革委, whose unit is written in full as 市发展和改革委员会).
+OFFICE_UNIT_HINTS = ("发展改革", "发展和改革", "发改")
 # Trade-in claims are reviewed at the commerce bureau (商务局牵头消费品以旧换新).
 COMMERCE_UNIT_HINTS = ("商务",)
 

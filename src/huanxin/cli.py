@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import sys
-from contextlib import contextmanager
 
 import typer
 
-from huanxin.db import get_db, get_engine
+from huanxin.db import get_engine, transaction
 
 app = typer.Typer(help="焕新：推动大规模设备更新和消费品以旧换新 城市工作平台", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -19,8 +18,6 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(pii_app, name="pii")
 
 
-# One CLI command = one transaction, exactly like one request: the same generator serves both.
-transaction = contextmanager(get_db)
 
 
 @db_app.command("upgrade")
@@ -59,10 +56,10 @@ def demo(
     serve_after: bool = typer.Option(True, "--serve/--no-serve", help="建库后启动服务"),
 ) -> None:
     """建立演示库（五个城市、多轮报送、指标数据），启动服务并打印各角色账号。"""
-    from huanxin.demo import build_demo, print_logins
+    from huanxin.demo import build_demo, demo_walkthroughs, print_logins
 
     logins = build_demo(rebuild=rebuild)
-    print_logins(logins, host, port)
+    print_logins(logins, host, port, demo_walkthroughs())
     if serve_after:
         serve(host=host, port=port)
 
@@ -110,6 +107,7 @@ def pii_rotate() -> None:
 def _register_domains() -> None:
     from huanxin.indicators import cli as indicators_cli
     from huanxin.ledger import cli as ledger_cli
+    from huanxin.orgs import cli as orgs_cli
     from huanxin.plans import cli as plans_cli
     from huanxin.plans import import_cli
     from huanxin.tradein import cli as tradein_cli
@@ -119,6 +117,7 @@ def _register_domains() -> None:
     app.add_typer(indicators_cli.app, name="indicators")
     app.add_typer(ledger_cli.app, name="ledger")
     app.add_typer(tradein_cli.app, name="tradein")
+    app.add_typer(orgs_cli.app, name="accounts")
 
 
 _register_domains()

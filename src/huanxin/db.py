@@ -106,6 +106,12 @@ def get_db(write: bool = True) -> Iterator[Session]:
         session.close()
 
 
+# One CLI command = one transaction, exactly like one request: the same generator serves both.
+# Here, not in cli.py, so that each domain's CLI imports it without importing the CLI that
+# imports every domain's CLI (a cycle).
+transaction = contextmanager(get_db)
+
+
 def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 

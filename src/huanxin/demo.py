@@ -38,15 +38,18 @@ from huanxin.indicators.progress import is_flow
 from huanxin.kit import audit
 from huanxin.kit.audit import AuditRecord
 from huanxin.kit.clock import CHINA, now, today
+from huanxin.kit.text import clause_cut
 from huanxin.ledger.models import Transfer as LedgerTransfer
 from huanxin.migrate import upgrade
 from huanxin.orgs import service as orgs_service
 from huanxin.orgs.models import Unit, User
 from huanxin.orgs.roles import ROLE_LABELS, Role
+from huanxin.plans import service as plans_service
 from huanxin.plans.lights import expected_progress
-from huanxin.plans.models import Closure, Milestone, Plan, Report, Round, RoundItem, Target, Task, TaskUnit
+from huanxin.plans.models import Closure, Milestone, Plan, Report, Round, RoundItem, Target, Task
 from huanxin.tradein import demo_data as tradein_demo
 from huanxin.tradein import indicator_feed
+from huanxin.tradein.events import STATUS_LABELS as CLAIM_STATUS_LABELS
 
 SEED = 2024
 DEMO_ROUNDS = 6
@@ -56,6 +59,8 @@ DEMO_CLAIMS = tradein_demo.DEFAULT_CLAIMS
 # The marker of a finished build: written last, in the same transaction as the generated data,
 # so a build that died half-way never looks complete and is rebuilt on the next run.
 BUILT_ACTION = "build_demo"
+# A task quoted in a narrative: about this long, cut at a clause end.
+SHORT_TITLE = 24
 
 
 # ---- entry points ---------------------------------------------------------------------------
@@ -116,7 +121,7 @@ def _build(engine: Engine, claims: int = DEMO_CLAIMS) -> dict[str, list[Login]]:
             note(
                 f"{summary.retailers} 家经营主体，{summary.persons} 位实名居民，"
                 f"{summary.qualifications} 个资格，{summary.claims} 笔申请（"
-                + "、".join(f"{k} {v}" for k, v in sorted(summary.by_status.items()))
+                + "、".join(f"{CLAIM_STATUS_LABELS.get(k, k)} {v}" for k, v in sorted(summary.by_status.items()))
                 + f"），账本转账 {_count(session, LedgerTransfer)} 笔"
             )
         with _step(6, "以旧换新数据汇入指标观测值（报废汽车、废旧家电）") as note:
@@ -148,11 +153,13 @@ def generate_tradein(
     return tradein_demo.generate(session, cities, rng, today(), office_hash)
 
 
-def print_logins(logins: dict[str, list[Login]], host: str, port: int) -> None:
-    """Prints where to open the demo and every account, grouped by city and role."""
+def print_logins(logins: dict[str, list[Login]], host: str, port: int,
+                 walkthroughs: dict[str, tradein_demo.Walkthrough] | None = None) -> None:
+    """Prints where to open the demo and every account, grouped by city and role; with
+    `walkthroughs` (plan key → `demo_walkthroughs`), how to finish the trade-in flows by hand."""
     shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     print(f"\n焕新演示：http://{shown_host}:{port}/   所有账号的密码：{DEMO_PASSWORD}")
-    for city_logins in logins.values():
+    for key, city_logins in logins.items():
         if not city_logins:
             continue
         print(f"\n{city_logins[0].city}（{len(city_logins)} 个账号）")
@@ -161,6 +168,31 @@ def print_logins(logins: dict[str, list[Login]], host: str, port: int) -> None:
             if members:
                 _print_role(role, members)
         _print_tradein(city_logins)
+        if walkthroughs and key in walkthroughs:
+            _print_walkthrough(walkthroughs[key])
+
+
+def demo_walkthroughs(url: str | None = None) -> dict[str, tradein_demo.Walkthrough]:
+    """Plan key → the trade-in flows of its city to finish by hand, read from the demo database."""
+    engine = make_engine(url or get_settings().database_url)
+    try:
+        with Session(engine) as session:
+            plans = list(session.scalars(select(Plan).order_by(Plan.key)))
+            by_city = tradein_demo.walkthroughs(session, _city_codes(plans))
+            return {plan.key: by_city[plan.city_code] for plan in plans}
+    finally:
+        engine.dispose()
+
+
+def _print_walkthrough(w: tradein_demo.Walkthrough) -> None:
+    if w.resident and w.retailer:
+        print(f"  {_pad('核销演示', 18)}居民 {w.resident} 的资格 {w.qualification_id}（{w.category}）"
+              f" → 商户 {w.retailer}")
+        print(f"  {_pad('', 18)}居民页面显示核销码，收银员输入资格编号和核销码即可核销")
+    if w.dealer and w.car_programme:
+        print(f"  {_pad('汽车补贴演示', 18)}经销商 {w.dealer} 代购车人申请“{w.car_programme}”")
+        print(f"  {_pad('', 18)}可用 购车人身份证号 {w.buyer_id_number}（姓名任填）、"
+              f"新车VIN {w.new_vin}、旧车VIN {w.old_vin}")
 
 
 def _print_tradein(city_logins: list[Login]) -> None:
@@ -436,17 +468,9 @@ def _profiles(session: Session, plan: Plan, rng: random.Random) -> list[TaskProf
             select(Task).where(Task.plan_id == plan.id, Task.is_leaf).order_by(Task.path)
         )
     ]
-    owners: dict[int, list[int]] = defaultdict(list)
-    for tu in session.scalars(
-        select(TaskUnit)
-        .where(TaskUnit.task_id.in_([t.id for t in leaves]), TaskUnit.role.in_(("lead", "joint")))
-        .order_by(TaskUnit.id)
-    ):
-        owners[tu.task_id].append(tu.unit_id)
-    city_units = orgs_service.units_of_city(session, plan.city_code)
-    collectives = {u.id for u in city_units if orgs_service.represented_by_members(u, city_units)}
-    for task_id in owners:  # the same rule as plans_service.open_round: members report, not collectives
-        owners[task_id] = [u for u in owners[task_id] if u not in collectives]
+    # The rule of plans_service.open_round: lead and joint units, members for a collective, and
+    # every county for a task the plan gives to 各县（市、区）.
+    owners = plans_service.owing_units(session, plan.city_code, leaves)
     profiles = []
     for task in leaves:
         if not owners[task.id]:
@@ -684,7 +708,9 @@ def _report_row(
 
 
 def _apply_latest_reports(session: Session, rows: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
-    """As the reporting service does: a task shows its latest submitted (not draft) report."""
+    """As the reporting service does: a task's figure and status roll up from each lead unit's
+    latest report (plans.parts, docs/ledger.md); the latest submitted report of each task is
+    returned with the rolled-up status, which is what a close-out request looks at."""
     latest: dict[int, dict[str, Any]] = {}
     for row in rows:
         if row["status"] == "draft":
@@ -692,19 +718,14 @@ def _apply_latest_reports(session: Session, rows: list[dict[str, Any]]) -> dict[
         seen = latest.get(row["task_id"])
         if seen is None or row["submitted_at"] >= seen["submitted_at"]:
             latest[row["task_id"]] = row
-    if latest:
-        session.execute(
-            update(Task),
-            [
-                {
-                    "id": task_id,
-                    "status": row["task_status"],
-                    "progress_pct": row["progress_pct"],
-                    "last_reported_at": row["submitted_at"],
-                }
-                for task_id, row in latest.items()
-            ],
-        )
+    session.expire_all()  # the reports were written set-wise: let the ORM read them
+    for task_id, row in latest.items():
+        task = session.get(Task, task_id)
+        assert task is not None
+        task.progress_pct, task.status = plans_service.rolled_up(session, task)
+        task.last_reported_at = row["submitted_at"]
+        latest[task_id] = {**row, "task_status": task.status, "progress_pct": task.progress_pct}
+    session.flush()
     return latest
 
 
@@ -833,7 +854,7 @@ STAGE_PHRASES = {
 MID_PHRASES = {
     "equipment": (
         "已推动{n}个设备更新项目开工建设，完成设备投资{x}亿元",
-        "已入库设备更新项目{n}个，其中{m}个获超长期特别国债或贴息支持",
+        "已入库设备更新项目{n}个，其中{k}个获超长期特别国债或贴息支持",
         "已组织设备供需对接活动{n}场，促成签约{m}项",
     ),
     "consumer": (
@@ -896,9 +917,10 @@ def _stage(pct: int) -> str:
 
 
 def _short_title(title: str) -> str:
-    for mark in ("。", "；", "，", "：", "（"):
+    """The task's first clause, whole: a cut at a fixed length ends inside a 、-list ("供水、供气、")."""
+    for mark in ("（",):
         title = title.split(mark)[0]
-    return title[:24]
+    return clause_cut(title, SHORT_TITLE, ellipsis="")
 
 
 def _narrative(
@@ -907,9 +929,10 @@ def _narrative(
     """A plausible progress narrative and its figures, varied by the action and how far the task has come."""
     kind = action if action in MID_PHRASES else "other"
     n, m, x = rng.randint(2, 30), rng.randint(10, 200), round(rng.uniform(0.2, 12.0), 2)
+    k = rng.randint(1, n)  # a part of the n: "项目{n}个，其中{k}个" never says more than the whole
     stage = _stage(pct)
     phrases = MID_PHRASES[kind] if stage == "mid" else STAGE_PHRASES[stage]
-    phrase = rng.choice(phrases).format(n=n, m=m, x=x, pct=pct)
+    phrase = rng.choice(phrases).format(n=n, m=m, k=k, x=x, pct=pct)
     follow_up = "" if stage == "done" else rng.choice(NEXT_STEPS)
     figures: list[dict[str, Any]] = []
     if pct >= 10:

@@ -39,6 +39,11 @@ class Forbidden(DomainError):
     status_code = 403
 
 
+class PasswordChangeRequired(Forbidden):
+    """Signed in with a temporary password: every page but the change of it answers this
+    (pages redirect to it)."""
+
+
 class NotFound(DomainError):
     status_code = 404
 

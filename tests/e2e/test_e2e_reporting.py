@@ -128,8 +128,10 @@ def test_close_out_requested_with_evidence_and_approved(login_as: LoginAs, direc
     rnd = open_round_api(office_api, plan_id, f"邵阳第{tag}轮调度", 10, [task.task_id])
     lead_api = directory.api(task.lead)
     item = owed_item(lead_api, rnd["id"], task.task_id)
-    lead_api.post(f"/round-items/{item['item_id']}/reports",
-                  {"progress_pct": 100, "task_status": "completed", "narrative": f"已完成{tag}"})
+    report = lead_api.post(f"/round-items/{item['item_id']}/reports",
+                           {"progress_pct": 100, "task_status": "completed", "narrative": f"已完成{tag}"})
+    # A lead's part counts for close-out once the office accepted its report (docs/ledger.md).
+    office_api.post(f"/reports/{report['id']}/review", {"decision": "accept"}, expect=200)
 
     # The department asks for close-out with evidence and an attachment.
     dept = login_as(task.lead, next=f"/tasks/{task.task_id}")

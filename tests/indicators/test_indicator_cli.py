@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from huanxin import cli as root_cli
+from huanxin import db as huanxin_db
 
 
 @pytest.fixture()
@@ -21,7 +22,7 @@ def runner(db: Session, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
         yield db
         db.flush()
 
-    monkeypatch.setattr(root_cli, "transaction", in_test_transaction)
+    monkeypatch.setattr(huanxin_db, "transaction", in_test_transaction)  # the domain CLIs import it from db
     return CliRunner()
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from huanxin import cli as root_cli
+from huanxin import db as huanxin_db
 from huanxin.errors import InvalidInput
 from huanxin.ledger import service
 from huanxin.ledger.cli import yuan_to_fen
@@ -60,7 +61,7 @@ def runner(db: Session, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
         yield db
         db.flush()
 
-    monkeypatch.setattr(root_cli, "transaction", in_test_transaction)
+    monkeypatch.setattr(huanxin_db, "transaction", in_test_transaction)  # the domain CLIs import it from db
     return CliRunner()
 
 

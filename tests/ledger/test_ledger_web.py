@@ -37,7 +37,7 @@ def test_public_budget_page_needs_no_login_and_shows_yuan_with_a_bar(
     html = page.text
     assert '<meta http-equiv="refresh" content="30">' in html
     assert "资阳市" in html and "以旧换新补贴资金余额" in html
-    assert "<h2>家电以旧换新 " in html  # the programme by the name its pools share
+    assert "<h2>家电以旧换新</h2>" in html  # the programme by the name its pools share, no code for the public
     # available = 9,000,000.00 − 3,000,000.00 − 123.45 yuan in the central pool
     row = re.search(rf'<tr data-pool="{central.id}">(.*?)</tr>', html, re.S)
     assert row, html

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
-from tests.conftest import PASSWORD, api_token, login_browser
+from tests.conftest import PASSWORD, REAL_REFRESH_DUE, api_token, login_browser
 
 from huanxin.kit import audit
 from huanxin.orgs import scope_cache
@@ -58,6 +58,7 @@ def test_a_busy_tokens_scope_is_refreshed_in_the_background(
     """A cached scope due for refresh still serves the request that finds it, and is read again
     behind it: a session ended elsewhere (another worker, an expiry) stops the token at the next
     request, without the cache having lapsed."""
+    monkeypatch.setattr(scope_cache, "refresh_due", REAL_REFRESH_DUE)  # the app fixture turns it off
     monkeypatch.setattr(scope_cache, "REFRESH_AFTER_SECONDS", 0.0)
     monkeypatch.setattr(scope_cache, "TTL_SECONDS", 600.0)  # only the refresh can end it here
     headers = api_token(client, "ziyang-office")

@@ -42,7 +42,7 @@ def overdue_round(db: Session, ziyang: Plan) -> Round:
     reported, late = task_titled(db, ziyang, FIRST_MEASURE), task_titled(db, ziyang, ELEVATORS)
     rnd = service.open_round(db, office, ziyang, title="2024年第三季度调度", period="2024年第3季度",
                              due_on=today() - dt.timedelta(days=3), opened_on=today() - dt.timedelta(days=20),
-                             task_ids=[reported.id, late.id])
+                             task_ids=[reported.id, late.id], include_counties=False)
     industry = unit_scope(db, ziyang.city_code, INDUSTRY)
     item = db.scalar(select(RoundItem)
                      .where(RoundItem.round_id == rnd.id, RoundItem.unit_id == industry.unit_id))

@@ -193,8 +193,9 @@ def test_closure_needs_evidence_and_office_approval(client: TestClient, db: Sess
     item = client.get("/api/v1/my/items", headers=dept).json()[0]
     early = client.post(f"/api/v1/tasks/{task.id}/closures", headers=dept, json={"evidence": "完成"})
     assert early.status_code == 422  # not yet reported completed
-    client.post(f"/api/v1/round-items/{item['item_id']}/reports", headers=dept,
-                json={"progress_pct": 100, "task_status": "completed", "narrative": "已完成"})
+    report = client.post(f"/api/v1/round-items/{item['item_id']}/reports", headers=dept,
+                         json={"progress_pct": 100, "task_status": "completed", "narrative": "已完成"}).json()
+    client.post(f"/api/v1/reports/{report['id']}/review", headers=office, json={"decision": "accept"})
     assert client.post(f"/api/v1/tasks/{task.id}/closures", headers=dept, json={"evidence": " "}).status_code == 422
     closure = client.post(f"/api/v1/tasks/{task.id}/closures", headers=dept, json={"evidence": "项目库已上线，见附件"})
     assert closure.status_code == 201

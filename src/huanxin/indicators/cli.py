@@ -46,7 +46,7 @@ def import_file(
     city: Annotated[str, typer.Option("--city", help="城市的 GB/T 2260 代码，如 512000")],
 ) -> None:
     """从 Excel 导入指标数据（整表校验，有错误则不写入任何一行）。"""
-    from huanxin.cli import transaction
+    from huanxin.db import transaction
     from huanxin.errors import DomainError
     from huanxin.indicators import service
 
@@ -74,7 +74,7 @@ def show_progress(
     city: Annotated[str, typer.Option("--city", help="城市的 GB/T 2260 代码，如 512000")],
 ) -> None:
     """按方案列出每个量化目标的目标值、最新实际、完成度、预测与风险。"""
-    from huanxin.cli import transaction
+    from huanxin.db import transaction
     from huanxin.errors import DomainError
     from huanxin.indicators import service
     from huanxin.indicators.progress import format_number

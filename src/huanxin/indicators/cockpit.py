@@ -21,6 +21,7 @@ class PlanStatus:
     progress: float
     light_counts: dict[str, int]
     by_action: dict[str, float]
+    actions: list[Any] = field(default_factory=list)  # plans' ActionShare: action, progress, tasks
 
 
 @dataclass
@@ -60,13 +61,15 @@ def cockpit(session: Session, scope: Scope, city_code: str) -> Cockpit:
     overdue: dict[str, OverdueUnit] = {}
     for plan in (p.plan for p in progress.plans):
         ledger = plans_ledger.build(session, scope, plan)
+        actions = plans_ledger.action_breakdown(ledger)
         statuses.append(
             PlanStatus(
                 plan_id=plan.id,
                 title=plan.title,
                 progress=ledger.progress,
                 light_counts=ledger.light_counts,
-                by_action=plans_ledger.progress_by_action(ledger),
+                by_action={a.action: a.progress for a in actions},
+                actions=actions,
             )
         )
         _collect_overdue(overdue, plan.title, ledger.rows)
@@ -86,5 +89,5 @@ def _collect_overdue(into: dict[str, OverdueUnit], plan_title: str, rows: Iterab
             continue
         for role, name, _unit_id in row.units:
             if role in ("lead", "joint"):
-                title = f"{row.task.no or ''} {row.task.title}".strip()
-                into.setdefault(name, OverdueUnit(unit=name)).tasks.append((row.task.id, plan_title, title))
+                # the title alone: a number such as 5 or （12） means nothing out of its ledger
+                into.setdefault(name, OverdueUnit(unit=name)).tasks.append((row.task.id, plan_title, row.task.title))

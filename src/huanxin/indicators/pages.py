@@ -17,6 +17,7 @@ from huanxin.kit import uploads
 from huanxin.orgs.scope import Scope
 from huanxin.web import labels
 from huanxin.web.deps import CurrentScope, DbSession
+from huanxin.web.form_pages import FormCall, form_page
 from huanxin.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -73,7 +74,16 @@ def indicators_page(
     )
 
 
+def _on_indicator_pages(call: FormCall) -> Response:
+    """The observation form sits on the indicators page and on each indicator's own page."""
+    city_code = call.args["city_code"]
+    if call.args.get("back") == "detail":
+        return indicator_page(call.request, city_code, call.args["indicator_code"], call.db, call.scope)
+    return indicators_page(call.request, city_code, call.db, call.scope)
+
+
 @router.post("/cities/{city_code}/observations")
+@form_page(_on_indicator_pages, form="observation")
 def enter_observation(
     city_code: str,
     db: DbSession,
@@ -108,6 +118,7 @@ def enter_observation(
 
 
 @router.post("/cities/{city_code}/observations/import")
+@form_page(_on_indicator_pages, form="observation-import")
 async def import_observations(
     city_code: str, db: DbSession, scope: CurrentScope, file: Annotated[UploadFile | None, File()] = None
 ) -> Response:
@@ -137,6 +148,7 @@ def import_template(city_code: str, scope: CurrentScope) -> Response:
 
 
 @router.post("/cities/{city_code}/baselines")
+@form_page(_on_indicator_pages, form="baseline")
 def enter_baseline(
     city_code: str,
     db: DbSession,

@@ -14,6 +14,8 @@ Rules (the cockpit's legend repeats them):
   cumulative targets); without a base-year value, actual / target.
 - at risk: the forecast for the target year falls short of the target, in the indicator's
   direction (below for "up" indicators, above for "down" ones).
+- a target whose year is over is judged on that year's own figure (month 12, or the latest month
+  of that year, said so), never on later years; without a figure for that year it is 无当年数据.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ STOCK_CODES = {"nev_stock", "digital_workshops_smart_factories", "green_factorie
 STATUS_LABELS = {
     "missing_baseline": "缺少基期值",
     "no_data": "暂无数据",
+    "no_year_data": "无当年数据",
     "achieved": "已达成",
     "missed": "未达成",
     "at_risk": "有风险",
@@ -108,6 +111,9 @@ class TargetProgress:
     status: str
     note: str = ""
     yearly: list[tuple[int, float | None, bool | None]] = field(default_factory=list)  # annual targets
+    # The observation shown beside the target: the latest one, or for a target year that is over,
+    # that year's own (None when there is none); `latest` stays the latest of all.
+    observed: Obs | None = None
 
     @property
     def status_label(self) -> str:
@@ -232,23 +238,47 @@ def compute(
         forecast=None,
         at_risk=None,
         status="no_data",
+        observed=latest,
     )
+    past = spec.year < this_year and not spec.annual  # annual targets judge each year on its own
+    if past:
+        result.observed = max((o for o in observations if o.year == spec.year),
+                              key=lambda o: o.month, default=None)
     if spec.kind in RELATIVE_KINDS and baseline is None:
         result.status = "missing_baseline"
         result.note = f"缺少{base_year}年基期值，无法换算目标值；请专班办公室录入基期值"
-        result.actual = (
-            years[-1].value if years else None
-        )  # the figure itself is known, only the target is not
+        own = [y for y in years if y.year == spec.year] if past else years
+        result.actual = own[-1].value if own else None  # the figure itself is known, only the target is not
         return result
     assert target is not None
     upper = 100.0 if indicator.unit == "%" else None
     if spec.annual:
         _annual(result, years, target, start_year, max(spec.year, end_year), this_year, upper)
     elif spec.cumulative:
-        _cumulative_target(result, years, target, start_year, upper)
+        _cumulative_target(result, years, target, start_year, upper, past)
     else:
-        _level(result, years, target, base_year, baseline, upper)
+        _level(result, years, target, base_year, baseline, upper, past)
     return result
+
+
+def _judge_own_year(result: TargetProgress, own: YearValue | None, target: float, start: float | None) -> None:
+    """A target year that is over: judged on that year's figure only, later years never count."""
+    year = result.spec.year
+    if own is None:
+        result.status = "no_year_data"
+        result.note = _joined(result.note, f"没有{year}年的数据，无法判断是否达成")
+        return
+    result.actual = own.value
+    result.percent = _percent(own.value, start, target)
+    result.status = "missed" if _short(own.value, target, result.indicator.direction) else "achieved"
+    result.at_risk = result.status == "missed"
+    if own.estimated:
+        how = "折算全年" if is_flow(result.indicator) and not result.spec.cumulative else ""
+        result.note = _joined(result.note, f"{year}年全年数据未出，按1–{own.month}月数据{how}判断")
+
+
+def _joined(note: str, more: str) -> str:
+    return f"{note}；{more}" if note else more
 
 
 def _level(
@@ -258,12 +288,16 @@ def _level(
     base_year: int,
     baseline: float | None,
     upper: float | None,
+    past: bool,
 ) -> None:
     spec, direction = result.spec, result.indicator.direction
     if baseline is not None:
         result.needed = needed_path(base_year, baseline, spec.year, target)
     elif not result.note:
         result.note = f"未录入{base_year}年基期值：完成度按实际值÷目标值计算，不画需要路径"
+    if past:
+        _judge_own_year(result, next((y for y in years if y.year == spec.year), None), target, baseline)
+        return
     relevant = [y for y in years if y.year <= spec.year]  # a 2024 target is judged on 2024, not on 2025
     if not relevant:
         return
@@ -281,13 +315,17 @@ def _level(
 
 
 def _cumulative_target(
-    result: TargetProgress, years: list[YearValue], target: float, start_year: int, upper: float | None
+    result: TargetProgress, years: list[YearValue], target: float, start_year: int, upper: float | None,
+    past: bool,
 ) -> None:
     spec = result.spec
     result.needed = needed_path(start_year - 1, 0.0, spec.year, target)
     running = _cumulative([y for y in years if y.year <= spec.year], start_year)
     result.path = running
     result.note = f"{start_year}–{spec.year}年累计值（各年数值相加）"
+    if past:
+        _judge_own_year(result, next((y for y in running if y.year == spec.year), None), target, 0.0)
+        return
     if not running:
         return
     result.actual = running[-1].value

@@ -98,6 +98,7 @@ class TargetProgressOut(BaseModel):
     baseline: float | None
     target_value: float | None
     latest: LatestOut | None
+    observed: LatestOut | None  # the figure the target is judged on: for a past target year, that year's
     actual: float | None
     percent: float | None
     needed_path: list[PathPoint]
@@ -130,6 +131,9 @@ class TargetProgressOut(BaseModel):
             target_value=t.target_value,
             latest=LatestOut(year=t.latest.year, month=t.latest.month, value=t.latest.value)
             if t.latest
+            else None,
+            observed=LatestOut(year=t.observed.year, month=t.observed.month, value=t.observed.value)
+            if t.observed
             else None,
             actual=t.actual,
             percent=t.percent,

@@ -21,11 +21,13 @@ def aware(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=CHINA)
 
 
-def parse_date(text: str, field: str) -> dt.date:
+def parse_date(text: str, field: str, *, name: str | None = None) -> dt.date:
+    """`field` is the label the message names; `name` the form field the error is shown beside
+    (web.form_pages), the label itself when not given."""
     from huanxin.errors import InvalidInput
 
     cleaned = text.strip().replace("/", "-").replace(".", "-")
     try:
         return dt.date.fromisoformat(cleaned)
     except ValueError:
-        raise InvalidInput(f"{field}“{text}”不是有效日期，请按 2024-06-30 格式填写", field=field) from None
+        raise InvalidInput(f"{field}“{text}”不是有效日期，请按 2024-06-30 格式填写", field=name or field) from None

@@ -37,7 +37,7 @@ import signal
 import threading
 import zipfile
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import CancelledError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from types import TracebackType
@@ -372,6 +372,10 @@ PARSE_PROCESSES = 1
 MAX_PARSES_IN_FLIGHT = 4
 # The parse process yields the CPU to the server's workers when both want it (Unix niceness).
 PARSE_NICENESS = 10
+# A parse that runs longer than this is stopped (its process killed, a new one started for the next
+# upload): within the limits a sheet takes a second or two, so only a file made to trap a parser,
+# or a parser's bug, gets here, and it must not keep this worker's uploads waiting behind it.
+PARSE_TIMEOUT_S = 60.0
 
 _pool: ProcessPoolExecutor | None = None
 _pool_pid = 0  # the process that started _pool: a forked copy must not use its parent's pool
@@ -429,19 +433,30 @@ def run_parse(parse: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     if not _in_flight.acquire(blocking=False):
         raise ParserBusy("服务器正在解析其他用户上传的文件，请稍后再上传", field=FIELD)
     try:
-        pool = _parse_pool()
-        try:
-            pid, value = pool.submit(_parse_here, parse, args, kwargs).result()
-        except BrokenProcessPool:
-            # The process died under this file (killed for its memory, say): the next parse starts
-            # a fresh one, and this file is answered as unreadable rather than with a 500.
-            _discard(pool)
-            raise UnreadableUpload("文件无法解析（解析进程意外退出），请用 Excel/WPS 重新保存后上传",
-                                   field=FIELD) from None
+        pid, value = _call(parse, args, kwargs)
     finally:
         _in_flight.release()
     _last_parse_pid = pid
     return value
+
+
+def _call(parse: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[int, T]:
+    for attempt in range(2):
+        pool = _parse_pool()
+        try:
+            return pool.submit(_parse_here, parse, args, kwargs).result(timeout=PARSE_TIMEOUT_S)
+        except TimeoutError:
+            _discard(pool, kill=True)
+            raise UploadTooLarge(f"文件解析超过 {PARSE_TIMEOUT_S:.0f} 秒的上限，已停止；请删减内容或分批上传") from None
+        except (BrokenProcessPool, CancelledError):
+            # Stopped by another upload's timeout (that thread discarded the pool first): once more,
+            # in a fresh process. Else the process died under this file (killed for its memory, say):
+            # the next parse starts a fresh one, and this file is answered as unreadable, not a 500.
+            if not _discard(pool) and attempt == 0:
+                continue
+            raise UnreadableUpload("文件无法解析（解析进程意外退出），请用 Excel/WPS 重新保存后上传",
+                                   field=FIELD) from None
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _parse_here(parse: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[int, T]:
@@ -461,12 +476,18 @@ def _parse_pool() -> ProcessPoolExecutor:
         return _pool
 
 
-def _discard(pool: ProcessPoolExecutor) -> None:
+def _discard(pool: ProcessPoolExecutor, *, kill: bool = False) -> bool:
+    """Stops using `pool`; whether this call was the one to (another thread may have been first)."""
     global _pool
     with _pool_lock:
-        if _pool is pool:
+        mine = _pool is pool
+        if mine:
             _pool = None
+    if kill:  # the executor cannot stop a running call: its process is killed (a private field)
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.kill()
     pool.shutdown(wait=False, cancel_futures=True)
+    return mine
 
 
 def _start_parse_process() -> None:

@@ -32,7 +32,7 @@ def yuan_to_fen(text: str) -> int:
 @app.command("verify")
 def verify() -> None:
     """由分录重建每个账户余额，核对缓存余额、每笔转账借贷平衡、预算池不为负。"""
-    from huanxin.cli import transaction
+    from huanxin.db import transaction
     from huanxin.ledger import service
 
     with transaction() as session:
@@ -63,7 +63,7 @@ def verify() -> None:
 @app.command("rebuild")
 def rebuild() -> None:
     """按分录重写各账户的缓存余额（恢复用，记入审计日志）。"""
-    from huanxin.cli import transaction
+    from huanxin.db import transaction
     from huanxin.ledger import service
 
     with transaction() as session:
@@ -77,7 +77,7 @@ def rebuild() -> None:
 def pools(city: Annotated[str, typer.Option("--city", help="城市的6位行政区划代码")],
           programme: Annotated[str | None, typer.Option("--programme", help="只列出该项目")] = None) -> None:
     """列出城市的预算池及余额（元）。"""
-    from huanxin.cli import transaction
+    from huanxin.db import transaction
     from huanxin.ledger import service
 
     with transaction() as session:
@@ -104,7 +104,7 @@ def fund(pool: Annotated[int, typer.Option("--pool", help="预算池 ID（见 hu
          key: Annotated[str, typer.Option("--key", help="幂等键：重复执行同一命令不会重复注资")],
          memo: Annotated[str, typer.Option("--memo", help="备注，例如资金文号")] = "") -> None:
     """向预算池注资（资金来源 → 可用）。"""
-    from huanxin.cli import transaction
+    from huanxin.db import transaction
     from huanxin.ledger import service
 
     amount = yuan_to_fen(yuan)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from huanxin.db import Base
@@ -31,6 +31,8 @@ class Unit(Base):
     name: Mapped[str] = mapped_column(String(80))
     kind: Mapped[str] = mapped_column(String(20))
     region_code: Mapped[str | None] = mapped_column(String(6))
+    # Set by the office: the unit's own department users may then manage its staff accounts.
+    manages_own_accounts: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     aliases: Mapped[list[UnitAlias]] = relationship(back_populates="unit", cascade="all, delete-orphan")
 
 
@@ -56,6 +58,12 @@ class User(Base):
     city_code: Mapped[str | None] = mapped_column(String(6), index=True)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    disabled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # A temporary password (a new account, a reset): nothing but changing it works until it is.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    last_signin_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # The phone encrypted (kit.pii): shown masked only.
+    phone_encrypted: Mapped[str | None] = mapped_column(String(255))
     unit: Mapped[Unit | None] = relationship()
 
 

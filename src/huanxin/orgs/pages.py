@@ -10,9 +10,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from huanxin.config import get_settings
 from huanxin.errors import Forbidden, NotAuthenticated, TooManyAttempts
+from huanxin.orgs import account_pages
 from huanxin.orgs import service as orgs_service
 from huanxin.orgs import views as orgs_views
 from huanxin.web.deps import SESSION_COOKIE, CurrentScope, DbSession, MaybeScope, client_address
+from huanxin.web.form_pages import form_page
 from huanxin.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -32,6 +34,8 @@ def login_page(request: Request, next: str | None = None) -> Response:
 
 
 @router.post("/login")
+# A stale form (its CSRF cookie gone) is shown again with a fresh token and the username kept.
+@form_page(lambda c: login_page(c.request, c.args.get("next")), form="login")
 def login_submit(
     request: Request, db: DbSession,
     username: Annotated[str, Form()], password: Annotated[str, Form()],
@@ -96,3 +100,7 @@ def logs_page(request: Request, city_code: str, db: DbSession, scope: CurrentSco
     request.state.scope = scope
     logs = orgs_views.city_logs(db, city_code)  # residents' personal data masked
     return render(request, "orgs/logs.html", operations=logs.operations, records=logs.records, users=logs.users)
+
+
+# Account management and the change of one's own password (orgs.account_pages).
+router.include_router(account_pages.router)

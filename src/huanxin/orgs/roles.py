@@ -32,5 +32,8 @@ ROLE_LABELS = {
 }
 
 CITY_WIDE_READERS = {Role.OFFICE, Role.LEADER}
+# Government staff: they may read codes (parameter paths, rule keys) in staff-only details;
+# residents, retailers, enterprises … see Chinese words only.
+STAFF_ROLES = {Role.OFFICE, Role.LEADER, Role.DEPARTMENT, Role.COUNTY, Role.REVIEWER}
 REPORTING_ROLES = {Role.DEPARTMENT, Role.COUNTY}
 LEDGER_ROLES = CITY_WIDE_READERS | REPORTING_ROLES

@@ -18,7 +18,10 @@ class Scope:
     unit_id: int | None
     unit_name: str | None
     region_code: str | None
+    unit_kind: str | None = None  # orgs.models.Unit.kind: what the badge calls a reporting unit
     csrf_token: str = ""
+    # Signed in with a temporary password: only changing it (and signing out) is allowed.
+    must_change_password: bool = False
 
     @property
     def city_wide(self) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import secrets
 from collections.abc import Callable
 from functools import cache
@@ -58,6 +59,7 @@ def login(session: Session, username: str, password: str, address: str = "") -> 
     throttle.forget_failures(session, name[:60])
     token = secrets.token_urlsafe(32)
     started = now()
+    user.last_signin_at = started
     session.add(UserSession(
         token_hash=_token_hash(token), user_id=user.id, csrf_token=secrets.token_urlsafe(24),
         created_at=started, expires_at=started + dt.timedelta(hours=get_settings().session_hours),
@@ -88,6 +90,19 @@ def _now_and_after_commit(session: Session, revoke: Callable[[], None]) -> None:
     event.listen(session, "after_commit", lambda _session: revoke(), once=True)
 
 
+def end_sessions(session: Session, user_id: int, keep_token: str | None = None) -> int:
+    """Ends every session of the user (but `keep_token`'s, the one changing its own password):
+    their rows go, and the sign-in cache forgets the user's tokens now and after the commit.
+    Returns how many ended."""
+    query = delete(UserSession).where(UserSession.user_id == user_id)
+    if keep_token is not None:
+        query = query.where(UserSession.token_hash != _token_hash(keep_token))
+    ended = session.execute(query)
+    session.flush()
+    _now_and_after_commit(session, lambda: scope_cache.revoke_user(user_id))
+    return int(getattr(ended, "rowcount", 0) or 0)
+
+
 def scope_for_token(session: Session, token: str) -> Scope | None:
     found = signed_in(session, token)
     return found[0] if found is not None else None
@@ -107,12 +122,14 @@ def scope_of(user: User, csrf_token: str = "") -> Scope:
         user_id=user.id, username=user.username, display_name=user.display_name, role=Role(user.role),
         city_code=user.city_code or "", unit_id=unit.id if unit else None, unit_name=unit.name if unit else None,
         region_code=unit.region_code if unit else None, csrf_token=csrf_token,
+        unit_kind=unit.kind if unit else None,
+        must_change_password=bool(user.must_change_password),
     )
 
 
 def create_user(
     session: Session, *, username: str, password: str, display_name: str, role: Role,
-    city_code: str, unit_id: int | None, password_hash: str | None = None,
+    city_code: str, unit_id: int | None, password_hash: str | None = None, actor: str = "system",
 ) -> User:
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise InvalidInput(f"用户名“{username}”已存在", field="username")
@@ -124,7 +141,7 @@ def create_user(
     )
     session.add(user)
     session.flush()
-    audit.record(session, actor="system", action="create_user", entity="user", entity_id=user.id,
+    audit.record(session, actor=actor, action="create_user", entity="user", entity_id=user.id,
                  city_code=city_code, detail={"username": username, "role": role.value})
     return user
 
@@ -176,12 +193,32 @@ def child_regions(session: Session, code: str) -> list[Region]:
     return list(session.scalars(select(Region).where(Region.parent_code == code).order_by(Region.code)))
 
 
+# Names that say what a unit is whatever a plan's author (or a reader's guess) called it: a company
+# or a bank is not a 市直部门 (中车资阳机车, 百威啤酒 were once shown as departments).
+_BANK_NAME = re.compile(r"银行|支行")
+_ENTERPRISE_NAME = re.compile(r"公司|集团|有限|股份|机车|啤酒")
+# The kinds of unit a plan makes responsible for its tasks: the 责任单位 lists offer these only
+# (not the trade-in shops and recyclers that share the units table).
+RESPONSIBLE_KINDS = ("department", "agency", "county", "zone", "town", "enterprise", "bank")
+
+
+def kind_by_name(name: str, declared: str) -> str:
+    """`declared`, unless it is the catch-all "department" and the name says enterprise or bank."""
+    if declared != "department":
+        return declared
+    if _BANK_NAME.search(name):
+        return "bank"
+    if _ENTERPRISE_NAME.search(name):
+        return "enterprise"
+    return declared
+
+
 def ensure_unit(
     session: Session, *, city_code: str, name: str, kind: str, aliases: list[str], region_code: str | None,
 ) -> Unit:
     unit = session.scalar(select(Unit).where(Unit.city_code == city_code, Unit.name == name))
     if unit is None:
-        unit = Unit(city_code=city_code, name=name, kind=kind, region_code=region_code)
+        unit = Unit(city_code=city_code, name=name, kind=kind_by_name(name, kind), region_code=region_code)
         session.add(unit)
         session.flush()
     have = {a.alias for a in unit.aliases}
@@ -210,6 +247,13 @@ def resolve_unit(session: Session, city_code: str, name: str, field: str = "单�
 
 def units_of_city(session: Session, city_code: str) -> list[Unit]:
     return list(session.scalars(select(Unit).where(Unit.city_code == city_code).order_by(Unit.kind, Unit.name)))
+
+
+def responsible_units(session: Session, city_code: str) -> list[Unit]:
+    """The units a city's plans make responsible for tasks (departments, agencies, counties, zones,
+    towns, named enterprises and banks): what a 责任单位 drop-down offers, never a retailer."""
+    return list(session.scalars(select(Unit).where(Unit.city_code == city_code, Unit.kind.in_(RESPONSIBLE_KINDS))
+                                .order_by(Unit.kind, Unit.name)))
 
 
 def get_unit(session: Session, unit_id: int) -> Unit | None:

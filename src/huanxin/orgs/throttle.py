@@ -72,6 +72,17 @@ def lift_account_lock(session: Session, username: str) -> None:
     forget_failures(session, username[:60])
 
 
+def locked_accounts(session: Session, usernames: list[str]) -> dict[str, dt.datetime]:
+    """The accounts among `usernames` locked out now, and until when (the accounts page)."""
+    if not usernames:
+        return {}
+    rows = session.execute(select(SigninLockout.key, func.max(SigninLockout.until))
+                           .where(SigninLockout.kind == ACCOUNT, SigninLockout.until > now(),
+                                  SigninLockout.key.in_([u[:64] for u in usernames]))
+                           .group_by(SigninLockout.key))
+    return {key: aware(until) for key, until in rows}
+
+
 def _locked_until(session: Session, kind: str, key: str) -> dt.datetime | None:
     until = session.scalar(select(func.max(SigninLockout.until)).where(SigninLockout.kind == kind,
                                                                        SigninLockout.key == key))

@@ -90,10 +90,22 @@ class ReportOut(BaseModel):
     review_note: str | None
 
 
+class PartOut(BaseModel):
+    """One lead unit's part of the task (docs/ledger.md): done = 100% 已完成 and accepted."""
+
+    unit_id: int
+    name: str
+    progress_pct: int
+    task_status: str
+    report_status: str | None
+    done: bool
+
+
 class TaskOut(LedgerRowOut):
     text: str | None
     responsibility: str | None
     reports: list[ReportOut]
+    parts: list[PartOut] = []
 
 
 class RoundIn(Schema):
@@ -103,6 +115,7 @@ class RoundIn(Schema):
     task_ids: list[int] | None = None
     unit_ids: list[int] | None = None
     include_co_units: bool = False
+    include_counties: bool = Field(default=True, description="标注“各县（市、区）落实”的任务也向各县（市、区）生成事项")
 
 
 class RoundOut(BaseModel):
@@ -198,8 +211,10 @@ def ledger(
 def task_detail(task_id: int, db: DbSession, scope: CurrentScope) -> TaskOut:
     v = views.task_view(db, scope, task_id)
     row = ledger_mod.LedgerRow(task=v.task, depth=0, units=v.units, light=v.light, progress=v.progress)
+    parts = [PartOut(unit_id=p.unit_id, name=v.unit_names.get(p.unit_id, ""), progress_pct=p.progress_pct,
+                     task_status=p.task_status, report_status=p.report_status, done=p.done) for p in v.parts]
     return TaskOut(**_row_out(row), text=v.task.text, responsibility=v.task.responsibility,
-                   reports=[ReportOut.model_validate(r, from_attributes=True) for r in v.reports])
+                   reports=[ReportOut.model_validate(r, from_attributes=True) for r in v.reports], parts=parts)
 
 
 @router.get("/plans/{plan_id}/rounds", response_model=list[RoundOut])
@@ -217,7 +232,7 @@ def open_round(plan_id: int, body: RoundIn, db: DbSession, scope: CurrentScope) 
     plan = repo.get_plan(db, scope, plan_id)
     rnd = service.open_round(db, scope, plan, title=body.title, period=body.period, due_on=body.due_on,
                              task_ids=body.task_ids, include_co_units=body.include_co_units,
-                             unit_ids=body.unit_ids)
+                             unit_ids=body.unit_ids, include_counties=body.include_counties)
     return RoundOut.model_validate(rnd, from_attributes=True)
 
 

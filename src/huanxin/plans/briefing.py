@@ -29,6 +29,7 @@ from huanxin.indicators import service as indicators_service
 from huanxin.indicators.progress import TargetSpec
 from huanxin.kit import audit
 from huanxin.kit.clock import today
+from huanxin.kit.text import clause_cut
 from huanxin.orgs import service as orgs_service
 from huanxin.orgs.scope import Scope
 from huanxin.plans import ledger as ledger_mod
@@ -63,6 +64,7 @@ class IndicatorLine:
     unit: str
     percent: float | None  # share of the way from the base value to the target, in %
     note: str = ""
+    at_risk: bool = False  # the indicators' judgement (the table's 有风险): the chart's red bars follow it
 
 
 @dataclass(frozen=True)
@@ -129,7 +131,7 @@ def _highlights(session: Session, plan: Plan, reports: list[Report]) -> list[Hig
             continue
         seen.add(report.task_id)
         text = report.narrative.strip()
-        excerpt = text if len(text) <= EXCERPT_CHARS else text[:EXCERPT_CHARS] + "……"
+        excerpt = clause_cut(text, EXCERPT_CHARS)  # at a sentence or clause end, never inside a 、-list
         chosen.append(Highlight(unit=names.get(report.unit_id, "?"), task=titles.get(report.task_id, ""),
                                 progress_pct=report.progress_pct, excerpt=excerpt))
         if len(chosen) == HIGHLIGHTS:
@@ -172,17 +174,14 @@ def headline_indicators(session: Session, scope: Scope, plan: Plan) -> list[Indi
         IndicatorLine(
             code=t.spec.indicator_code, name=t.indicator.name, year=t.spec.year,
             target_text=_target_text(t.spec), actual=t.actual, unit=t.indicator.unit, percent=t.percent,
-            note=t.status_label,
+            note=t.status_label, at_risk=bool(t.at_risk),
         )
         for t in headline[:HEADLINE_TARGETS]
     ]
 
 
 def _target_text(target: TargetSpec) -> str:
-    kind = labels.TARGET_KIND.get(target.kind, target.kind)
-    value = f"{target.value:g}{target.unit}{target.comparator or ''}"
-    base = f"（基期{target.baseline_year}年）" if target.baseline_year else ""
-    return f"{target.year}年{kind}{value}{base}"
+    return labels.target_sentence(target)  # the plan's own wording, as on the pages
 
 
 # ---- the chart -----------------------------------------------------------------------------
@@ -204,7 +203,9 @@ def indicator_chart(lines: list[IndicatorLine]) -> bytes:
     fig = Figure(figsize=(7.5, 0.5 * len(names) + 1.4), dpi=150)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
-    bars = ax.barh(range(len(names)), values, color=["#c0392b" if v < 50 else "#2e86c1" for v in values])
+    # Red is the indicators' judgement (有风险), the same as the table's 说明 column, not a threshold of its own.
+    colors = ["#c0392b" if line.at_risk else "#2e86c1" for line in lines] or ["#2e86c1"]
+    bars = ax.barh(range(len(names)), values, color=colors)
     ax.set_yticks(range(len(names)), names, fontfamily=family, fontsize=9)
     ax.invert_yaxis()
     ax.axvline(100, color="#555555", linestyle="--", linewidth=1)
@@ -249,9 +250,7 @@ def _table(doc: Document, header: list[str], rows: list[list[str]]) -> None:
 
 
 def _number(value: float | None, unit: str) -> str:
-    if value is None:
-        return "—"
-    return f"{value:,.0f}{unit}" if value.is_integer() else f"{value:,.1f}{unit}"
+    return labels.quantity(value, unit, digits=1)  # counts whole: 8,752辆, not 8,752.4辆
 
 
 def render_docx(data: BriefingData) -> bytes:

@@ -20,7 +20,7 @@ app = typer.Typer(help="方案与工作台账", no_args_is_help=True)
 @app.command("list")
 def list_plans() -> None:
     """列出已载入的方案。"""
-    from huanxin.cli import transaction
+    from huanxin.db import transaction
 
     with transaction() as session:
         for plan in session.scalars(select(Plan).order_by(Plan.id)):
@@ -47,7 +47,7 @@ def export(
     targets: Annotated[bool, typer.Option("--targets", help="导出目标指标表，而不是工作台账")] = False,
 ) -> None:
     """导出方案的工作台账（或 --targets 目标指标）为 Excel。"""
-    from huanxin.cli import transaction
+    from huanxin.db import transaction
     from huanxin.plans import excel
 
     with transaction() as session:
@@ -65,7 +65,7 @@ def briefing_cmd(
     round_id: Annotated[int | None, typer.Option("--round", help="调度轮次 ID（默认最近一轮）")] = None,
 ) -> None:
     """生成调度轮次的工作信息简报（Word）。"""
-    from huanxin.cli import transaction
+    from huanxin.db import transaction
     from huanxin.plans import briefing
     from huanxin.plans import repository as repo
 

@@ -26,7 +26,7 @@ def parse_int(text: str, field: str, label: str) -> int:
 
 
 def parse_optional_date(text: str | None, field: str, label: str) -> dt.date | None:
-    return parse_date(text, label) if text and text.strip() else None
+    return parse_date(text, label, name=field) if text and text.strip() else None
 
 
 def parse_figures(text: str) -> list[dict[str, Any]]:

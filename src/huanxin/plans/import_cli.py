@@ -37,7 +37,7 @@ def parse_cmd(
     try:
         context = None
         if city:
-            from huanxin.cli import transaction
+            from huanxin.db import transaction
             from huanxin.plans.importer.service import city_context
 
             with transaction() as session:
@@ -76,16 +76,18 @@ def import_cmd(
     key: str | None = typer.Option(None, "--key", help="方案代码（默认自动生成；同名方案的新版本为 …-v2）"),
     skip_unmapped: bool = typer.Option(False, "--skip-unmapped", help="跳过指标目录中没有的目标（否则整体不导入）"),
     yes: bool = typer.Option(False, "--yes", "-y", help="不询问，直接导入"),
+    confirm_city: bool = typer.Option(False, "--confirm-city",
+                                      help="我确认这是本市的方案（发文机关未能识别所属地区时必须给出）"),
 ) -> None:
     """解析并导入方案：显示与已载入版本的差异，确认后一次性写入（全部成功或全部不写入）。"""
-    from huanxin.cli import transaction
+    from huanxin.db import transaction
     from huanxin.plans.importer import service
 
     data = _read(file)
     try:
         with transaction() as session:
             plan, proposal, diff = service.import_file(session, city, file.name, data, key=key, actor="cli",
-                                                       skip_unmapped=skip_unmapped)
+                                                       skip_unmapped=skip_unmapped, confirm_city=confirm_city)
             if diff is not None:
                 _print_diff(diff)
             included = sum(1 for t in proposal.targets if t.include)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import get_args
 
 from sqlalchemy.orm import Session
 
@@ -13,7 +14,9 @@ from huanxin.orgs.roles import Role
 from huanxin.orgs.scope import Scope
 from huanxin.plans import repository as repo
 from huanxin.plans.lights import LightInput, light_of, worst
+from huanxin.plans.loader import BODY
 from huanxin.plans.models import Plan, Task
+from huanxin.plans.plan_document import ActionKind
 
 
 @dataclass
@@ -25,6 +28,7 @@ class LedgerRow:
     progress: float = 0.0
     children: list[LedgerRow] = field(default_factory=list)
     mine: bool = False
+    status: str = "not_started"  # a leaf's own; a parent's rolled up from its children (status_of)
 
     @property
     def lead_names(self) -> list[str]:
@@ -42,6 +46,9 @@ class Ledger:
     roots: list[LedgerRow]
     progress: float
     light_counts: dict[str, int]
+    # Every row of the plan, seen or not: a unit reads the whole plan (a sibling task's page)
+    # though its ledger lists its own tasks.
+    by_id: dict[int, LedgerRow] = field(default_factory=dict)
 
 
 def _visible_to(scope: Scope, row: LedgerRow) -> bool:
@@ -80,7 +87,7 @@ def build(session: Session, scope: Scope, plan: Plan, *, on: dt.date | None = No
     for row in ordered:
         if row.task.is_leaf and row.units:
             counts[row.light] += 1
-    return Ledger(plan=plan, rows=ordered, roots=roots, progress=progress, light_counts=counts)
+    return Ledger(plan=plan, rows=ordered, roots=roots, progress=progress, light_counts=counts, by_id=by_id)
 
 
 def _has_units(row: LedgerRow) -> bool:
@@ -96,6 +103,7 @@ def _roll_up(row: LedgerRow, plan: Plan, owed: dict[int, dt.date], on: dt.date) 
     task = row.task
     if not row.children:
         row.progress = 100.0 if task.status in ("completed", "closed") else float(task.progress_pct)
+        row.status = task.status
         row.light = light_of(LightInput(
             status=task.status, progress_pct=task.progress_pct, due_on=task.due_on, owed_due_on=owed.get(task.id),
             starts_on=plan.starts_on, schedule_end=task.due_on or plan.ends_on,
@@ -106,6 +114,19 @@ def _roll_up(row: LedgerRow, plan: Plan, owed: dict[int, dt.date], on: dt.date) 
     counted = [c for c in row.children if _has_units(c)] or row.children
     row.progress = _weighted(counted)
     row.light = worst([c.light for c in counted])
+    row.status = status_of([c.status for c in counted])
+
+
+def status_of(children: list[str]) -> str:
+    """A parent's status from its children's: 已销号 when all are closed, 已完成 when all are done,
+    未开始 only when none has started; otherwise 进行中 (a parent at 94% is never 未开始)."""
+    if children and all(s == "closed" for s in children):
+        return "closed"
+    if children and all(s in ("completed", "closed") for s in children):
+        return "completed"
+    if all(s == "not_started" for s in children):
+        return "not_started"
+    return "in_progress"
 
 
 def _visible_ids(scope: Scope, roots: list[LedgerRow]) -> set[int]:
@@ -151,16 +172,59 @@ def filter_rows(
     return rows
 
 
-def progress_by_action(ledger: Ledger) -> dict[str, float]:
-    """Weighted progress of each action (across body and attachment trees)."""
-    groups: dict[str, list[LedgerRow]] = {}
+@dataclass
+class ActionShare:
+    """One action of a plan's breakdown: its weighted progress and how many leaf tasks it holds."""
+
+    action: str
+    progress: float
+    tasks: int
+
+
+ACTION_ORDER = list(get_args(ActionKind))  # 设备更新, 以旧换新, 回收, 标准, 供需对接, 保障, 机制, 其他
+
+
+def action_breakdown(ledger: Ledger) -> list[ActionShare]:
+    """Progress by action as the plan itself is structured. An action is the topmost node that
+    names one: a heading 二、实施设备更新行动, or under a container such as 三、重点任务 its
+    （一）实施…行动 headings, or the actions of a responsibility list (邵阳's 附件2). A body and its
+    attachment often list the same actions twice, so each action is taken from one tree: the tree
+    that names the most actions (the body on a tie), then the others for actions it lacks."""
+    trees: dict[str, dict[str, list[LedgerRow]]] = {}
     for root in ledger.roots:
-        for row in [root, *root.children] if root.task.source != "正文" else [root]:
-            if row.task.level == "action" and row.task.action and _has_units(row) and row.task.source == "正文":
-                groups.setdefault(row.task.action, []).append(row)
-    if not groups:  # plans whose body has no action level (e.g. a responsibility list only)
-        for root in ledger.roots:
-            for row in root.children:
-                if row.task.action and _has_units(row):
-                    groups.setdefault(row.task.action, []).append(row)
-    return {action: _weighted(rows) for action, rows in groups.items()}
+        heads = trees.setdefault(root.task.source, {})
+        for row in [root] if root.task.source == BODY else root.children:  # not the 附件 root itself
+            _collect_heads(row, heads)
+    ranked = sorted(trees.values(), key=lambda heads: -len(set(heads) - {"other"}))  # stable: body first
+    chosen: dict[str, list[LedgerRow]] = {}
+    for heads in ranked:
+        for action, rows in heads.items():
+            chosen.setdefault(action, rows)
+    return [
+        ActionShare(action=a, progress=_weighted(chosen[a]), tasks=sum(_leaves(r) for r in chosen[a]))
+        for a in sorted(chosen, key=lambda a: ACTION_ORDER.index(a) if a in ACTION_ORDER else len(ACTION_ORDER))
+    ]
+
+
+def _collect_heads(row: LedgerRow, into: dict[str, list[LedgerRow]]) -> None:
+    if not _has_units(row):
+        return  # nobody reports on it (a preamble, the closing words): not part of any action's progress
+    action = row.task.action
+    if action and action != "other":
+        into.setdefault(action, []).append(row)
+    elif row.children:
+        for child in row.children:
+            _collect_heads(child, into)
+    else:
+        into.setdefault("other", []).append(row)
+
+
+def _leaves(row: LedgerRow) -> int:
+    if not row.children:
+        return 1 if row.units else 0
+    return sum(_leaves(c) for c in row.children)
+
+
+def progress_by_action(ledger: Ledger) -> dict[str, float]:
+    """Weighted progress of each action, in `action_breakdown`'s order."""
+    return {share.action: share.progress for share in action_breakdown(ledger)}

@@ -13,6 +13,7 @@ from huanxin.kit import audit
 from huanxin.orgs import service as orgs_service
 from huanxin.orgs.models import Unit
 from huanxin.plans.models import Plan, QualitativeTarget, Target, Task, TaskUnit
+from huanxin.plans.numbering import is_closing_paragraph, split_number
 from huanxin.plans.plan_document import PlanDoc, TaskDoc
 
 BODY = "正文"
@@ -51,7 +52,7 @@ def load_plan(session: Session, doc: PlanDoc, actor: str = "system") -> Plan:
     )
     session.add_all(QualitativeTarget(plan_id=plan.id, year=q.year, text=q.text) for q in doc.qualitative_targets)
     lookup = orgs_service.unit_lookup(session, doc.city)
-    _add_tasks(session, plan, doc.tasks, None, "", BODY, None, lookup)
+    _add_tasks(session, plan, [n for n in doc.tasks if not _is_closing(n)], None, "", BODY, None, lookup)
     for index, attachment in enumerate(doc.attachments, start=1):
         if attachment.tasks:
             prefix = f"{9000 + index:04d}"
@@ -71,9 +72,10 @@ def _add_tasks(
 ) -> None:
     for index, node in enumerate(nodes, start=1):
         node_action = node.action or action
+        printed_no, title = split_number(node.title)
         task = Task(
             plan_id=plan.id, parent_id=parent.id if parent else None, path=f"{prefix}{index:04d}", source=source,
-            no=node.no, title=node.title, text=node.text, level=node.level, action=node_action,
+            no=node.no or printed_no, title=title, text=node.text, level=node.level, action=node_action,
             responsibility=node.responsibility, mode=node.mode, all_counties=node.all_counties,
             deadline_text=node.deadline, is_leaf=not node.children, due_on=_due_from_text(node.deadline, plan),
         )
@@ -88,6 +90,12 @@ def _add_tasks(
                 seen.add(unit.id)
                 session.add(TaskUnit(task_id=task.id, unit_id=unit.id, role=role, name_as_written=name))
         _add_tasks(session, plan, node.children, task, task.path + ".", source, node_action, lookup)
+
+
+def _is_closing(node: TaskDoc) -> bool:
+    """The body's closing words (各地各部门要…) are kept in the document but are not a task."""
+    names_units = bool(node.lead or node.co or node.joint)
+    return is_closing_paragraph(node.no, node.text or node.title, names_units, bool(node.children))
 
 
 def _due_from_text(deadline: str | None, plan: Plan) -> dt.date | None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from huanxin.errors import NotFound
+from huanxin.indicators.catalogue import catalogue
 from huanxin.kit import uploads
 from huanxin.kit.clock import parse_date, today
 from huanxin.kit.limits import ShortText
@@ -19,6 +21,7 @@ from huanxin.plans import service, views
 from huanxin.plans.forms import parse_figures, parse_int, parse_optional_date, read_uploads
 from huanxin.web import labels
 from huanxin.web.deps import CurrentScope, DbSession
+from huanxin.web.form_pages import FormCall, PageBuilder, form_page
 from huanxin.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -43,7 +46,7 @@ def plan_detail(request: Request, plan_id: int, db: DbSession, scope: CurrentSco
     scope.require_ledger()
     request.state.scope = scope
     return render(request, "plans/plan.html", plan=plan, targets=repo.targets_of_plan(db, plan.id),
-                  rounds=repo.rounds_of_plan(db, plan.id))
+                  rounds=repo.rounds_of_plan(db, plan.id), indicators=catalogue())
 
 
 @router.get("/plans/{plan_id}/ledger", response_class=HTMLResponse)
@@ -57,12 +60,14 @@ def ledger_page(
     rows = ledger_mod.filter_rows(ledger, action=action or None, unit_id=unit_id, status=status or None,
                                   light=light or None, mine=bool(mine))
     request.state.scope = scope
+    closures = repo.pending_closures(db, plan.id) if scope.is_office else []
     return render(
         request, "plans/ledger.html", plan=plan, ledger=ledger, rows=rows,
-        by_action=ledger_mod.progress_by_action(ledger), units=orgs_service.units_of_city(db, plan.city_code),
+        by_action=ledger_mod.progress_by_action(ledger), units=orgs_service.responsible_units(db, plan.city_code),
         filters={"action": action, "unit": unit, "status": status, "light": light, "mine": mine},
         actions=sorted({r.task.action for r in ledger.rows if r.task.action}),
-        closures=repo.pending_closures(db, plan.id) if scope.is_office else [],
+        closures=closures, closure_parts=views.parts_by_task(db, [t for _, t in closures]),
+        closure_names=repo.unit_names(db, plan.city_code) if closures else {},
     )
 
 
@@ -73,7 +78,14 @@ def task_page(request: Request, task_id: int, db: DbSession, scope: CurrentScope
     return render(request, "plans/task.html", v=view, idem=secrets.token_urlsafe(16), today=today())
 
 
+def _on_task_page(task_of: Callable[[FormCall], int]) -> PageBuilder:
+    """A form of the task page: the page is shown again, with the error, for the task `task_of` finds."""
+    return lambda call: task_page(call.request, task_of(call), call.db, call.scope)
+
+
 @router.post("/round-items/{item_id}/report")
+@form_page(_on_task_page(lambda c: service.item_for_unit(c.db, c.scope, c.args["item_id"]).task_id),
+           form="report-{item_id}")
 async def submit_report(
     request: Request, item_id: int, db: DbSession, scope: CurrentScope,
     progress_pct: Annotated[str, Form()], task_status: Annotated[str, Form()],
@@ -93,6 +105,7 @@ async def submit_report(
 
 
 @router.post("/reports/{report_id}/review")
+@form_page(_on_task_page(lambda c: repo.get_report(c.db, c.args["report_id"]).task_id), form="review-{report_id}")
 def review_report(
     report_id: int, db: DbSession, scope: CurrentScope,
     decision: Annotated[str, Form()], reason: Annotated[str, Form()] = "",
@@ -106,6 +119,7 @@ def review_report(
 
 
 @router.post("/tasks/{task_id}/closure")
+@form_page(_on_task_page(lambda c: int(c.args["task_id"])), form="closure")
 async def request_closure(
     task_id: int, db: DbSession, scope: CurrentScope,
     evidence: Annotated[str, Form()] = "", attachments: Annotated[list[UploadFile] | None, File()] = None,
@@ -116,6 +130,7 @@ async def request_closure(
 
 
 @router.post("/closures/{closure_id}/decide")
+@form_page(_on_task_page(lambda c: repo.get_closure(c.db, c.args["closure_id"]).task_id), form="decide-{closure_id}")
 def decide_closure(
     closure_id: int, db: DbSession, scope: CurrentScope,
     decision: Annotated[str, Form()], note: Annotated[str, Form()] = "",
@@ -126,6 +141,7 @@ def decide_closure(
 
 
 @router.post("/tasks/{task_id}/schedule")
+@form_page(_on_task_page(lambda c: int(c.args["task_id"])), form="schedule")
 def set_schedule(
     task_id: int, db: DbSession, scope: CurrentScope,
     due_on: Annotated[str, Form()] = "", weight: Annotated[str, Form()] = "1",
@@ -137,12 +153,13 @@ def set_schedule(
 
 
 @router.post("/tasks/{task_id}/milestones")
+@form_page(_on_task_page(lambda c: int(c.args["task_id"])), form="milestone")
 def add_milestone(
     task_id: int, db: DbSession, scope: CurrentScope,
     title: Annotated[ShortText, Form()], due_on: Annotated[str, Form()],
 ) -> Response:
     _, task = repo.get_task(db, scope, task_id)
-    service.add_milestone(db, scope, task, title, parse_date(due_on, "节点日期"))
+    service.add_milestone(db, scope, task, title, parse_date(due_on, "节点日期", name="due_on"))
     return _see_other(f"/tasks/{task_id}")
 
 
@@ -156,10 +173,11 @@ def rounds_page(request: Request, plan_id: int, db: DbSession, scope: CurrentSco
     return render(request, "plans/rounds.html", plan=plan, rounds=rounds, today=today(),
                   counts=repo.round_item_counts(db, [r.id for r in rounds]),
                   actions=sorted({t.action for t in tasks if t.action and t.is_leaf}),
-                  units=orgs_service.units_of_city(db, plan.city_code))
+                  units=orgs_service.responsible_units(db, plan.city_code))
 
 
 @router.post("/plans/{plan_id}/rounds")
+@form_page(lambda c: rounds_page(c.request, c.args["plan_id"], c.db, c.scope), form="open-round")
 def open_round(
     plan_id: int, db: DbSession, scope: CurrentScope,
     title: Annotated[ShortText, Form()], period: Annotated[ShortText, Form()], due_on: Annotated[str, Form()],
@@ -170,7 +188,8 @@ def open_round(
     task_ids = None
     if action:  # only the leaf tasks of one action (设备更新, 以旧换新 …)
         task_ids = [t.id for t in repo.tasks_of_plan(db, plan.id) if t.is_leaf and t.action == action]
-    rnd = service.open_round(db, scope, plan, title=title, period=period, due_on=parse_date(due_on, "报送截止日期"),
+    due = parse_date(due_on, "报送截止日期", name="due_on")
+    rnd = service.open_round(db, scope, plan, title=title, period=period, due_on=due,
                              include_co_units=bool(include_co_units), task_ids=task_ids,
                              unit_ids=[int(unit)] if unit.isdigit() else None)
     return _see_other(f"/rounds/{rnd.id}")
@@ -184,6 +203,7 @@ def round_page(request: Request, round_id: int, db: DbSession, scope: CurrentSco
 
 
 @router.post("/rounds/{round_id}/close")
+@form_page(lambda c: round_page(c.request, c.args["round_id"], c.db, c.scope), form="close-round")
 def close_round(round_id: int, db: DbSession, scope: CurrentScope) -> Response:
     _, rnd = repo.get_round(db, scope, round_id)
     service.close_round(db, scope, rnd)

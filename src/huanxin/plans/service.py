@@ -14,6 +14,7 @@ from huanxin.kit import audit
 from huanxin.kit.clock import now, today
 from huanxin.orgs import service as orgs_service
 from huanxin.orgs.scope import Scope
+from huanxin.plans import parts
 from huanxin.plans import repository as repo
 from huanxin.plans.models import Attachment, Closure, Milestone, Plan, Report, Round, RoundItem, Target, Task
 
@@ -46,10 +47,11 @@ def _audit(session: Session, scope: Scope, action: str, entity: str, entity_id: 
 def open_round(
     session: Session, scope: Scope, plan: Plan, *, title: str, period: str, due_on: dt.date,
     task_ids: list[int] | None = None, include_co_units: bool = False, opened_on: dt.date | None = None,
-    unit_ids: list[int] | None = None,
+    unit_ids: list[int] | None = None, include_counties: bool = True,
 ) -> Round:
-    """Opens a round: every chosen leaf task owes a report from its lead (or joint) units
-    (co-units too if asked; only the given units if `unit_ids` narrows it)."""
+    """Opens a round: every chosen leaf task owes a report from its lead (or joint) units, and a
+    task marked 各县（市、区）落实 from each county of the city (co-units too if asked; only the
+    given units if `unit_ids` narrows it)."""
     scope.require_office()
     scope.require_city(plan.city_code)
     if not title.strip():
@@ -69,14 +71,13 @@ def open_round(
     rnd = Round(plan_id=plan.id, title=title.strip(), period=period.strip(), opened_on=opened_on, due_on=due_on)
     session.add(rnd)
     session.flush()
-    roles = {"lead", "joint", "co"} if include_co_units else {"lead", "joint"}
-    city_units = orgs_service.units_of_city(session, plan.city_code)
-    collectives = {u.id for u in city_units if orgs_service.represented_by_members(u, city_units)}
+    owing = owing_units(session, plan.city_code, tasks, include_co_units=include_co_units,
+                        include_counties=include_counties)
     wanted_units = set(unit_ids) if unit_ids else None
     items = [
-        RoundItem(round_id=rnd.id, task_id=t.id, unit_id=tu.unit_id)
-        for t in tasks for tu in t.units
-        if tu.role in roles and tu.unit_id not in collectives and (wanted_units is None or tu.unit_id in wanted_units)
+        RoundItem(round_id=rnd.id, task_id=t.id, unit_id=unit_id)
+        for t in tasks for unit_id in owing[t.id]
+        if wanted_units is None or unit_id in wanted_units
     ]
     if not items:
         raise InvalidInput("所选任务没有需要报送的责任单位", field="task_ids")
@@ -84,6 +85,25 @@ def open_round(
     session.flush()
     _audit(session, scope, "open_round", "round", rnd.id, title=rnd.title, items=len(items))
     return rnd
+
+
+def owing_units(session: Session, city_code: str, tasks: list[Task], *, include_co_units: bool = False,
+                include_counties: bool = True) -> dict[int, list[int]]:
+    """Who owes a report on each task in a round (the demo's generated rounds use it too)."""
+    roles = {"lead", "joint", "co"} if include_co_units else {"lead", "joint"}
+    city_units = orgs_service.units_of_city(session, city_code)
+    collectives = {u.id for u in city_units if orgs_service.represented_by_members(u, city_units)}
+    counties = [u.id for u in city_units if u.kind == "county" and u.id not in collectives] if include_counties else []
+    return {t.id: _owing_units(t, roles, collectives, counties) for t in tasks}
+
+
+def _owing_units(task: Task, roles: set[str], collectives: set[int], counties: list[int]) -> list[int]:
+    """Who owes a report on the task: its units in the asked roles (a collective such as
+    各县市区人民政府 through its members), and every county when the plan says 各县（市、区）落实."""
+    owing = [tu.unit_id for tu in task.units if tu.role in roles and tu.unit_id not in collectives]
+    if task.all_counties:
+        owing += [c for c in counties if c not in owing]
+    return owing
 
 
 def close_round(session: Session, scope: Scope, rnd: Round) -> None:
@@ -155,19 +175,38 @@ def submit_report(
         item.status = "submitted"
         task = session.get(Task, item.task_id)
         assert task is not None
-        _apply_to_task(task, report)
+        task.last_reported_at = report.submitted_at
+        _refresh_task(session, task)
         _audit(session, scope, "submit_report", "report", report.id, task_id=task.id,
                progress_pct=report.progress_pct, task_status=report.task_status)
     session.flush()
     return report
 
 
-def _apply_to_task(task: Task, report: Report) -> None:
+def task_parts(session: Session, task: Task) -> list[parts.Part]:
+    """Each lead unit's part of the task (see huanxin.plans.parts and docs/ledger.md)."""
+    return parts.parts_of(task, repo.reports_of_task(session, task.id), _collectives(session, task))
+
+
+def _collectives(session: Session, task: Task) -> set[int]:
+    plan = session.get(Plan, task.plan_id)
+    assert plan is not None
+    city_units = orgs_service.units_of_city(session, plan.city_code)
+    return {u.id for u in city_units if orgs_service.represented_by_members(u, city_units)}
+
+
+def _refresh_task(session: Session, task: Task) -> None:
+    """Keeps the task's figure the roll-up of its lead units' parts after every report, return
+    and acceptance: one lead's 100% does not make a jointly-led task 已完成."""
     if task.status == "closed":
         return
-    task.progress_pct = report.progress_pct
-    task.status = report.task_status
-    task.last_reported_at = report.submitted_at
+    session.flush()
+    task.progress_pct, task.status = rolled_up(session, task)
+
+
+def rolled_up(session: Session, task: Task) -> tuple[int, str]:
+    """The task's figure and status from its lead units' parts (the demo's generated reports too)."""
+    return parts.roll_up(task_parts(session, task))
 
 
 def _check_uploads(uploads: list[Upload] | tuple[Upload, ...]) -> None:
@@ -179,7 +218,7 @@ def _check_uploads(uploads: list[Upload] | tuple[Upload, ...]) -> None:
 
 def return_report(session: Session, scope: Scope, report: Report, reason: str) -> None:
     scope.require_office()
-    _, _ = repo.get_task(session, scope, report.task_id)
+    _, task = repo.get_task(session, scope, report.task_id)
     if report.status != "submitted":
         raise Conflict("只能退回已报送、尚未采纳的报告")
     if not reason.strip():
@@ -189,12 +228,13 @@ def return_report(session: Session, scope: Scope, report: Report, reason: str) -
     report.reviewed_at = now()
     item = repo.get_round_item(session, report.round_item_id)
     item.status = "returned"
+    _refresh_task(session, task)  # a returned figure is nobody's: the task falls back to the others
     _audit(session, scope, "return_report", "report", report.id, reason=reason.strip())
 
 
 def accept_report(session: Session, scope: Scope, report: Report, note: str = "") -> None:
     scope.require_office()
-    _, _ = repo.get_task(session, scope, report.task_id)
+    _, task = repo.get_task(session, scope, report.task_id)
     if report.status != "submitted":
         raise Conflict("只能采纳已报送的报告")
     if report.submitted_by is not None and report.submitted_by == scope.user_id:
@@ -203,6 +243,7 @@ def accept_report(session: Session, scope: Scope, report: Report, note: str = ""
     report.review_note = note.strip() or None
     report.reviewed_at = now()
     repo.get_round_item(session, report.round_item_id).status = "accepted"
+    _refresh_task(session, task)
     _audit(session, scope, "accept_report", "report", report.id)
 
 
@@ -223,8 +264,10 @@ def request_closure(session: Session, scope: Scope, task: Task, evidence: str, u
         raise Forbidden("只有该任务的牵头（责任）单位可以申请销号")
     if task.status == "closed":
         raise Conflict("该任务已销号")
-    if task.status != "completed":
-        raise InvalidInput("任务须先报送“已完成”，才能申请销号", field="task_status")
+    mine = next((p for p in task_parts(session, task) if p.unit_id == scope.unit_id), None)
+    if mine is None or mine.task_status != "completed":
+        # The request may come before the other leads finish; the approval waits for all of them.
+        raise InvalidInput("本单位须先报送“已完成”，才能申请销号", field="task_status")
     if not evidence.strip() and not uploads:
         raise InvalidInput("申请销号须提供佐证材料（说明或附件）", field="evidence")
     if any(c.status == "pending" for c in repo.closures_of_task(session, task.id)):
@@ -243,7 +286,7 @@ def request_closure(session: Session, scope: Scope, task: Task, evidence: str, u
 
 def decide_closure(session: Session, scope: Scope, closure: Closure, *, approve: bool, note: str = "") -> None:
     scope.require_office()
-    _, task = repo.get_task(session, scope, closure.task_id)
+    plan, task = repo.get_task(session, scope, closure.task_id)
     if closure.status != "pending":
         raise Conflict("该销号申请已处理")
     if approve and closure.requested_by is not None and closure.requested_by == scope.user_id:
@@ -252,6 +295,8 @@ def decide_closure(session: Session, scope: Scope, closure: Closure, *, approve:
         raise Forbidden("销号申请人不能审批自己的申请，请由专班办公室的另一位同志审批", field="closure_id")
     if not approve and not note.strip():
         raise InvalidInput("驳回销号申请须说明理由", field="note")
+    if approve:
+        _require_every_lead_done(session, plan, task)
     closure.status = "approved" if approve else "rejected"
     closure.decided_at = now()
     closure.decided_by = scope.user_id
@@ -261,6 +306,16 @@ def decide_closure(session: Session, scope: Scope, closure: Closure, *, approve:
         task.progress_pct = 100
         task.closed_at = closure.decided_at
     _audit(session, scope, "approve_closure" if approve else "reject_closure", "closure", closure.id, task_id=task.id)
+
+
+def _require_every_lead_done(session: Session, plan: Plan, task: Task) -> None:
+    """A task is closed out only when every lead unit's part is 100% 已完成 and accepted."""
+    owing = parts.owing(task_parts(session, task))
+    if owing:
+        names = repo.unit_names(session, plan.city_code)
+        listed = "、".join(parts.describe(p, names.get(p.unit_id, "?")) for p in owing)
+        raise Conflict(f"尚有 {len(owing)} 个牵头单位未完成：{listed}。"
+                       "各牵头单位的报告均为“已完成”并经采纳后，方可批准销号", field="closure_id")
 
 
 # ---- task settings --------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from huanxin.plans import repository as repo
 from huanxin.plans import service
 from huanxin.plans.lights import LightInput, light_of
 from huanxin.plans.models import Attachment, Closure, Milestone, Plan, Report, Round, RoundItem, Task
+from huanxin.plans.parts import Part
 
 
 @dataclass
@@ -32,17 +33,22 @@ class TaskView:
     my_items: list[tuple[RoundItem, Round, Report | None]]  # items this user's unit owes or owed
     unit_names: dict[int, str]
     children: list[ledger_mod.LedgerRow] = field(default_factory=list)
+    parts: list[Part] = field(default_factory=list)  # each lead unit's part (docs/ledger.md)
+    mine: bool = False  # the user's unit may change the task (report, close-out); others only read it
+    status: str = "not_started"  # the task's status; a parent's rolled up from its children
 
 
 def task_view(session: Session, scope: Scope, task_id: int) -> TaskView:
     plan, task = repo.get_task(session, scope, task_id)
     ledger = ledger_mod.build(session, scope, plan)
-    row = next((r for r in ledger.rows if r.task.id == task.id), None)
-    if row is None:  # a department asking for a task that is not its own, nor context for one
-        raise NotFound("未找到该任务，或该任务不属于本单位")
+    # Every unit of the city reads the whole plan (a link to a sibling task must not be a dead
+    # end); what it may change is checked by each use case in the service.
+    row = ledger.by_id.get(task.id)
+    if row is None:
+        raise NotFound("未找到该任务")
     ancestors: list[Task] = []
     parent_id = task.parent_id
-    by_id = {r.task.id: r.task for r in ledger.rows}
+    by_id = {r.task.id: r.task for r in ledger.by_id.values()}
     while parent_id and parent_id in by_id:
         ancestors.insert(0, by_id[parent_id])
         parent_id = by_id[parent_id].parent_id
@@ -56,7 +62,13 @@ def task_view(session: Session, scope: Scope, task_id: int) -> TaskView:
         reports=reports, attachments=repo.attachments_of(session, [r.id for r in reports]),
         milestones=repo.milestones_of(session, task.id), closures=repo.closures_of_task(session, task.id),
         my_items=my_items, unit_names=repo.unit_names(session, plan.city_code), children=row.children,
+        parts=service.task_parts(session, task), mine=row.mine, status=row.status,
     )
+
+
+def parts_by_task(session: Session, tasks: list[Task]) -> dict[int, list[Part]]:
+    """Each lead unit's part of each task, for the office's list of pending close-outs."""
+    return {t.id: service.task_parts(session, t) for t in tasks}
 
 
 @dataclass

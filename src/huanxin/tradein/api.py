@@ -34,6 +34,7 @@ from huanxin.tradein import (
     qualification,
     reclaim,
     redemption,
+    redemption_codes,
     review,
 )
 from huanxin.tradein import repository as repo
@@ -128,10 +129,14 @@ def _as_json(body: BaseModel) -> dict[str, Any]:
 
 
 def _without_id_number(body: BaseModel) -> dict[str, Any]:
-    """The request as remembered for its idempotency key: the ID number only as its keyed hash."""
+    """The request as remembered for its idempotency key: the ID number and the redemption code
+    only as their keyed hashes."""
     data = body.model_dump(mode="json")
     if data.get("id_number"):
         data["id_number"] = identity.id_hash(str(data["id_number"]).strip().upper())
+    if data.get("redemption_code"):
+        data["redemption_code"] = redemption_codes.code_hash(int(data.get("qualification_id") or 0),
+                                                             "".join(str(data["redemption_code"]).split()))
     return data
 
 
@@ -149,8 +154,9 @@ def _qualify(body: QualificationIn, _scope: Scope) -> intake.Qualify:
 
 
 def _redemption(body: RedemptionIn, scope: Scope) -> redemption.Redemption:
+    shown = redemption_codes.shown(body.qualification_id, id_number=body.id_number, code=body.redemption_code)
     return redemption.Redemption(scope, body.qualification_id, body.purchase(body.category),
-                                 identity.holder_id_hash(body.id_number))
+                                 shown.holder_id_hash, shown.code_hash)
 
 
 QUALIFY = PeakSubmission(QualificationIn, intake.qualifications, _qualify, _without_id_number)
@@ -193,10 +199,25 @@ def list_qualifications(db: DbSession, scope: CurrentScope, status: str | None =
 @router.post("/qualifications/presented")
 def presented_qualification(body: PresentedQualificationIn, db: DbSession, scope: CurrentScope) -> dict[str, Any]:
     """Step 1 of redemption at the till (as on the retailer's page): the qualification the resident
-    shows, checked against their ID number and against what redemption itself checks; nothing is
-    written. A retailer reads a qualification only this way, or once it has redeemed it."""
+    shows, checked against their ID number or one-time redemption code and against what redemption
+    itself checks; nothing is written. A retailer reads a qualification only this way, or once it
+    has redeemed it."""
+    shown = redemption_codes.shown(body.qualification_id, id_number=body.id_number, code=body.redemption_code)
     return qualification.qualification_out(db, redemption.presented(
-        db, scope, body.qualification_id, identity.holder_id_hash(body.id_number)))
+        db, scope, body.qualification_id, shown.holder_id_hash, shown.code_hash))
+
+
+@router.post("/qualifications/{qualification_id}/redemption-code")
+def issue_redemption_code(qualification_id: int, db: DbSession, scope: CurrentScope) -> dict[str, Any]:
+    """A resident's one-time redemption code (核销码) for their own usable qualification: shown once,
+    valid for ten minutes and one redemption; asking again replaces it. Not idempotent on purpose:
+    a stored replay would keep the code itself."""
+    if scope.role != Role.RESIDENT:
+        raise Forbidden("只有居民本人可以生成核销码")
+    q = repo.get_qualification(db, scope, qualification_id, lock=True)
+    issued = redemption_codes.issue(db, scope, q)
+    return {"qualification_id": q.id, "redemption_code": issued.code, "expires_at": issued.expires_at.isoformat(),
+            "qr_text": issued.scanned}
 
 
 @router.get("/qualifications/{qualification_id}")

@@ -13,7 +13,7 @@ app = typer.Typer()
 def expire(at: str = typer.Option("", help="按此时刻处理（ISO 格式，默认现在），用于补跑"),
            city: str = typer.Option("", help="只处理该城市（行政区划代码）；默认全部城市")) -> None:
     """作废已过期的资格（释放预留资金和名额），提醒即将过期的资格，并按顺序为候补队列发放资格。"""
-    from huanxin.cli import transaction
+    from huanxin.db import transaction
     from huanxin.kit.clock import CHINA
     from huanxin.tradein import qualification
 
@@ -32,7 +32,7 @@ def serve_waiting(
     city: str = typer.Argument(..., help="城市代码"), programme: str = typer.Argument(..., help="活动代码"),
 ) -> None:
     """资金回流后，按候补号顺序为候补队列发放资格。"""
-    from huanxin.cli import transaction
+    from huanxin.db import transaction
     from huanxin.errors import NotFound
     from huanxin.tradein import qualification
     from huanxin.tradein import repository as repo

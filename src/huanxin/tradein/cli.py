@@ -51,7 +51,7 @@ def what_if(
 
     from sqlalchemy import select
 
-    from huanxin.cli import transaction
+    from huanxin.db import transaction
     from huanxin.orgs import service as orgs_service
     from huanxin.orgs.models import User
     from huanxin.orgs.roles import Role

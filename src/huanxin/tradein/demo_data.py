@@ -63,6 +63,8 @@ from huanxin.tradein.rules.model import Decision
 
 DEFAULT_CLAIMS = 100_000
 ACTOR = "demo"
+# The claim event of a claim put in a payout batch; the number is renumbered by date before writing.
+BATCH_NOTE = "列入发放批次 "
 # Programmes each city runs: the national 2024/2025 rules with their real periods (history) and
 # the city's 2026 continuation (open today). Weight: share of all claims.
 PROGRAMME_MIX: tuple[tuple[str, float], ...] = (
@@ -71,6 +73,10 @@ PROGRAMME_MIX: tuple[tuple[str, float], ...] = (
     ("home-decor-city", 2.5),
     ("appliance-city-2026", 20.0), ("digital-city-2026", 8.0), ("home-decor-city-2026", 2.5),
 )
+# Open today with no claims generated (car claims are generated settled): a dealer of the demo
+# files a car claim in it by hand, from a funded pool.
+OPEN_CAR = "car-scrap-city-2026"
+OPEN_CAR_BUDGET_FEN = 300_000_000  # 3,000,000 yuan: about 150 cars at 20,000 yuan
 # The programme whose pool the demo leaves exhausted, so it has a waiting list (候补).
 EXHAUSTED = "digital-city-2026"
 WAITING_PER_CITY = 24
@@ -268,7 +274,7 @@ def _reference_prices(session: Session, city_codes: list[str], rng: random.Rando
 def _programmes(session: Session, city: CitySpec) -> dict[str, Programme]:
     """The Programme rows (pools are created and funded once the generated usage is known)."""
     out = {}
-    for code, _ in PROGRAMME_MIX:
+    for code in [*(c for c, _ in PROGRAMME_MIX), OPEN_CAR]:
         programme = programmes_service.ensure_programme(
             session, city.code, code, settings={"daily_release_time": None, "qualification_days": 7}, actor=ACTOR)
         out[code] = programme
@@ -736,7 +742,7 @@ class _Generator:
         created = batch["created_at"]
         if created <= approved_at:
             created = approved_at + dt.timedelta(minutes=5)
-        events.append(("approved", "paying", f"列入发放批次 {batch['id']}", self.reviewer, created))
+        events.append(("approved", "paying", f"{BATCH_NOTE}{batch['id']}", self.reviewer, created))
         line = {"batch_id": batch["id"], "claim_id": cid, "amount_fen": row["amount_fen"], "status": "sent",
                 "bank_ref": None, "failure_reason": None}
         batch["count"] += 1
@@ -1127,7 +1133,24 @@ def _bulk(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> Non
     del plain
 
 
+def _number_batches_by_date(rows: Rows) -> None:
+    """Batch numbers in the order the batches were made: claims are generated claim by claim, so a
+    batch is first met in any order; a reviewer expects batch 12 to come after batch 11. The
+    lines and the claims' "列入发放批次 N" events follow the new numbers."""
+    batches = list(rows.batches.values())
+    order = sorted(batches, key=lambda b: (b["created_at"], b["city_code"], b["id"]))
+    renumber = {b["id"]: new for b, new in zip(order, sorted(b["id"] for b in batches), strict=True)}
+    for batch in batches:
+        batch["id"] = renumber[batch["id"]]
+    for line in rows.lines:
+        line["batch_id"] = renumber[line["batch_id"]]
+    for event in rows.events:
+        if event["note"].startswith(BATCH_NOTE):
+            event["note"] = f"{BATCH_NOTE}{renumber[int(event['note'][len(BATCH_NOTE):])]}"
+
+
 def _write(session: Session, rows: Rows) -> None:
+    _number_batches_by_date(rows)
     _bulk(session, Person, rows.persons)
     _bulk(session, Qualification, rows.qualifications)
     _bulk(session, Claim, rows.claims)
@@ -1169,7 +1192,9 @@ def _fund_and_post(session: Session, city: CitySpec, programmes: dict[str, Progr
         per_source: dict[str, int] = {}
         for source in shares:
             n = need[(programme.id, source)]
-            if code == EXHAUSTED:  # all but the last few yuan: the newest qualifications wait
+            if code == OPEN_CAR:  # no claims yet: its first tranche is its whole budget
+                per_source[source] = money.split(OPEN_CAR_BUDGET_FEN, shares).get(source, 0)
+            elif code == EXHAUSTED:  # all but the last few yuan: the newest qualifications wait
                 smallest = min((w.get(source, 0) for w in waiting.values()), default=0)
                 per_source[source] = n["net"] + n["live"] + max(0, smallest - 1)
             elif programme.ends_on < on:  # closed: most of the money was used
@@ -1276,3 +1301,58 @@ def city_specs(session: Session, plans: list[tuple[str, str]], total: int, scale
         out.append(CitySpec(code=code, slug=slug, name=orgs_service.region_name(session, code),
                             claims=max(200, int(total * weights[slug] / whole)), counties=counties))
     return out
+
+
+# ---- what the printed summary walks a visitor through -----------------------------------------
+
+
+@dataclass(frozen=True)
+class Walkthrough:
+    """One city's flows to finish by hand: a resident's qualification ready to redeem and a retailer
+    admitted for it; a dealer and the car programme open today, with a buyer's ID number and two
+    VINs that pass their check digits (a VIN is claimed once: file them in one claim)."""
+
+    resident: str | None
+    qualification_id: int | None
+    category: str
+    retailer: str | None
+    dealer: str | None
+    car_programme: str | None
+    buyer_id_number: str
+    new_vin: str
+    old_vin: str
+
+
+def walkthroughs(session: Session, city_codes: list[str]) -> dict[str, Walkthrough]:
+    """Read back from the database (a reused demo prints too): city code → its walkthrough."""
+    return {code: _walkthrough(session, code) for code in city_codes}
+
+
+def _walkthrough(session: Session, city_code: str) -> Walkthrough:
+    moment = now()
+    ready = session.execute(
+        select(User.username, Qualification.id, Qualification.category, Programme.kind, Programme.rules_code)
+        .join(Person, Person.user_id == User.id).join(Qualification, Qualification.person_id == Person.id)
+        .join(Programme, Programme.id == Qualification.programme_id)
+        .where(User.city_code == city_code, User.role == Role.RESIDENT.value, User.active.is_(True),
+               Qualification.status == "active", Qualification.expires_at > moment)
+        .order_by(User.username, Qualification.id).limit(1)).first()
+    car = session.scalar(select(Programme).where(Programme.city_code == city_code, Programme.code == OPEN_CAR))
+    kind = ready.kind if ready is not None else None
+    n = int(city_code) % 1000
+    first17 = f"{city_code}19991231{n % 1000:03d}"
+    return Walkthrough(
+        resident=ready.username if ready else None, qualification_id=ready.id if ready else None,
+        category=evaluation.category_label(ready.rules_code, ready.category) if ready else "",
+        retailer=_admitted_login(session, city_code, kind) if kind else None,
+        dealer=_admitted_login(session, city_code, car.kind) if car is not None else None,
+        car_programme=car.name if car is not None else None, buyer_id_number=first17 + id_check_char(first17),
+        new_vin=_vin("LGX", 990_000 + n), old_vin=_vin("LFV", 990_000 + n))
+
+
+def _admitted_login(session: Session, city_code: str, kind: str) -> str | None:
+    """The first login of an admitted retailer of the city that may redeem this programme kind."""
+    rows = session.execute(select(User.username, Retailer.kinds).join(Retailer, Retailer.unit_id == User.unit_id)
+                           .where(Retailer.city_code == city_code, Retailer.status == "admitted",
+                                  User.active.is_(True)).order_by(User.username)).all()
+    return next((username for username, kinds in rows if kind in (kinds or [])), None)

@@ -52,6 +52,12 @@ def earliest_rule_date() -> tuple[dt.date, str]:
     return first.effective_from, first.source
 
 
+def parameter_unit(path: str) -> str | None:
+    """The unit of a rules parameter (fen, rate, count …), so that pages show its value in words."""
+    parameters = default_rulebook().parameters
+    return parameters.get(path).unit if path in parameters else None
+
+
 def quota_keys(rules_code: str, category: str, on: dt.date) -> list[str]:
     """The per-person quota keys a claim of `category` decided on `on` counts against: the same
     keys the engine hands the claims service (e.g. appliance:air_conditioner:2025, car_replace:2025)."""

@@ -117,6 +117,19 @@ class Qualification(Base):
     release_batch: Mapped[str | None] = mapped_column(String(20))  # e.g. 2025-03-01 10:00
 
 
+class RedemptionCode(Base):
+    """The one-time redemption code (核销码) a resident shows at the till instead of their ID card:
+    one live code per qualification (a new one replaces it), kept only as a keyed hash."""
+
+    __tablename__ = "tradein_redemption_code"
+
+    qualification_id: Mapped[int] = mapped_column(ForeignKey("tradein_qualification.id"), primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    issued_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class Claim(Base):
     """A subsidy claim: a purchase redeemed (核销) by a retailer, or a car application."""
 

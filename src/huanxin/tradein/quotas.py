@@ -35,6 +35,24 @@ def over_limit(req: Any, *, used_slots: int, used_fen: int, amount_fen: int) -> 
     return None
 
 
+def usage_of(session: Session, person_id: int) -> dict[str, tuple[int, int]]:
+    """A person's use of every quota they hold a slot of: (slots, fen), by quota key."""
+    rows = session.execute(
+        select(QuotaSlot.quota_key, func.count(), func.coalesce(func.sum(QuotaSlot.amount_fen), 0))
+        .where(QuotaSlot.person_id == person_id).group_by(QuotaSlot.quota_key))
+    return {str(key): (int(count), int(fen)) for key, count, fen in rows}
+
+
+def first_used_up(requirements: Iterable[Any], usage: dict[str, tuple[int, int]], amount_fen: int) -> str | None:
+    """Why a person can take no more of these quotas (the same rule as `take`), None while one fits:
+    what the resident's form asks before it offers a category."""
+    for req in requirements:
+        slots, fen = usage.get(req.key, (0, 0))
+        if (reason := over_limit(req, used_slots=slots, used_fen=fen, amount_fen=amount_fen)) is not None:
+            return reason
+    return None
+
+
 def slots_of(session: Session, *, claim_id: int | None = None, qualification_id: int | None = None) -> list[QuotaSlot]:
     stmt = select(QuotaSlot)
     if claim_id is not None:

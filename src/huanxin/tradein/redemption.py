@@ -23,7 +23,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, select, tuple_
+from sqlalchemy import bindparam, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from huanxin.db import (
@@ -40,7 +40,16 @@ from huanxin.orgs.scope import Scope
 from huanxin.tradein import claims, evaluation, fraud, money, quotas
 from huanxin.tradein import repository as repo
 from huanxin.tradein import retailers as retailers_service
-from huanxin.tradein.models import Claim, Person, Programme, Qualification, QuotaSlot, Retailer, UsedIdentifier
+from huanxin.tradein.models import (
+    Claim,
+    Person,
+    Programme,
+    Qualification,
+    QuotaSlot,
+    RedemptionCode,
+    Retailer,
+    UsedIdentifier,
+)
 from huanxin.tradein.rules.model import Decision
 
 
@@ -53,7 +62,8 @@ class Redemption:
     scope: Scope
     qualification_id: int
     purchase: claims.Purchase
-    holder_id_hash: str  # the keyed hash of the ID number the resident showed (identity.id_hash)
+    holder_id_hash: str | None = None  # the keyed hash of the ID number the resident showed (identity.id_hash)
+    code_hash: str | None = None  # or of the one-time redemption code they showed (redemption_codes)
 
 
 @dataclass
@@ -69,26 +79,32 @@ class _Accepted:
     case: Any
     decision: Decision
     identifiers: dict[tuple[str, str], str]
+    code_hash: str | None = None  # presented with the resident's redemption code, used up when written
     claim: Claim | None = None
 
 
-def redeem(session: Session, scope: Scope, qualification_id: int, data: claims.Purchase, *, holder_id_hash: str,
-           at: dt.datetime | None = None) -> Claim:
+def redeem(session: Session, scope: Scope, qualification_id: int, data: claims.Purchase, *,
+           holder_id_hash: str | None = None, code_hash: str | None = None, at: dt.datetime | None = None) -> Claim:
     """The retailer redeems a resident's qualification against a purchase; the resident presents
-    it with their ID number (`holder_id_hash`), never by its number alone."""
-    outcome = redeem_many(session, [Redemption(scope, qualification_id, data, holder_id_hash)], at)[0]
+    it with their ID number (`holder_id_hash`) or their one-time redemption code (`code_hash`),
+    never by its number alone."""
+    outcome = redeem_many(session, [Redemption(scope, qualification_id, data, holder_id_hash, code_hash)], at)[0]
     if isinstance(outcome, DomainError):
         raise outcome
     return outcome
 
 
-def presented(session: Session, scope: Scope, qualification_id: int, holder_id_hash: str) -> Qualification:
+def presented(session: Session, scope: Scope, qualification_id: int, holder_id_hash: str | None = None,
+              code_hash: str | None = None) -> Qualification:
     """The qualification a resident presents at the till, checked as redemption will check it
-    (holder, retailer admitted for its kind, still usable), before the purchase is keyed in."""
+    (holder's ID number or redemption code, retailer admitted for its kind, still usable), before
+    the purchase is keyed in."""
     retailer = repo.retailer_of_scope(session, scope)
     found = session.get(Qualification, qualification_id)
     holder = session.get(Person, found.person_id) if found is not None else None
-    qualification = repo.presented_qualification(scope, found, holder, holder_id_hash)
+    code = repo.redemption_codes(session, [qualification_id]).get(qualification_id) if code_hash else None
+    qualification = repo.presented_qualification(scope, found, holder, holder_id_hash, code=code,
+                                                 code_hash=code_hash, at=now())
     programme = session.get(Programme, qualification.programme_id)
     assert programme is not None
     retailers_service.require_admitted(session, retailer.id, programme.kind)
@@ -130,13 +146,14 @@ def _check_all(session: Session, items: list[Redemption], moment: dt.datetime,
     holders = {p.id: p for p in session.scalars(_PERSONS, {"ids": sorted(
         {q.person_id for q in qualifications.values()})})} if qualifications else {}
     session.info.setdefault("kept", []).extend(holders.values())  # the answers read them: see _keep_loaded
+    codes = repo.redemption_codes(session, sorted({i.qualification_id for i in items if i.code_hash}))
     retailers: dict[int, Retailer | DomainError] = {}
     used_qualifications: set[int] = set()
     used_identifiers: set[tuple[str, str]] = set()
     accepted: list[_Accepted] = []
     for index, item in enumerate(items):
         try:
-            checked = _check(session, index, item, moment, qualifications, holders, programmes, retailers)
+            checked = _check(session, index, item, moment, qualifications, holders, codes, programmes, retailers)
             if checked.qualification.id in used_qualifications:
                 raise Conflict("该资格已被核销，不能重复核销", field="qualification_id")
             for key, value in checked.identifiers.items():
@@ -156,12 +173,13 @@ def _retailer(session: Session, scope: Scope, retailers: dict[int, Retailer | Do
 
 
 def _check(session: Session, index: int, item: Redemption, moment: dt.datetime,
-           qualifications: dict[int, Qualification], holders: dict[int, Person], programmes: dict[int, Programme],
-           retailers: dict[int, Retailer | DomainError]) -> _Accepted:
+           qualifications: dict[int, Qualification], holders: dict[int, Person], codes: dict[int, RedemptionCode],
+           programmes: dict[int, Programme], retailers: dict[int, Retailer | DomainError]) -> _Accepted:
     retailer = _retailer(session, item.scope, retailers)
     found = qualifications.get(item.qualification_id)
     qualification = repo.presented_qualification(item.scope, found, holders.get(found.person_id) if found else None,
-                                                 item.holder_id_hash)
+                                                 item.holder_id_hash, code=codes.get(item.qualification_id),
+                                                 code_hash=item.code_hash, at=moment)
     programme = programmes[qualification.programme_id]
     retailers_service.require_admitted(session, retailer.id, programme.kind)
     claims.check_usable(qualification, moment)
@@ -175,7 +193,7 @@ def _check(session: Session, index: int, item: Redemption, moment: dt.datetime,
     claims.check_required_proofs(programme, decision, data)
     values = claims.identifier_values(decision, programme, data)
     return _Accepted(index, item.scope, qualification, programme, retailer, data, case, decision,
-                     claims.identifier_hashes(values))
+                     claims.identifier_hashes(values), code_hash=item.code_hash)
 
 
 def _without_used_identifiers(session: Session, accepted: list[_Accepted],
@@ -232,6 +250,7 @@ def _write(session: Session, accepted: list[_Accepted], moment: dt.datetime, *, 
     for item in accepted:
         item.qualification.status = "used"
     write_changes(session, [item.qualification for item in accepted])
+    _use_codes(session, accepted, moment)
     _use_identifiers(session, accepted, alone=alone)
     _hand_over_quotas(session, eligible, alone=alone)
     session.flush()
@@ -247,6 +266,15 @@ def _keep_loaded(session: Session, accepted: list[_Accepted]) -> None:
 def _claim(item: _Accepted) -> Claim:
     assert item.claim is not None
     return item.claim
+
+
+def _use_codes(session: Session, accepted: list[_Accepted], moment: dt.datetime) -> None:
+    """A redemption code redeems once (the qualification, locked and now used, already could not
+    be redeemed again: this keeps the code's own record true)."""
+    ids = [item.qualification.id for item in accepted if item.code_hash]
+    if ids:
+        session.execute(update(RedemptionCode).where(RedemptionCode.qualification_id.in_(ids))
+                        .values(used_at=moment).execution_options(synchronize_session=False))
 
 
 def _use_identifiers(session: Session, accepted: list[_Accepted], *, alone: bool) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from huanxin.db import is_postgres
 from huanxin.errors import Forbidden, InvalidInput, NotFound
+from huanxin.kit.clock import aware, now
 from huanxin.orgs.roles import Role
 from huanxin.orgs.scope import Scope
 from huanxin.tradein.models import (
@@ -27,6 +28,7 @@ from huanxin.tradein.models import (
     Person,
     Programme,
     Qualification,
+    RedemptionCode,
     Retailer,
 )
 
@@ -116,16 +118,39 @@ def visible_qualification(session: Session, scope: Scope, qualification: Qualifi
 
 
 def presented_qualification(scope: Scope, qualification: Qualification | None, holder: Person | None,
-                            holder_id_hash: str) -> Qualification:
-    """The qualification a resident presents at the till: the retailer must give its number and the
-    holder's ID number (as its keyed hash), as the page does; a number alone redeems nothing."""
+                            holder_id_hash: str | None, *, code: RedemptionCode | None = None,
+                            code_hash: str | None = None, at: dt.datetime | None = None) -> Qualification:
+    """The qualification a resident presents at the till: the retailer must give its number and
+    either the holder's ID number or the resident's one-time redemption code (each as its keyed
+    hash; `code` is the qualification's stored code, if any); a number alone redeems nothing."""
     if scope.role != Role.RETAILER:
         raise Forbidden("只有已准入的经营主体（零售商、经销商）可以核销")
     if qualification is None or qualification.city_code != scope.city_code:
         raise NotFound("未找到该资格", field="qualification_id")
-    if holder is None or not hmac.compare_digest(holder.id_hash, holder_id_hash):
+    if code_hash is not None:
+        _check_code(qualification, code, code_hash, at)
+    elif holder is None or not hmac.compare_digest(holder.id_hash, holder_id_hash or ""):
         raise InvalidInput("身份证号与该资格的持有人不一致，请核对资格编号和身份证号", field="id_number")
     return qualification
+
+
+def _check_code(qualification: Qualification, code: RedemptionCode | None, code_hash: str,
+                at: dt.datetime | None) -> None:
+    if code is None or code.qualification_id != qualification.id or not hmac.compare_digest(code.code_hash,
+                                                                                            code_hash):
+        raise InvalidInput("核销码与该资格不符，请核对资格编号和居民页面显示的核销码", field="redemption_code")
+    if code.used_at is not None:
+        raise InvalidInput("该核销码已使用，请居民在本人页面重新生成核销码", field="redemption_code")
+    if aware(code.expires_at) <= (at or now()):
+        raise InvalidInput("核销码已过期（有效期10分钟），请居民在本人页面重新生成核销码", field="redemption_code")
+
+
+def redemption_codes(session: Session, qualification_ids: Sequence[int]) -> dict[int, RedemptionCode]:
+    """The stored codes of these qualifications (one query for a batch)."""
+    if not qualification_ids:
+        return {}
+    return {c.qualification_id: c for c in session.scalars(
+        select(RedemptionCode).where(RedemptionCode.qualification_id.in_(list(qualification_ids))))}
 
 
 def _redeemed_by(session: Session, scope: Scope, qualification_id: int) -> bool:
@@ -280,6 +305,14 @@ def count_rejections(session: Session, claim_id: int) -> int:
     return int(session.scalar(select(func.count()).select_from(ClaimEvent).where(
         ClaimEvent.claim_id == claim_id, ClaimEvent.to_status == "rejected",
         (ClaimEvent.from_status.is_(None)) | (ClaimEvent.from_status != "appealed"))) or 0)
+
+
+def last_rejection_at(session: Session, claim_id: int) -> dt.datetime | None:
+    """When the claim was last rejected in a way the resident may appeal (as `count_rejections`)."""
+    found = session.scalar(select(func.max(ClaimEvent.at)).where(
+        ClaimEvent.claim_id == claim_id, ClaimEvent.to_status == "rejected",
+        (ClaimEvent.from_status.is_(None)) | (ClaimEvent.from_status != "appealed")))
+    return aware(found) if found is not None else None
 
 
 def payable_claims(session: Session, city_code: str, claim_ids: Sequence[int] | None, limit: int) -> list[Claim]:

@@ -12,10 +12,10 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from huanxin.errors import InvalidInput
-from huanxin.kit.clock import aware, now
+from huanxin.kit.clock import aware, now, today
 from huanxin.orgs.roles import Role
 from huanxin.orgs.scope import Scope
-from huanxin.tradein import appeals, evaluation, identity, outbox, qualification, reclaim
+from huanxin.tradein import appeals, evaluation, identity, outbox, qualification, quotas, reclaim, redemption_codes
 from huanxin.tradein import repository as repo
 from huanxin.tradein.claims import CAR_KINDS
 from huanxin.tradein.models import Person, Programme
@@ -29,6 +29,7 @@ from huanxin.tradein.support_pages import (
     see_other,
 )
 from huanxin.web.deps import CurrentScope, DbSession
+from huanxin.web.form_pages import FormCall, form_page
 from huanxin.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -69,17 +70,34 @@ def _release_info(db: Session, programme: Programme, moment: dt.datetime) -> dic
             "used": used if moment >= release_at else 0, "next_at": next_at}
 
 
-def _open_programmes(db: Session, scope: Scope, moment: dt.datetime) -> list[dict[str, Any]]:
-    """Programmes a resident can claim a qualification in today (cars are applied for at the dealer)."""
+def _used_up(programme: Programme, category: str, on: dt.date, usage: dict[str, tuple[int, int]]) -> str | None:
+    """Why the resident can take no qualification of this category (they hold or used one, or
+    their quota is spent), None when they can."""
+    requirements = evaluation.qualification_quotas(programme.rules_code, category, on)
+    return quotas.first_used_up(requirements, usage,
+                                evaluation.qualification_reserve(programme.rules_code, category, on))
+
+
+def _open_programmes(db: Session, scope: Scope, moment: dt.datetime, person: Person | None) -> list[dict[str, Any]]:
+    """Programmes a resident can claim a qualification in today (cars are applied for at the dealer),
+    with the categories offered and those withheld because the resident's quota is used up."""
     out = []
+    usage = quotas.usage_of(db, person.id) if person is not None else {}
     for programme in repo.programmes_of_city(db, scope.city_code):
         if programme.kind in CAR_KINDS or not programme.active:
             continue
         if not programme.starts_on <= moment.date() <= programme.ends_on:
             continue
-        cats = [(c, evaluation.category_label(programme.rules_code, c))
-                for c in evaluation.categories(programme.rules_code, moment.date())]
-        out.append({"programme": programme, "categories": cats, "release": _release_info(db, programme, moment)})
+        cats, used_up = [], []
+        for code in evaluation.categories(programme.rules_code, moment.date()):
+            label = evaluation.category_label(programme.rules_code, code)
+            reason = _used_up(programme, code, moment.date(), usage)
+            if reason is None:
+                cats.append((code, label))
+            else:
+                used_up.append((label, reason))
+        out.append({"programme": programme, "categories": cats, "used_up": used_up,
+                    "release": _release_info(db, programme, moment)})
     return out
 
 
@@ -93,14 +111,19 @@ def resident_page(request: Request, db: DbSession, scope: CurrentScope, done: st
     programmes = {p.id: p for p in repo.programmes_of_city(db, scope.city_code)}
     return render(
         request, "tradein/resident.html", person=person, qualifications=quals, claims=claims,
-        programmes=programmes, open_programmes=_open_programmes(db, scope, moment),
+        programmes=programmes, open_programmes=_open_programmes(db, scope, moment, person),
         messages=outbox.messages_for(db, person.id) if person else [], flash=FLASH.get(done or ""),
         labels=RESIDENT_STATUS, q_labels=QUALIFICATION_STATUS, key=new_key(), cancel_key=new_key(),
         category_label=lambda p, c: evaluation.category_label(p.rules_code, c), aware=aware,
     )
 
 
+def _on_resident_page(call: FormCall) -> Response:
+    return resident_page(call.request, call.db, call.scope)
+
+
 @router.post("/tradein/me/identity")
+@form_page(_on_resident_page, form="identity-form")
 def register_identity(
     db: DbSession, scope: CurrentScope, name: Annotated[str, Form()] = "", id_number: Annotated[str, Form()] = "",
     phone: Annotated[str, Form()] = "", address: Annotated[str, Form()] = "",
@@ -114,6 +137,7 @@ def register_identity(
 
 
 @router.post("/tradein/me/identity/reclaim")
+@form_page(_on_resident_page, form="reclaim")
 def reclaim_identity(
     db: DbSession, scope: CurrentScope, name: Annotated[str, Form()] = "", id_number: Annotated[str, Form()] = "",
     card_number: Annotated[str, Form()] = "", phone: Annotated[str, Form()] = "",
@@ -126,6 +150,7 @@ def reclaim_identity(
 
 
 @router.post("/tradein/me/bank-card")
+@form_page(_on_resident_page, form="card")
 def register_card(
     db: DbSession, scope: CurrentScope, card_number: Annotated[str, Form()] = "",
     holder_name: Annotated[str, Form()] = "",
@@ -139,6 +164,7 @@ def register_card(
 
 
 @router.post("/tradein/me/qualifications")
+@form_page(_on_resident_page, form="qualification")
 def claim_qualification(
     db: DbSession, scope: CurrentScope, choice: Annotated[str, Form()] = "",
     idempotency_key: Annotated[str, Form()] = "",
@@ -160,6 +186,7 @@ def claim_qualification(
 
 
 @router.post("/tradein/me/qualifications/{qualification_id}/cancel")
+@form_page(_on_resident_page, form="cancel-{qualification_id}")
 def cancel_qualification(
     qualification_id: int, db: DbSession, scope: CurrentScope, idempotency_key: Annotated[str, Form()] = "",
 ) -> Response:
@@ -173,18 +200,37 @@ def cancel_qualification(
     return once(db, scope, idempotency_key, {"cancel": qualification_id}, work)
 
 
+@router.post("/tradein/me/qualifications/{qualification_id}/redemption-code", response_class=HTMLResponse)
+def redemption_code(qualification_id: int, request: Request, db: DbSession, scope: CurrentScope) -> Response:
+    """A new one-time redemption code (核销码) for the resident's own usable qualification, with its
+    QR code. Shown in this answer only: just its keyed hash is kept (tradein.redemption_codes)."""
+    _resident(scope)
+    q = repo.get_qualification(db, scope, qualification_id, lock=True)  # another resident's: 404
+    issued = redemption_codes.issue(db, scope, q)
+    programme = db.get(Programme, q.programme_id)
+    assert programme is not None
+    response = render(request, "tradein/redemption_code.html", issued=issued, programme=programme,
+                      category_label=evaluation.category_label(programme.rules_code, q.category))
+    response.headers["Cache-Control"] = "no-store"  # the code is not kept by the browser's back button
+    return response
+
+
 @router.get("/tradein/me/claims/{claim_id}", response_class=HTMLResponse)
 def resident_claim(claim_id: int, request: Request, db: DbSession, scope: CurrentScope,
                    done: str | None = None) -> Response:
     _resident(scope)
     claim = repo.get_claim(db, scope, claim_id)  # another resident's claim answers 404
     ctx = claim_context(db, claim)
-    can_appeal = claim.status == "rejected" and len(ctx["appeals"]) < repo.count_rejections(db, claim.id)
+    deadline = appeals.appeal_deadline(db, claim) if claim.status == "rejected" else None
+    can_appeal = (claim.status == "rejected" and len(ctx["appeals"]) < repo.count_rejections(db, claim.id)
+                  and (deadline is None or today() <= deadline))
     return render(request, "tradein/claim.html", view="resident", labels=RESIDENT_STATUS, can_appeal=can_appeal,
+                  appeal_deadline=deadline, appeal_expired=deadline is not None and today() > deadline,
                   flash=FLASH.get(done or ""), **ctx)
 
 
 @router.post("/tradein/me/claims/{claim_id}/appeal")
+@form_page(lambda c: resident_claim(c.args["claim_id"], c.request, c.db, c.scope), form="appeal")
 def appeal(claim_id: int, db: DbSession, scope: CurrentScope, reason: Annotated[str, Form()] = "") -> Response:
     _resident(scope)
     claim = repo.get_claim(db, scope, claim_id, lock=True)

@@ -16,7 +16,7 @@ from huanxin.kit.clock import aware, now
 from huanxin.orgs.roles import Role
 from huanxin.orgs.scope import Scope
 from huanxin.tradein import claims as claims_service
-from huanxin.tradein import evaluation, identity, redemption, retailers
+from huanxin.tradein import evaluation, redemption, redemption_codes, retailers
 from huanxin.tradein import repository as repo
 from huanxin.tradein.events import STATUS_LABELS
 from huanxin.tradein.models import Claim, Person, Programme, Qualification, Retailer
@@ -33,6 +33,7 @@ from huanxin.tradein.support_pages import (
     yuan_to_fen,
 )
 from huanxin.web.deps import CurrentScope, DbSession
+from huanxin.web.form_pages import form_page
 from huanxin.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -82,33 +83,44 @@ def portal(request: Request, db: DbSession, scope: CurrentScope, status: str | N
     )
 
 
-def _verified(db: Session, scope: Scope, retailer: Retailer, qualification_no: str,
-              id_number: str) -> tuple[Qualification, Programme, Person]:
-    """The qualification the resident showed, checked against their ID number: a qualification
-    number alone is not enough to redeem someone's subsidy (the API checks the same, in
-    redemption.presented)."""
-    number = form_int(qualification_no, "qualification_id", "资格编号")
-    holder = identity.holder_id_hash(id_number)
+def _presented_numbers(qualification_no: str, redemption_code: str) -> tuple[int, str]:
+    """The qualification number and the code as typed, or both from the resident's QR code when a
+    till's scanner typed it into the qualification-number field."""
+    from_qr = redemption_codes.scanned(qualification_no)
+    if from_qr is not None:
+        return from_qr
+    return int(form_int(qualification_no, "qualification_id", "资格编号") or 0), redemption_code
+
+
+def _verified(db: Session, scope: Scope, retailer: Retailer, qualification_no: str, id_number: str,
+              redemption_code: str = "") -> tuple[Qualification, Programme, Person, redemption_codes.Shown]:
+    """The qualification the resident showed, checked against their one-time redemption code or
+    their ID number: a qualification number alone is not enough to redeem someone's subsidy (the
+    API checks the same, in redemption.presented)."""
+    number, code = _presented_numbers(qualification_no, redemption_code)
+    shown = redemption_codes.shown(number, id_number=id_number, code=code)
     stop = _stop_reason(db, retailer)
     if stop:
         raise Forbidden(stop, field="retailer_id")
-    q = redemption.presented(db, scope, int(number or 0), holder)
+    q = redemption.presented(db, scope, number, shown.holder_id_hash, shown.code_hash)
     person = db.get(Person, q.person_id)
     programme = db.get(Programme, q.programme_id)
     assert person is not None and programme is not None
-    return q, programme, person
+    return q, programme, person, shown
 
 
 @router.post("/tradein/retailer/verify", response_class=HTMLResponse)
+@form_page(lambda c: portal(c.request, c.db, c.scope), form="verify")
 def verify(request: Request, db: DbSession, scope: CurrentScope, qualification_no: Annotated[str, Form()] = "",
-           id_number: Annotated[str, Form()] = "") -> Response:
-    """Step 1 of redemption: the resident's qualification number and ID number are checked and the
-    purchase form is shown for that qualification (nothing is written)."""
+           id_number: Annotated[str, Form()] = "", redemption_code: Annotated[str, Form()] = "") -> Response:
+    """Step 1 of redemption: the resident's qualification number and redemption code (or ID number)
+    are checked and the purchase form is shown for that qualification (nothing is written)."""
     retailer = _retailer(db, scope)
-    q, programme, person = _verified(db, scope, retailer, qualification_no, id_number)
+    q, programme, person, shown = _verified(db, scope, retailer, qualification_no, id_number, redemption_code)
     required = set(evaluation.programme_rules(programme.rules_code).required_proofs)
+    code = _presented_numbers(qualification_no, redemption_code)[1] if shown.code_hash else ""
     return render(request, "tradein/redeem.html", retailer=retailer, q=q, programme=programme, person=person,
-                  id_number=id_number.strip(),
+                  id_number="" if shown.code_hash else id_number.strip(), redemption_code="".join(code.split()),
                   category_label=evaluation.category_label(programme.rules_code, q.category),
                   expires_at=aware(q.expires_at) if q.expires_at else None, key=new_key(), grades=GRADES,
                   proof_labels=PROOF_LABELS, required_proofs=required, today=now().date())
@@ -131,9 +143,13 @@ def _body(purchase: claims_service.Purchase) -> dict[str, Any]:
 
 
 @router.post("/tradein/retailer/redeem")
+# The purchase form is shown again for the same qualification (verified afresh), with what was typed.
+@form_page(lambda c: verify(c.request, c.db, c.scope, c.args["qualification_no"], c.args["id_number"],
+                            c.args["redemption_code"]), form="redeem")
 def redeem(
     db: DbSession, scope: CurrentScope, qualification_no: Annotated[str, Form()] = "",
-    id_number: Annotated[str, Form()] = "", price: Annotated[str, Form()] = "",
+    id_number: Annotated[str, Form()] = "", redemption_code: Annotated[str, Form()] = "",
+    price: Annotated[str, Form()] = "",
     invoice_no: Annotated[str, Form()] = "", invoice_date: Annotated[str, Form()] = "",
     brand: Annotated[str, Form()] = "", model: Annotated[str, Form()] = "",
     efficiency_grade: Annotated[str, Form()] = "", serial: Annotated[str, Form()] = "",
@@ -142,15 +158,15 @@ def redeem(
 ) -> Response:
     """Step 2: the purchase is redeemed against the verified qualification; the decision shows at once."""
     retailer = _retailer(db, scope)
-    q, _programme, _person = _verified(db, scope, retailer, qualification_no, id_number)
+    q, _programme, _person, shown = _verified(db, scope, retailer, qualification_no, id_number, redemption_code)
     purchase = _purchase(q.category, price, invoice_no, invoice_date, brand, model, efficiency_grade, serial,
                          proof_kind, proof_no)
-    # The ID number is not part of the remembered request: only its keyed hash is.
-    holder = identity.holder_id_hash(id_number)
-    body = {"qualification_id": q.id, "holder": holder, **_body(purchase)}  # the ID number only as its keyed hash
+    # Neither the ID number nor the redemption code is part of the remembered request: only their keyed hashes.
+    body = {"qualification_id": q.id, "holder": shown.holder_id_hash, "code": shown.code_hash, **_body(purchase)}
 
     def work() -> str:
-        claim = redemption.redeem(db, scope, q.id, purchase, holder_id_hash=holder)
+        claim = redemption.redeem(db, scope, q.id, purchase, holder_id_hash=shown.holder_id_hash,
+                                  code_hash=shown.code_hash)
         return f"/tradein/retailer/claims/{claim.id}?done=redeemed"
 
     return once(db, scope, idempotency_key, body, work)

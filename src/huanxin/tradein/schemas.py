@@ -50,7 +50,8 @@ class ReclaimIn(Schema):
 
 
 # Fields of the requests that carry a purchase but are not part of it.
-_NOT_PURCHASE = {"category", "qualification_id", "id_number", "programme_id", "applicant", "region_code", "version"}
+_NOT_PURCHASE = {"category", "qualification_id", "id_number", "redemption_code", "programme_id", "applicant",
+                 "region_code", "version"}
 
 
 class PurchaseFields(Schema):
@@ -77,9 +78,14 @@ class PurchaseFields(Schema):
         return claims_service.Purchase(category=category, **self.model_dump(exclude=_NOT_PURCHASE))
 
 
+_REDEMPTION_CODE = "居民页面显示的一次性核销码（8位数字，10分钟内有效）；填写核销码时可不填身份证号"
+
+
 class RedemptionIn(PurchaseFields):
     qualification_id: int
-    id_number: str = Field(description="资格持有人的身份证号：核销须同时提供资格编号和持有人身份证号")
+    id_number: str | None = Field(None, description="资格持有人的身份证号：核销须同时提供资格编号和持有人身份证号"
+                                                     "（或核销码）")
+    redemption_code: str | None = Field(None, max_length=20, description=_REDEMPTION_CODE)
     category: str
 
 
@@ -129,7 +135,8 @@ class EvaluationIn(PurchaseFields):
 
 class PresentedQualificationIn(Schema):
     qualification_id: int
-    id_number: str = Field(description="资格持有人的身份证号")
+    id_number: str | None = Field(None, description="资格持有人的身份证号（或填写核销码）")
+    redemption_code: str | None = Field(None, max_length=20, description=_REDEMPTION_CODE)
 
 
 class CarClaimIn(PurchaseFields):

@@ -49,6 +49,9 @@ TRACE_RULES = {
     "old_car_registered_by_cutoff": "旧车注册登记日期", "price_at_least_minimum": "最低成交价",
     "proofs_present": "旧机（旧车）凭证齐全", "region_covered": "适用地区", "replace_amount": "置换更新补贴标准",
     "scrap_amount": "报废更新补贴标准", "unit_price_within_limit": "单价上限",
+    "applied_in_period": "申请在受理期间内", "grade_is_given": "已提供能效（水效）等级",
+    "new_car_kind": "新车类型", "old_car_fuel_is_given": "已提供旧车燃料类型", "rule_in_force": "规则已施行",
+    "earlier_claims": "此前已享受的补贴",
 }
 
 
@@ -163,9 +166,15 @@ def proofs_from(kind: str | None, number: str | None) -> dict[str, str]:
 
 # ---- a decision in words ----------------------------------------------------------------------
 
-def _value_text(value: Any, rules_code: str) -> str:
+def _value_text(value: Any, rules_code: str, unit: str | None = None) -> str:
     if value is None:
         return ""
+    if unit == "fen" and isinstance(value, int) and not isinstance(value, bool):
+        return f"{value / 100:,.2f}".rstrip("0").rstrip(".") + " 元"  # 200000 → 2,000 元
+    if unit == "grade" and isinstance(value, int):
+        return f"{value}级"
+    if unit == "litre" and isinstance(value, int | float):
+        return f"{value:g} 升"
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, list):
@@ -189,15 +198,16 @@ def decision_view(claim: Claim, programme: Programme) -> dict[str, Any]:
     """Amount by fund source, reasons and the trace of the rules, in Chinese."""
     decision = claim.decision or {}
 
-    def label(value: Any) -> str:
+    def label(value: Any, parameter: str | None) -> str:
         try:
-            return _value_text(value, programme.rules_code)
+            return _value_text(value, programme.rules_code, evaluation.parameter_unit(parameter) if parameter else None)
         except Exception:  # noqa: BLE001 - a value the labels do not know is shown as it is
             return str(value)
 
+    # `rule` and `parameter` are codes: pages show them to staff only (data-staff-only).
     trace = [{
-        "rule": step.get("rule", ""), "rule_label": TRACE_RULES.get(step.get("rule", ""), step.get("rule", "")),
-        "parameter": step.get("parameter") or "", "value": label(step.get("value")),
+        "rule": step.get("rule", ""), "rule_label": TRACE_RULES.get(step.get("rule", ""), "其他条件"),
+        "parameter": step.get("parameter") or "", "value": label(step.get("value"), step.get("parameter")),
         "effective_from": step.get("effective_from") or "", "source": step.get("source") or "",
         "note": step.get("note", ""),
     } for step in decision.get("trace", [])]

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import anyio.to_thread
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -39,6 +41,10 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 # Chart.js comes from npm (package.json at the repository root) and is served by the app itself:
 # government networks are often offline, so no CDN.
 VENDOR_DIR = Path(__file__).resolve().parents[3] / "node_modules" / "chart.js" / "dist"
+# Swagger UI for /api/docs, from npm the same way (swagger-ui-dist): the docs work offline too.
+SWAGGER_DIR = Path(__file__).resolve().parents[3] / "node_modules" / "swagger-ui-dist"
+SWAGGER_URL = "/vendor/swagger-ui"
+DOCS_URL = "/api/docs"
 
 
 @asynccontextmanager
@@ -62,12 +68,15 @@ async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app() -> FastAPI:
-    app = FastAPI(title="焕新 Huanxin API", version="0.1.0", docs_url="/api/docs", openapi_url="/api/v1/openapi.json",
+    # docs_url and redoc_url off: FastAPI's own pages load their assets from a CDN (see _add_docs).
+    app = FastAPI(title="焕新 Huanxin API", version="0.1.0", docs_url=None, redoc_url=None,
+                  openapi_url="/api/v1/openapi.json",
                   lifespan=_lifespan, dependencies=[BOUNDED_INPUTS])  # web.params: ints and text in range
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     if VENDOR_DIR.exists():
         app.mount("/vendor/chartjs", StaticFiles(directory=VENDOR_DIR), name="chartjs")
+    _add_docs(app)
     # The API first, the trade-in API (the peak-load routes) first of all: routes are matched in
     # the order they are added, and the pages add many.
     for api in (tradein_api, retailers_api, whatif_api, orgs_api, plans_api, indicators_api, import_api, ledger_api):
@@ -84,6 +93,26 @@ def create_app() -> FastAPI:
     return app
 
 
+def _add_docs(app: FastAPI) -> None:
+    """/api/docs: Swagger UI with its script, style sheet and icon served by the app itself."""
+    if SWAGGER_DIR.exists():
+        app.mount(SWAGGER_URL, StaticFiles(directory=SWAGGER_DIR), name="swagger-ui")
+    openapi_url = app.openapi_url or ""
+    redirect_url = f"{DOCS_URL}/oauth2-redirect"
+
+    @app.get(DOCS_URL, include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url=openapi_url, title=f"{app.title} · 接口文档",
+                                   oauth2_redirect_url=redirect_url,
+                                   swagger_js_url=f"{SWAGGER_URL}/swagger-ui-bundle.js",
+                                   swagger_css_url=f"{SWAGGER_URL}/swagger-ui.css",
+                                   swagger_favicon_url=f"{SWAGGER_URL}/favicon-32x32.png")
+
+    @app.get(redirect_url, include_in_schema=False)
+    def api_docs_oauth2_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
+
+
 # Pages load scripts and style sheets only from /static and /vendor: no inline <script>, no
 # on*= handlers, no javascript: links (a script that an escaping slip let into a page does not
 # run). Inline style attributes stay allowed (progress bars carry their width): they run no code.
@@ -91,15 +120,13 @@ PAGE_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
     "img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
-# FastAPI's interactive API documentation loads Swagger UI / ReDoc from their CDN and starts
-# them with an inline script: those two pages (no data of ours on them) get what they need.
+# The interactive API documentation (Swagger UI, served from /vendor/swagger-ui) is started by an
+# inline script: those two pages (no data of ours on them) get what they need, and nothing else.
 DOCS_POLICY = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
-    "font-src https://fonts.gstatic.com; img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; "
-    "worker-src 'self' blob:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; worker-src 'self' blob:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
 )
-DOCS_PATHS = frozenset({"/api/docs", "/api/docs/oauth2-redirect", "/redoc"})
+DOCS_PATHS = frozenset({DOCS_URL, f"{DOCS_URL}/oauth2-redirect"})
 _COMMON = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin", "X-Frame-Options": "DENY"}
 _PAGE_HEADERS = {"Content-Security-Policy": PAGE_POLICY, **_COMMON}  # built once: every request uses one
 _DOCS_HEADERS = {"Content-Security-Policy": DOCS_POLICY, **_COMMON}

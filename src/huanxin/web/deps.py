@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from huanxin.db import get_db, session_factory, write_session_factory
-from huanxin.errors import Forbidden, NotAuthenticated
+from huanxin.errors import Forbidden, NotAuthenticated, PasswordChangeRequired
 from huanxin.kit.clock import now
 from huanxin.orgs import scope_cache
 from huanxin.orgs import service as orgs_service
@@ -32,6 +32,8 @@ SESSION_COOKIE = "huanxin_session"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+# What a user signed in with a temporary password may still reach: changing it, and signing out.
+PASSWORD_CHANGE_PATHS = frozenset({"/me/password", "/api/v1/me/password", "/logout", "/api/v1/auth/logout"})
 logger = logging.getLogger(__name__)
 
 async def request_db(request: Request) -> AsyncIterator[Session]:
@@ -171,6 +173,8 @@ async def optional_scope(request: Request, units: ReadUnits) -> Scope | None:
     request.state.scope = scope
     if scope is not None and bearer is None and request.method in UNSAFE:
         await _check_csrf(request, scope)
+    if scope is not None and scope.must_change_password and request.url.path not in PASSWORD_CHANGE_PATHS:
+        raise PasswordChangeRequired("请先修改初始密码", field="password")  # pages: a redirect (web.errors)
     return scope
 
 

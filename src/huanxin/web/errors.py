@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import DataError
 
-from huanxin.errors import DomainError, InvalidInput, NotAuthenticated
+from huanxin.errors import DomainError, InvalidInput, NotAuthenticated, PasswordChangeRequired
 from huanxin.web.templating import render
 
 logger = logging.getLogger(__name__)
@@ -101,6 +101,8 @@ def answer(request: Request, exc: DomainError) -> Response:
         return error_json(exc)
     if isinstance(exc, NotAuthenticated) and request.method == "GET":
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+    if isinstance(exc, PasswordChangeRequired) and request.method == "GET":
+        return RedirectResponse("/me/password", status_code=303)
     return render(request, "error.html", status_code=exc.status_code, error=exc)
 
 

@@ -44,7 +44,9 @@ class PeakRoutes:
         headers = _headers(scope)
         token = bearer_token(headers.get("authorization", ""))
         sender = cached_scope(await self._provided(read_units), token) if token else None
-        if sender is None or not headers.get("content-type", "").startswith("application/json"):
+        # A sender who must first change a temporary password is refused the long way (web.deps).
+        if sender is None or sender.must_change_password or not headers.get("content-type", "").startswith(
+                "application/json"):
             await self.app(scope, receive, send)
             return
         body, complete = await _read_body(receive)

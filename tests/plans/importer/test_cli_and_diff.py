@@ -84,14 +84,14 @@ def test_commit_is_all_or_nothing(db: Session) -> None:
 def test_cli_import_commits_in_one_transaction(db: Session, monkeypatch: pytest.MonkeyPatch) -> None:
     from contextlib import contextmanager
 
-    import huanxin.cli as cli_module
+    import huanxin.db as db_module  # the domain CLIs take `transaction` from db
 
     @contextmanager
     def same_session():  # type: ignore[no-untyped-def]
         yield db
         db.flush()
 
-    monkeypatch.setattr(cli_module, "transaction", same_session)
+    monkeypatch.setattr(db_module, "transaction", same_session)
     result = CliRunner().invoke(app, ["import", str(ANQIU_SEED), "--city", ANQIU, "--yes"])
     assert result.exit_code == 0, result.output
     assert "与已载入版本 anqiu-2024 相比" in result.output and "已导入方案 anqiu-2024-v2" in result.output

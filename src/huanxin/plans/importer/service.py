@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
@@ -22,7 +23,7 @@ from huanxin.orgs import service as orgs_service
 from huanxin.orgs.scope import Scope
 from huanxin.plans import loader
 from huanxin.plans import repository as repo
-from huanxin.plans.importer import store
+from huanxin.plans.importer import issuer, store
 from huanxin.plans.importer.diff import PlanDiff, compare
 from huanxin.plans.importer.parser import CityContext, parse
 from huanxin.plans.importer.proposal import Proposal, TaskProposal, UnitProposal, to_plan_doc
@@ -66,11 +67,62 @@ def suggest_key(session: Session, city_code: str, proposal: Proposal, previous: 
     return key
 
 
+# ---- whose plan it is ------------------------------------------------------------------------
+
+CONFIRM_LABEL = "我确认这是本市的方案"
+
+
+@dataclass
+class CityCheck:
+    """What the issuer and the units say about the plan's region, against the uploading city."""
+
+    origin: issuer.Origin | None
+    refusal: str | None  # another region's plan: never imported
+    foreign_units: list[str]  # units named for another region: created as new units once confirmed
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return self.refusal is None and (self.origin is None or bool(self.foreign_units))
+
+    @property
+    def warning(self) -> str | None:
+        if not self.needs_confirmation:
+            return None
+        parts = []
+        if self.origin is None:
+            parts.append("未能从发文机关和标题识别方案所属地区，无法确认这是本市的方案")
+        if self.foreign_units:
+            listed = "、".join(self.foreign_units[:8]) + ("等" if len(self.foreign_units) > 8 else "")
+            parts.append(f"{len(self.foreign_units)} 个单位冠有其他地区的名称（{listed}），"
+                         "不会并入本市已有单位，确认导入后将作为新单位建立")
+        return "；".join(parts) + f"。请核对原文，勾选“{CONFIRM_LABEL}”后再导入"
+
+
+def city_check(city_code: str, proposal: Proposal) -> CityCheck:
+    origin = issuer.origin_of(proposal.plan.issuer, proposal.plan.title)
+    names = [s for u in proposal.units for s in (u.name, *u.aliases)]
+    return CityCheck(origin=origin, refusal=issuer.refusal(origin, city_code),
+                     foreign_units=issuer.foreign_units(names, city_code))
+
+
+def _require_own_city(record: ImportRecord, field: str) -> None:
+    """Another region's plan is refused; a plan whose region cannot be read, or that names another
+    region's units, needs the office's explicit confirmation."""
+    check = city_check(record.city, record.proposal)
+    if check.refusal:
+        raise InvalidInput(check.refusal, field=field)
+    if check.needs_confirmation and not record.city_confirmed:
+        raise InvalidInput(check.warning or "", field="confirm_city")
+
+
 def start(session: Session, scope: Scope, city_code: str, filename: str, data: bytes) -> ImportRecord:
-    """Parses an uploaded document for the city and keeps the proposal for review."""
+    """Parses an uploaded document for the city and keeps the proposal for review; another region's
+    plan is refused here, before a draft (with this city's key and units) exists."""
     scope.require_city(city_code)
     scope.require_office()
     proposal = parse(filename, data, city_context(session, city_code))
+    if (refused := city_check(city_code, proposal).refusal) is not None:
+        raise InvalidInput(refused, field="file")
     proposal.plan.city = city_code
     previous = _previous_version(session, city_code, proposal)
     proposal.plan.key = suggest_key(session, city_code, proposal, previous)
@@ -104,6 +156,9 @@ def apply_edits(record: ImportRecord, form: Mapping[str, str]) -> None:
         p.plan.issued_on = _date(form["plan-issued_on"])
     if "replaces" in form:
         record.replaces = int(form["replaces"]) if form["replaces"].isdigit() else None
+    if "confirm_city" in form or "confirm_city-present" in form:
+        # An unticked checkbox is not sent: the hidden “present” field says the form showed it.
+        record.city_confirmed = form.get("confirm_city") in ("on", "1", "true")
     for target in p.targets:
         _edit_target(target, form)
     for task in p.iter_tasks():
@@ -267,6 +322,7 @@ def commit(session: Session, scope: Scope, record: ImportRecord) -> Plan:
     scope.require_city(record.city)
     scope.require_office()
     _check_has_targets(record.proposal)
+    _require_own_city(record, field="plan-issuer")
     doc = build_doc(session, record)
     # A savepoint: if any row fails, nothing of this import stays in the caller's transaction,
     # even when the caller goes on to render the error and commit other work.
@@ -275,6 +331,7 @@ def commit(session: Session, scope: Scope, record: ImportRecord) -> Plan:
         audit.record(session, actor=scope.username, action="import_plan", entity="plan", entity_id=plan.id,
                      city_code=plan.city_code, detail={"key": plan.key, "file": doc.source_file,
                                                        "replaces": record.replaces, "targets": len(doc.targets),
+                                                       "city_confirmed": record.city_confirmed,
                                                        "tasks": len(doc.iter_tasks())})
     return plan
 
@@ -300,9 +357,13 @@ def replaceable_plans(session: Session, city_code: str) -> list[Plan]:
 
 
 def import_file(session: Session, city_code: str, filename: str, data: bytes, *, key: str | None = None,
-                actor: str = "cli", skip_unmapped: bool = False) -> tuple[Plan, Proposal, PlanDiff | None]:
-    """The CLI's one-shot import (no review screen): parse, show the diff, commit."""
+                actor: str = "cli", skip_unmapped: bool = False,
+                confirm_city: bool = False) -> tuple[Plan, Proposal, PlanDiff | None]:
+    """The CLI's one-shot import (no review screen): parse, show the diff, commit. The same rule on
+    whose plan it is as the web flow; `confirm_city` is the CLI's confirmation."""
     proposal = parse(filename, data, city_context(session, city_code))
+    if (refused := city_check(city_code, proposal).refusal) is not None:
+        raise InvalidInput(refused, field="file")
     proposal.plan.city = city_code
     previous = _previous_version(session, city_code, proposal)
     proposal.plan.key = key or suggest_key(session, city_code, proposal, previous)
@@ -310,9 +371,10 @@ def import_file(session: Session, city_code: str, filename: str, data: bytes, *,
         for target in proposal.targets:
             target.include = target.include and target.indicator is not None
     record = ImportRecord(id=store.new_id(), city=city_code, user_id=None, created_at=now(), proposal=proposal,
-                          replaces=previous.id if previous else None)
+                          replaces=previous.id if previous else None, city_confirmed=confirm_city)
     diff = diff_for(session, record)
     _check_has_targets(proposal)
+    _require_own_city(record, field="file")
     doc = build_doc(session, record)
     plan = loader.load_plan(session, doc, actor=actor)
     audit.record(session, actor=actor, action="import_plan", entity="plan", entity_id=plan.id,

@@ -44,12 +44,14 @@ class ImportRecord:
     replaces: int | None = None  # id of the loaded plan this document is a newer version of
     error: str | None = None  # the last commit's error, shown on the review page
     committed_plan: int | None = None  # set by the commit; the database stays the truth
+    # The office ticked “我确认这是本市的方案” (needed when the issuer names no known region).
+    city_confirmed: bool = False
 
     def to_json(self) -> str:
         return json.dumps({
             "id": self.id, "city": self.city, "user_id": self.user_id, "created_at": self.created_at.isoformat(),
             "replaces": self.replaces, "error": self.error, "committed_plan": self.committed_plan,
-            "proposal": json.loads(self.proposal.model_dump_json(by_alias=True)),
+            "city_confirmed": self.city_confirmed, "proposal": json.loads(self.proposal.model_dump_json(by_alias=True)),
         }, ensure_ascii=False)
 
 
@@ -81,6 +83,7 @@ def load(import_id: str, city: str) -> ImportRecord:
         id=raw["id"], city=raw["city"], user_id=raw.get("user_id"),
         created_at=dt.datetime.fromisoformat(raw["created_at"]), replaces=raw.get("replaces"),
         error=raw.get("error"), committed_plan=raw.get("committed_plan"),
+        city_confirmed=bool(raw.get("city_confirmed", False)),
         proposal=Proposal.model_validate(raw["proposal"]),
     )
 

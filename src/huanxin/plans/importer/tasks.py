@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from huanxin.plans.importer.layout import Block
 from huanxin.plans.importer.responsibility import Assignment, is_unit_clause, parse_clause, split_names
 from huanxin.plans.importer.units import UnitBook, looks_like_unit
+from huanxin.plans.numbering import is_closing_paragraph
 
 MARKERS: list[tuple[int, re.Pattern[str]]] = [
     (1, re.compile(r"^\s*([一二三四五六七八九十]{1,3}[、.．])\s*")),
@@ -134,8 +135,8 @@ def _raw_tree(body: list[Block]) -> list[Raw]:
 
 
 def _closing_paragraphs(roots: list[Raw]) -> list[Raw]:
-    """Unnumbered closing words at the end of the body (各地各部门要…) assign no units; plans end
-    with them as the work mechanism, so they become an action of their own."""
+    """Unnumbered closing words at the end of the body (各地各部门要…) assign no units and are not
+    tasks (`numbering.is_closing_paragraph`, the loader's rule too): they are taken off the tree."""
     if not roots:
         return []
     container = roots[-1]
@@ -144,7 +145,7 @@ def _closing_paragraphs(roots: list[Raw]) -> list[Raw]:
     closing: list[Raw] = []
     while container.children and container.children[-1].is_plain:
         last = container.children[-1]
-        if not re.match(r"^各", last.rest) or "要" not in last.rest[:40] or trailing_clause(last.rest)[1]:
+        if not is_closing_paragraph(None, last.rest, trailing_clause(last.rest)[1] is not None, False):
             break
         closing.insert(0, container.children.pop())
     return closing
@@ -159,13 +160,8 @@ class TreeBuilder:
 
     def build(self, body: list[Block]) -> BodyTree:
         roots = _raw_tree(body)
-        closing = _closing_paragraphs(roots)
+        _closing_paragraphs(roots)  # not tasks: their words stay in the document's source blocks
         nodes = [n for raw in roots if (n := self._node(raw, None)) is not None]
-        for raw in closing:
-            node = self._plain(raw, "action")
-            node.action = "mechanism"
-            node.assignment.all_counties = bool(re.search(r"各县|各区|各地", raw.rest))
-            nodes.append(node)
         return BodyTree(nodes, self.goal_blocks)
 
     def _skip(self, raw: Raw, parent: Node | None) -> bool:

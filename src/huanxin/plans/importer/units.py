@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from huanxin.orgs import service as orgs_service
+
 # Endings that make a phrase an organisation rather than an object of the sentence.
 UNIT_TAIL = re.compile(
     r"(?:局|委|办|厅|部|社|总社|联社|行|分行|支行|中心|公司|分公司|集团|政府|管委会|委员会|支队|大队|海关|协|联|院|所|会|"
@@ -114,7 +116,8 @@ def kind_of(name: str) -> str:
         return "office"
     if re.search(r"(?:中心|协会|科协|学会)$", name):
         return "agency"
-    return "department"
+    # A company named without its 有限公司 (中车资阳机车, 百威啤酒) is still not a 市直部门.
+    return orgs_service.kind_by_name(name, "department")
 
 
 @dataclass

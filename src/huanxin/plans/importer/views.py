@@ -38,6 +38,8 @@ class ReviewView:
     plans: list[Plan]
     committed: Plan | None
     new_units: int
+    city: service.CityCheck
+    confirm_label: str = service.CONFIRM_LABEL
 
     kind_labels = KIND_LABELS
     level_labels = LEVEL_LABELS
@@ -65,5 +67,5 @@ def review_view(session: Session, record: ImportRecord) -> ReviewView:
     return ReviewView(
         record=record, proposal=p, blocks=p.source.blocks, rows=rows, diff=diff, diff_error=diff_error,
         plans=service.replaceable_plans(session, record.city), committed=service.committed_plan(session, record),
-        new_units=sum(1 for u in p.units if not u.known),
+        new_units=sum(1 for u in p.units if not u.known), city=service.city_check(record.city, p),
     )

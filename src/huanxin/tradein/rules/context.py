@@ -70,6 +70,8 @@ class Evaluation:
     def step(self, rule: str, note: str, found: Found | None = None, value: Any = None) -> None:
         if found is not None:
             dated = found.dated
+            # A value's note is read by the applicant ("追溯适用于…"): maintainers' caveats on the
+            # sources ("待核") are YAML comments in the parameter files, never notes.
             note = note + (f"（{dated.note}）" if dated.note else "")
             self.trace.append(TraceStep(rule, found.path, dated.value, dated.effective_from, dated.source, note))
         else:

@@ -264,7 +264,8 @@ def _quota(ev: Evaluation, rule: QuotaRule) -> QuotaRequirement:
         limit = int(limit_found.value)
     cap_found = ev.param(rule.money_cap) if rule.money_cap else None
     money_cap = int(cap_found.value) if cap_found else None
-    note = f"{rule.label}：{key} 每人 {limit} 个名额" + (f"，累计不超过 {yuan(money_cap)} 元" if money_cap else "")
+    # The quota's key ("appliance:tv:2025") is a code: it stays in the decision's quotas, not in the words.
+    note = f"{rule.label}：每人 {limit} 个名额" + (f"，累计不超过 {yuan(money_cap)} 元" if money_cap else "")
     ev.step("quota", note, limit_found, limit)
     if cap_found:
         ev.step("quota_money_cap", f"每人累计补贴上限 {yuan(money_cap or 0)} 元", cap_found)

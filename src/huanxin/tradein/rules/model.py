@@ -48,7 +48,7 @@ class TraceStep:
     value: Any
     effective_from: dt.date | None
     source: str | None
-    note: str
+    note: str  # what the applicant reads: Chinese words only
 
     def to_dict(self) -> dict[str, Any]:
         return {
