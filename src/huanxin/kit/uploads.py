@@ -4,8 +4,9 @@ An upload is read in three steps, each refusing as early as it can, so that one 
 costs the server more than the limits allow (issue 10: a 300 KB .xlsx that inflated to 300 MB froze
 the server for half a minute):
 
-1. the request body: `BodyLimit` (an ASGI middleware) cuts a multipart body over
-   `max_request_bytes` at the door, by its Content-Length or while it arrives; `read_upload` then
+1. the request body: `web.body_limit.BodyLimit` (the one ASGI middleware that limits every
+   body) cuts a multipart body on a file route over `max_request_bytes` at the door, by its
+   Content-Length or while it arrives, with `too_large_request`'s message; `read_upload` then
    reads the file part in chunks and stops one chunk past `max_upload_bytes`;
 2. the container (.xlsx and .docx are zip files): `check_zip` reads only the zip's directory and
    refuses too many members, too much inflated data or a bomb-like compression ratio, before any
@@ -52,9 +53,8 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from openpyxl.xml.constants import SHEET_MAIN_NS
 from openpyxl.xml.functions import iterparse
-from starlette.datastructures import Headers, UploadFile
-from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.datastructures import UploadFile
+from starlette.responses import Response
 
 from huanxin.config import get_settings
 from huanxin.errors import DomainError, InvalidInput
@@ -142,65 +142,9 @@ async def read_upload(upload: UploadFile, max_bytes: int | None = None, *, field
     return bytes(buffer)
 
 
-class BodyLimit:
-    """Cuts a multipart (upload) body over `max_request_bytes` before the form parser spools it:
-    by its declared Content-Length at once, or, for a chunked body, as soon as the count passes the
-    limit. The limit is the whole request's (a report may carry several attachments; the bank's
-    result file is 20 MB); each file is then held to its own limit by `read_upload`."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not _is_multipart(scope):
-            await self.app(scope, receive, send)
-            return
-        limit = get_settings().max_request_bytes
-        declared = Headers(scope=scope).get("content-length", "")
-        if declared.isdigit() and int(declared) > limit:
-            await _refusal(scope, limit)(scope, receive, send)
-            return
-        received = 0
-        cut = False
-
-        async def counted() -> Message:
-            nonlocal received, cut
-            if cut:
-                return {"type": "http.disconnect"}
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > limit:
-                    # Seen by the form parser as a client that went away: it stops reading, and
-                    # the answer it would give is replaced below by the 413.
-                    cut = True
-                    return {"type": "http.disconnect"}
-            return message
-
-        replaced = False
-
-        async def answer(message: Message) -> None:
-            nonlocal replaced
-            if not cut:
-                await send(message)
-            elif not replaced and message["type"] == "http.response.start":
-                replaced = True
-                await _refusal(scope, limit)(scope, receive, send)
-
-        await self.app(scope, counted, answer)
-        if cut and not replaced:
-            await _refusal(scope, limit)(scope, receive, send)
-
-
-def _is_multipart(scope: Scope) -> bool:
-    return Headers(scope=scope).get("content-type", "").startswith("multipart/form-data")
-
-
-def _refusal(scope: Scope, limit: int) -> Response:
-    message = f"上传内容超过 {size_label(limit)} 的上限，请删减内容或分批上传"
-    if str(scope.get("path", "")).startswith("/api/"):
-        return JSONResponse({"error": message, "field": FIELD}, status_code=413)
-    return PlainTextResponse(message, status_code=413)
+def too_large_request(limit: int) -> UploadTooLarge:
+    """The refusal of an upload request over `max_request_bytes` (web.body_limit answers it)."""
+    return UploadTooLarge(f"上传内容超过 {size_label(limit)} 的上限，请删减内容或分批上传")
 
 
 # ---- 2. the container ----------------------------------------------------------------------

@@ -86,8 +86,7 @@ def create_app() -> FastAPI:
     ):
         app.include_router(module.router)
 
-    app.add_middleware(uploads.BodyLimit)  # innermost: its 413 gets every other middleware's headers
-    app.add_middleware(BodyLimit, routes=app.routes)  # every other body, by route (web.body_limit)
+    app.add_middleware(BodyLimit, routes=app.routes)  # every body, by route and kind (web.body_limit)
     app.add_middleware(PeakRoutes, api=app)  # inside TimingHeaders: its headers go on these answers too
     app.add_middleware(TimingHeaders)
     return app

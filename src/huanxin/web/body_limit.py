@@ -5,8 +5,9 @@ was parsed on the sign-in route, which anyone may call).
   out from the route's dependencies, so a new public route is held to it without declaring it;
 - every other JSON or form body: `DEFAULT_BODY` (1 MB; a report's narrative of 5,000 characters
   is 15 KB);
-- a multipart body on a route that takes files is left to `kit.uploads.BodyLimit`, which holds
-  every upload to the configured `max_request_bytes` (and each file to `max_upload_bytes`).
+- a multipart body on a route that takes files: the configured `max_request_bytes` (read at each
+  request), refused in the uploads' own words (`kit.uploads.too_large_request`, field "file");
+  each file is then held to `max_upload_bytes` by `kit.uploads.read_upload`.
 
 A declared Content-Length over the limit is refused at once, without reading a byte; a chunked
 body is counted as it arrives and cut one chunk past the limit. The answer is 413, in Chinese,
@@ -27,7 +28,9 @@ from starlette.requests import Request
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from huanxin.config import get_settings
 from huanxin.errors import DomainError
+from huanxin.kit import uploads
 from huanxin.web import errors
 from huanxin.web.deps import current_scope
 
@@ -109,18 +112,20 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         rule = self._rule(scope["method"], scope["path"])
-        headers = Headers(scope=scope)
-        if rule is None or (rule.takes_files and headers.get("content-type", "").startswith("multipart/form-data")):
-            await self.app(scope, receive, send)  # no route (404), or an upload: kit.uploads.BodyLimit
+        if rule is None:
+            await self.app(scope, receive, send)  # no such route: the app answers 404
             return
-        limit = rule.limit
+        headers = Headers(scope=scope)
+        upload = rule.takes_files and headers.get("content-type", "").startswith("multipart/form-data")
+        limit = get_settings().max_request_bytes if upload else rule.limit
+        refusal = uploads.too_large_request(limit) if upload else _too_large(limit)
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
-            await _refuse(scope, receive, send, limit)
+            await _refuse(scope, receive, send, refusal)
             return
-        await self._counted(scope, receive, send, limit)
+        await self._counted(scope, receive, send, limit, refusal)
 
-    async def _counted(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+    async def _counted(self, scope: Scope, receive: Receive, send: Send, limit: int, refusal: DomainError) -> None:
         received = 0
         cut = False
         started = False
@@ -148,9 +153,12 @@ class BodyLimit:
             if not cut or started:
                 raise
         if cut and not started:
-            await _refuse(scope, receive, send, limit)
+            await _refuse(scope, receive, send, refusal)
 
 
-async def _refuse(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
-    error = BodyTooLarge(f"提交的内容超过 {_size(limit)} 的上限，请删减后重试")
+def _too_large(limit: int) -> BodyTooLarge:
+    return BodyTooLarge(f"提交的内容超过 {_size(limit)} 的上限，请删减后重试")
+
+
+async def _refuse(scope: Scope, receive: Receive, send: Send, error: DomainError) -> None:
     await errors.answer(Request(scope, receive), error)(scope, receive, send)
