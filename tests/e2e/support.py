@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import httpx
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -191,3 +193,42 @@ def screenshot(page: Page, name: str) -> None:
     page.screenshot(path=str(path))
     size = path.stat().st_size
     assert size <= SCREENSHOT_MAX_BYTES, f"{path} is {size} bytes (at most 300 KB for the docs)"
+
+
+@dataclass(frozen=True)
+class Applicant:
+    """A resident of a browser test, as the population register knows them."""
+
+    username: str
+    name: str
+    id_number: str
+    bank_card: str
+    phone: str
+
+
+def server_db_url(server: Server) -> str:
+    """The database the browser tests' server runs on (as tests/e2e/conftest.py made it)."""
+    return os.environ.get("HUANXIN_E2E_DATABASE_URL") or f"sqlite:///{server.log_path.parent / 'e2e.sqlite3'}"
+
+
+def open_appliance_programme(session: Session, city_code: str, applicant: Applicant) -> None:
+    """What an operator does before a browser test's resident can apply: the city's appliance
+    programme open until a year from today and funded, the resident's account, and the resident on
+    the population register that the real-name check reads (hashed with the server's keys, which
+    the server shares with this process)."""
+    from huanxin.kit.passwords import hash_password
+    from huanxin.orgs import service as orgs_service
+    from huanxin.orgs.models import User
+    from huanxin.orgs.roles import Role
+    from huanxin.tradein import programmes_service, realname
+
+    programmes_service.setup_city_programmes(
+        session, city_code, {"appliance-2025": 1_000_000_00},
+        settings={"appliance-2025": {"starts_on": dt.date(2025, 1, 1),
+                                     "ends_on": china_today() + dt.timedelta(days=365)}})
+    if session.scalar(select(User.id).where(User.username == applicant.username)) is None:
+        orgs_service.create_user(session, username=applicant.username, password=PASSWORD,
+                                 display_name=applicant.name, role=Role.RESIDENT, city_code=city_code, unit_id=None,
+                                 password_hash=hash_password(PASSWORD))
+    realname.enrol(session, id_number=applicant.id_number, name=applicant.name, bank_card=applicant.bank_card,
+                   phone=applicant.phone)

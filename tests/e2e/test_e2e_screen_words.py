@@ -9,7 +9,6 @@ the redemption and the reading go through the pages."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 
 import pytest
@@ -17,7 +16,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from tests.e2e.conftest import LoginAs
-from tests.e2e.support import PASSWORD, Server, china_today
+from tests.e2e.support import PASSWORD, Applicant, Server, open_appliance_programme, server_db_url
 
 from huanxin.db import make_engine
 from huanxin.kit.identifiers import credit_check_char, id_check_char, luhn_ok
@@ -25,7 +24,6 @@ from huanxin.kit.passwords import hash_password
 from huanxin.orgs import service as orgs_service
 from huanxin.orgs.models import User
 from huanxin.orgs.roles import Role
-from huanxin.tradein import programmes_service, realname
 from huanxin.tradein.models import Retailer
 
 pytestmark = pytest.mark.e2e
@@ -51,23 +49,13 @@ def _card() -> str:
     return next(body + d for d in "0123456789" if luhn_ok(body + d))
 
 
-def _db_url(server: Server) -> str:
-    return os.environ.get("HUANXIN_E2E_DATABASE_URL") or f"sqlite:///{server.log_path.parent / 'e2e.sqlite3'}"
-
-
 def _open_programme(server: Server) -> None:
-    engine = make_engine(_db_url(server))
+    engine = make_engine(server_db_url(server))
     try:
         with Session(engine) as session:
-            programmes_service.setup_city_programmes(
-                session, SHAOYANG, {"appliance-2025": 1_000_000_00},
-                settings={"appliance-2025": {"starts_on": dt.date(2025, 1, 1),
-                                             "ends_on": china_today() + dt.timedelta(days=365)}})
-            if session.scalar(select(User.id).where(User.username == RESIDENT)) is None:
-                orgs_service.create_user(session, username=RESIDENT, password=PASSWORD, display_name=NAME,
-                                         role=Role.RESIDENT, city_code=SHAOYANG, unit_id=None,
-                                         password_hash=hash_password(PASSWORD))
-                realname.enrol(session, id_number=_id_number(), name=NAME, bank_card=_card(), phone="13907390001")
+            open_appliance_programme(session, SHAOYANG, Applicant(RESIDENT, NAME, _id_number(), _card(),
+                                                                  "13907390001"))
+            if session.scalar(select(User.id).where(User.username == SHOP)) is None:
                 unit = orgs_service.ensure_unit(session, city_code=SHAOYANG, name="邵阳焕新家电卖场（测试）",
                                                 kind="retailer", aliases=[], region_code=SHAOYANG)
                 first17 = "91430500MA4Q0W3C7"

@@ -9,8 +9,6 @@ programme; the retailer is admitted through the API; everything else goes throug
 
 from __future__ import annotations
 
-import datetime as dt
-import os
 import re
 from pathlib import Path
 
@@ -19,7 +17,15 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from tests.e2e.conftest import LoginAs
-from tests.e2e.support import PASSWORD, Directory, Server, china_today, screenshot
+from tests.e2e.support import (
+    PASSWORD,
+    Applicant,
+    Directory,
+    Server,
+    open_appliance_programme,
+    screenshot,
+    server_db_url,
+)
 
 from huanxin.db import make_engine
 from huanxin.kit.identifiers import credit_check_char, id_check_char, luhn_ok
@@ -27,7 +33,6 @@ from huanxin.kit.passwords import hash_password
 from huanxin.orgs import service as orgs_service
 from huanxin.orgs.models import User
 from huanxin.orgs.roles import Role
-from huanxin.tradein import programmes_service, realname
 
 pytestmark = pytest.mark.e2e
 
@@ -51,26 +56,14 @@ def _credit_code() -> str:
     return first17 + credit_check_char(first17)
 
 
-def _server_db_url(server: Server) -> str:
-    return os.environ.get("HUANXIN_E2E_DATABASE_URL") or f"sqlite:///{server.log_path.parent / 'e2e.sqlite3'}"
-
-
 def _open_programme(server: Server, directory: Directory) -> None:
     """The appliance programme of 攀枝花 open today with a funded pool, a resident account, and an
     admitted retailer with its user."""
-    engine = make_engine(_server_db_url(server))
+    engine = make_engine(server_db_url(server))
     try:
         with Session(engine) as session:
-            programmes_service.setup_city_programmes(
-                session, PANZHIHUA, {"appliance-2025": 1_000_000_00},
-                settings={"appliance-2025": {"starts_on": dt.date(2025, 1, 1),
-                                             "ends_on": china_today() + dt.timedelta(days=365)}})
-            if session.scalar(select(User.id).where(User.username == RESIDENT)) is None:
-                orgs_service.create_user(session, username=RESIDENT, password=PASSWORD, display_name=NAME,
-                                         role=Role.RESIDENT, city_code=PANZHIHUA, unit_id=None,
-                                         password_hash=hash_password(PASSWORD))
-            # the resident is on the population register the real-name check reads
-            realname.enrol(session, id_number=_id_number(), name=NAME, bank_card=_card(), phone="13981200001")
+            open_appliance_programme(session, PANZHIHUA, Applicant(RESIDENT, NAME, _id_number(), _card(),
+                                                                   "13981200001"))
             session.commit()
         office = directory.api("panzhihua-office")
         retailer = office.post(f"/cities/{PANZHIHUA}/retailers", {
