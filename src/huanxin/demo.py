@@ -205,7 +205,9 @@ def _print_tradein(city_logins: list[Login]) -> None:
 
 
 def _print_role(role: Role, members: list[Login]) -> None:
-    label = ROLE_LABELS[role]
+    # A reporting account may be a department or an enterprise, bank or agency the plan names
+    # as responsible: the group says so rather than calling 中车资阳机车 a 市直部门.
+    label = "市直部门及责任单位" if role == Role.DEPARTMENT else ROLE_LABELS[role]
     if role in (Role.OFFICE, Role.LEADER, Role.REVIEWER):
         for lg in members:
             print(f"  {_pad(label, 14)}{_pad(lg.username, 26)}{lg.unit or ''}")
