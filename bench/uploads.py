@@ -1,7 +1,7 @@
 """Uploads against the real server: does one user's spreadsheet hold up everyone else?
 
 On SQLite, with the five seed plans (a fresh database in bench/out/), uvicorn serves the app on
-127.0.0.1 (one process; the uploads are parsed in its parse process, kit.uploads.run_parse). One
+127.0.0.1 (one process; the uploads are parsed in its parse process, kit.parse_process.run_parse). One
 reader, the Shaoyang office, opens its ledger page again and again, as one user clicking (a single
 client, one request at a time, in a process of its own). Its p50/p95/p99 are measured in four
 phases, printed side by side with the ratio of each p95 to the first:

@@ -28,7 +28,7 @@ from tests.plans.test_exports_http import first_measure, industry_user, open_rou
 
 from huanxin.config import get_settings
 from huanxin.indicators.models import Observation
-from huanxin.kit import uploads
+from huanxin.kit import parse_process, uploads
 from huanxin.plans.models import Attachment, Report, RoundItem
 from huanxin.tradein.models import ReferencePrice
 
@@ -320,12 +320,12 @@ def test_the_parse_runs_in_another_process(client: TestClient, db: Session, monk
                                            route: str) -> None:
     """A thread that parses holds the server's GIL, which every other request needs: the parse
     runs in a process of its own, where openpyxl is patched as here (no rows read while opening)."""
-    monkeypatch.setattr(uploads, "_last_parse_pid", None)
+    monkeypatch.setattr(parse_process, "_last_parse_pid", None)
     if route == "plan_import":
         _plan_import(client, db, "方案.docx", _document())
     else:
         SHEET_ROUTES[route](client, db, "表.xlsx", _sheet(3))
-    parsed_in = uploads.last_parse_pid()
+    parsed_in = parse_process.last_parse_pid()
     assert parsed_in is not None and parsed_in != os.getpid()
     assert uploads.parse_process_patched()
 
@@ -349,19 +349,19 @@ def test_a_limit_error_raised_in_the_parse_process_arrives_as_the_same_413(
 def test_a_parse_past_the_time_limit_is_stopped_and_the_next_runs_in_a_fresh_process(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """A file made to trap a parser must not hold this worker's uploads behind it for good."""
-    monkeypatch.setattr(uploads, "PARSE_TIMEOUT_S", 1.0)
+    monkeypatch.setattr(parse_process, "PARSE_TIMEOUT_S", 1.0)
     assert uploads.parse_process_patched()
-    trapped = uploads.last_parse_pid()
+    trapped = parse_process.last_parse_pid()
     with pytest.raises(uploads.UploadTooLarge, match="文件解析超过 1 秒的上限，已停止"):
-        uploads.run_parse(time.sleep, 30)  # stands for a parser that never ends
+        parse_process.run_parse(time.sleep, 30)  # stands for a parser that never ends
     assert uploads.parse_process_patched()
-    assert uploads.last_parse_pid() not in (None, trapped)
+    assert parse_process.last_parse_pid() not in (None, trapped)
 
 
 def test_uploads_past_the_parses_in_flight_are_asked_to_come_back(client: TestClient, db: Session,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """Each waiting parse holds a server thread: past the few allowed, an upload is told to retry."""
-    monkeypatch.setattr(uploads, "_in_flight", threading.Semaphore(0))  # all taken by other uploads
+    monkeypatch.setattr(parse_process, "_in_flight", threading.Semaphore(0))  # all taken by other uploads
     response = _reference_prices(client, db, "价格.xlsx", _sheet(3))
     assert response.status_code == 503
     assert response.json() == {"error": "服务器正在解析其他用户上传的文件，请稍后再上传", "field": "file"}

@@ -16,33 +16,24 @@ the server for half a minute):
    dimension over the row or column limit, and `Sheet.rows` stops at the first row past the limit.
 
 The parse itself (opening the workbook and streaming its rows to plain values, or extracting a
-.docx's or a .pdf's text) runs in a separate process, `run_parse`: one small process per server
-worker, started lazily, at a lower CPU priority. A thread that parses holds Python's GIL, which
-the server's event loop needs for every other user's request (a 20,000-row sheet took the GIL for
-a second, and the other users' p95 doubled); a process holds none of it. The importer's thread
-waits for the rows, then validates and writes them as before. A sheet is also refused by counting
-its rows' tags before any of them is parsed, so a sheet past the row limit costs a scan of its
-bytes, not a parse.
+.docx's or a .pdf's text) runs in the server worker's parse process (kit.parse_process, `run_parse`),
+off the server's GIL. The importer's thread waits for the rows, then validates and writes them as
+before. A sheet is also refused by counting its rows' tags before any of them is parsed, so a
+sheet past the row limit costs a scan of its bytes, not a parse.
 
-Every refusal is `UploadTooLarge` (HTTP 413, field "file") with a message naming the limit; raised
+Every refusal is `UploadTooLarge` (kit.upload_errors) (HTTP 413, field "file") with a message naming the limit; raised
 in the parse process, it comes back as the same error (domain errors pickle with their field).
 """
 
 from __future__ import annotations
 
 import io
-import multiprocessing
-import os
 import re
-import signal
-import threading
 import zipfile
-from collections.abc import Callable, Iterator
-from concurrent.futures import CancelledError, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Iterator
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 from urllib.parse import quote
 from xml.etree.ElementTree import ParseError
 
@@ -57,14 +48,10 @@ from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
 from huanxin.config import get_settings
-from huanxin.errors import DomainError, InvalidInput
+from huanxin.kit.parse_process import run_parse
+from huanxin.kit.upload_errors import FIELD, MIB, UnreadableUpload, UploadTooLarge, size_label
 
-P = ParamSpec("P")
-T = TypeVar("T")
-
-FIELD = "file"
 CHUNK = 256 * 1024
-MIB = 1024 * 1024
 # Zip members smaller than this are not judged by their ratio: a few KB of styles or a blank
 # sheet compress 100:1 and harm no one; the total inflated limit covers them anyway.
 RATIO_FLOOR = MIB
@@ -79,21 +66,6 @@ _TAG_CARRY = 32  # longer than any match of _ROW_TAG
 NOT_A_WORKBOOK: tuple[type[Exception], ...] = (
     zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, EOFError, ParseError,
 )
-
-
-class UploadTooLarge(InvalidInput):
-    """A limit of the uploads was passed; nothing was parsed past it and nothing written."""
-
-    status_code = 413
-
-    def __init__(self, message: str, *, row: int = 0, field: str = FIELD):
-        # `errors` in the importers' shape (row, column, message), so a page that lists an
-        # import's errors lists this one too.
-        super().__init__(message, field=field, errors=[{"row": row, "column": "", "message": message}])
-
-
-class UnreadableUpload(InvalidInput):
-    """The file is not what it claims to be; each importer words this in its own terms."""
 
 
 @dataclass(frozen=True)
@@ -111,13 +83,6 @@ class Limits:
         return cls(max_bytes=s.max_upload_bytes, max_rows=s.max_upload_rows, max_columns=s.max_upload_columns,
                    max_inflated_bytes=s.max_inflated_bytes, max_members=s.max_zip_members,
                    max_ratio=s.max_compression_ratio)
-
-
-def size_label(n: int) -> str:
-    """10 MB, 1.5 MB, 64 KB: how a limit is named to the user."""
-    if n >= MIB:
-        return f"{n // MIB} MB" if n % MIB == 0 else f"{n / MIB:.1f} MB"
-    return f"{n // 1024} KB" if n >= 1024 else f"{n} 字节"
 
 
 def _name(filename: str | None) -> str:
@@ -308,31 +273,7 @@ def _check_dimension(sheet: ReadOnlyWorksheet, lim: Limits) -> None:
                              f"{lim.max_columns} 列的上限，请删去多余的行列或分批导入")
 
 
-# ---- 4. the parse process ------------------------------------------------------------------
-
-# One parse at a time per server worker: a parse is one core's work, and the machine's other
-# cores serve requests. Parses waiting for it hold a server thread each, so only a few may wait.
-PARSE_PROCESSES = 1
-MAX_PARSES_IN_FLIGHT = 4
-# The parse process yields the CPU to the server's workers when both want it (Unix niceness).
-PARSE_NICENESS = 10
-# A parse that runs longer than this is stopped (its process killed, a new one started for the next
-# upload): within the limits a sheet takes a second or two, so only a file made to trap a parser,
-# or a parser's bug, gets here, and it must not keep this worker's uploads waiting behind it.
-PARSE_TIMEOUT_S = 60.0
-
-_pool: ProcessPoolExecutor | None = None
-_pool_pid = 0  # the process that started _pool: a forked copy must not use its parent's pool
-_pool_lock = threading.Lock()
-_in_flight = threading.BoundedSemaphore(MAX_PARSES_IN_FLIGHT)
-_last_parse_pid: int | None = None
-
-
-class ParserBusy(DomainError):
-    """Too many uploads are being parsed at once on this server worker."""
-
-    status_code = 503
-
+# ---- 4. the rows, parsed in the parse process (kit.parse_process) ----------------------------
 
 class SheetRows:
     """A worksheet's rows as plain values (str, int, float, bool, datetime, None), read within the
@@ -365,99 +306,6 @@ def _sheet_rows(data: bytes, prefer: str | None, filename: str | None,
     with open_sheet(data, prefer=prefer, filename=filename, limits=lim) as sheet:
         sheet.check_row_count()
         return list(sheet.rows())
-
-
-def run_parse(parse: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-    """`parse(*args, **kwargs)` in the parse process, waited for in the calling thread (a worker
-    thread, never the event loop). `parse` must be a module-level function; its arguments and its
-    result plain values. A DomainError it raises (UploadTooLarge, InvalidInput…) is raised here
-    as it was, with its message, field and errors. (The parse process is spawned, and imports the
-    main module again: a script that parses must keep its work under `if __name__ == "__main__"`.)"""
-    global _last_parse_pid
-    if not _in_flight.acquire(blocking=False):
-        raise ParserBusy("服务器正在解析其他用户上传的文件，请稍后再上传", field=FIELD)
-    try:
-        pid, value = _call(parse, args, kwargs)
-    finally:
-        _in_flight.release()
-    _last_parse_pid = pid
-    return value
-
-
-def _call(parse: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[int, T]:
-    for attempt in range(2):
-        pool = _parse_pool()
-        try:
-            return pool.submit(_parse_here, parse, args, kwargs).result(timeout=PARSE_TIMEOUT_S)
-        except TimeoutError:
-            _discard(pool, kill=True)
-            raise UploadTooLarge(f"文件解析超过 {PARSE_TIMEOUT_S:.0f} 秒的上限，已停止；请删减内容或分批上传") from None
-        except (BrokenProcessPool, CancelledError):
-            # Stopped by another upload's timeout (that thread discarded the pool first): once more,
-            # in a fresh process. Else the process died under this file (killed for its memory, say):
-            # the next parse starts a fresh one, and this file is answered as unreadable, not a 500.
-            if not _discard(pool) and attempt == 0:
-                continue
-            raise UnreadableUpload("文件无法解析（解析进程意外退出），请用 Excel/WPS 重新保存后上传",
-                                   field=FIELD) from None
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-def _parse_here(parse: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[int, T]:
-    return os.getpid(), parse(*args, **kwargs)
-
-
-def _parse_pool() -> ProcessPoolExecutor:
-    """This process's pool, started on first use, so that each server worker (a process of its
-    own, see web.serve) starts its own. 'spawn', not fork: a fork would copy a process that holds
-    threads and database connections."""
-    global _pool, _pool_pid
-    with _pool_lock:
-        if _pool is None or _pool_pid != os.getpid():
-            _pool = ProcessPoolExecutor(max_workers=PARSE_PROCESSES, mp_context=multiprocessing.get_context("spawn"),
-                                        initializer=_start_parse_process)
-            _pool_pid = os.getpid()
-        return _pool
-
-
-def _discard(pool: ProcessPoolExecutor, *, kill: bool = False) -> bool:
-    """Stops using `pool`; whether this call was the one to (another thread may have been first)."""
-    global _pool
-    with _pool_lock:
-        mine = _pool is pool
-        if mine:
-            _pool = None
-    if kill:  # the executor cannot stop a running call: its process is killed (a private field)
-        for process in list(getattr(pool, "_processes", {}).values()):
-            process.kill()
-    pool.shutdown(wait=False, cancel_futures=True)
-    return mine
-
-
-def _start_parse_process() -> None:
-    """Runs once in a new parse process. This module is imported there to run it, so openpyxl's
-    patch (`_declared_size`, above) applies there too."""
-    # Stopped by its server worker (shutdown_parser, or the worker's exit), not by the Ctrl-C a
-    # terminal sends to the whole process group.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if hasattr(os, "nice"):
-        os.nice(PARSE_NICENESS)
-
-
-def shutdown_parser() -> None:
-    """Stops this process's parse process, if it started one (the app's shutdown); a later parse
-    starts another."""
-    global _pool
-    with _pool_lock:
-        pool, _pool = _pool, None
-        mine = _pool_pid == os.getpid()
-    if pool is not None and mine:
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
-def last_parse_pid() -> int | None:
-    """The pid of the process that ran this process's latest parse (for the tests)."""
-    return _last_parse_pid
 
 
 def parse_process_patched() -> bool:

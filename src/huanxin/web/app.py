@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from huanxin.config import get_settings, refusal_to_start
 from huanxin.indicators import api as indicators_api
 from huanxin.indicators import pages as indicators_pages
-from huanxin.kit import uploads
+from huanxin.kit import parse_process
 from huanxin.ledger import api as ledger_api
 from huanxin.ledger import pages as ledger_pages
 from huanxin.orgs import api as orgs_api
@@ -64,7 +64,7 @@ async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
         gc.freeze()
         gc.set_threshold(settings.gc_gen0_threshold, 20, 20)
     yield
-    uploads.shutdown_parser()  # the upload parse process this worker started, if any
+    parse_process.shutdown_parser()  # the upload parse process this worker started, if any
 
 
 def create_app() -> FastAPI:

@@ -14,7 +14,7 @@ from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 from huanxin.errors import InvalidInput
-from huanxin.kit import uploads
+from huanxin.kit import parse_process, uploads
 
 if TYPE_CHECKING:
     from pypdf import PdfReader
@@ -105,9 +105,9 @@ def _read_txt(name: str, data: bytes) -> SourceText:
 def _read_docx(name: str, data: bytes) -> SourceText:
     # A .docx is a zip: its directory is checked (members, inflated size, ratio) before python-docx
     # inflates anything, which it does whole, into one XML tree; then the text is extracted in the
-    # parse process (kit.uploads.run_parse), off this server's GIL.
+    # parse process (kit.parse_process.run_parse), off this server's GIL.
     uploads.check_zip(data, filename=name)
-    return SourceText(name, "docx", None, uploads.run_parse(_docx_text, name, data))
+    return SourceText(name, "docx", None, parse_process.run_parse(_docx_text, name, data))
 
 
 def _docx_text(name: str, data: bytes) -> str:
@@ -155,10 +155,10 @@ def _table_lines(table: object) -> list[str]:
 
 
 def _read_pdf(name: str, data: bytes) -> SourceText:
-    # Extracted in the parse process (kit.uploads.run_parse), off this server's GIL; the limit is
+    # Extracted in the parse process (kit.parse_process.run_parse), off this server's GIL; the limit is
     # read here, where the settings are the server's.
     limit = uploads.Limits.from_settings().max_inflated_bytes
-    return SourceText(name, "pdf", None, uploads.run_parse(_pdf_text, name, data, limit))
+    return SourceText(name, "pdf", None, parse_process.run_parse(_pdf_text, name, data, limit))
 
 
 def _pdf_text(name: str, data: bytes, limit: int) -> str:
