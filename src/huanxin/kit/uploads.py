@@ -49,7 +49,12 @@ from starlette.responses import Response
 
 from huanxin.config import get_settings
 from huanxin.kit.parse_process import run_parse
-from huanxin.kit.upload_errors import FIELD, MIB, UnreadableUpload, UploadTooLarge, size_label
+
+# The refusals are part of this module's face: importers catch and raise them as uploads.X.
+from huanxin.kit.upload_errors import FIELD, MIB
+from huanxin.kit.upload_errors import UnreadableUpload as UnreadableUpload
+from huanxin.kit.upload_errors import UploadTooLarge as UploadTooLarge
+from huanxin.kit.upload_errors import size_label as size_label
 
 CHUNK = 256 * 1024
 # Zip members smaller than this are not judged by their ratio: a few KB of styles or a blank
