@@ -11,9 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Header, UploadFile
+from fastapi import APIRouter, Header
 from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
@@ -29,7 +29,6 @@ from huanxin.tradein import (
     identity,
     intake,
     outbox,
-    payouts,
     programmes_service,
     qualification,
     reclaim,
@@ -44,7 +43,6 @@ from huanxin.tradein.schemas import (
     AppealIn,
     ApproveIn,
     BankCardIn,
-    BatchIn,
     CarClaimIn,
     CorrectionIn,
     PresentedQualificationIn,
@@ -60,7 +58,6 @@ from huanxin.web.errors import error_json
 
 router = APIRouter(prefix="/tradein", tags=["以旧换新补贴申请"])
 IdemKey = Annotated[str | None, Header(alias="Idempotency-Key")]
-MAX_RESULT_FILE = 20 * 1024 * 1024
 
 
 def _start_write(db: Session) -> None:
@@ -354,62 +351,6 @@ def decide_appeal(appeal_id: int, body: AppealDecisionIn, db: DbSession, scope: 
     item, claim = repo.get_appeal(db, scope, appeal_id)
     appeals.decide_appeal(db, scope, item, claim, overturn=body.overturn, note=body.note)
     return {"id": item.id, "claim_id": claim.id, "status": item.status, "claim_status": claim.status}
-
-
-# ---- payouts ------------------------------------------------------------------------------------
-
-def _batch_out(db: Session, batch: Any) -> dict[str, Any]:
-    lines = repo.lines_of_batch(db, batch.id)
-    return {"id": batch.id, "status": batch.status, "count": batch.count, "total_fen": batch.total_fen,
-            "file_name": batch.file_name, "created_by": batch.created_by, "created_at": batch.created_at.isoformat(),
-            "lines": [{"claim_id": x.claim_id, "amount_fen": x.amount_fen, "status": x.status,
-                       "bank_ref": x.bank_ref, "failure_reason": x.failure_reason} for x in lines]}
-
-
-@router.post("/payout-batches", status_code=201)
-def create_batch(body: BatchIn, db: DbSession, scope: CurrentScope, idempotency_key: IdemKey = None) -> JSONResponse:
-    def work() -> tuple[int, dict[str, Any]]:
-        batch = payouts.create_batch(db, scope, claim_ids=body.claim_ids, limit=body.limit)
-        return 201, _batch_out(db, batch)
-    return idempotent(db, scope, idempotency_key, body.model_dump(), work)
-
-
-@router.get("/payout-batches")
-def list_batches(db: DbSession, scope: CurrentScope) -> list[dict[str, Any]]:
-    repo.require_staff(scope)
-    return [_batch_out(db, b) for b in repo.batches_of_city(db, scope.city_code)]
-
-
-@router.get("/payout-batches/{batch_id}")
-def get_batch(batch_id: int, db: DbSession, scope: CurrentScope) -> dict[str, Any]:
-    return _batch_out(db, repo.get_batch(db, scope, batch_id))
-
-
-@router.get("/payout-batches/{batch_id}/file")
-def payout_file(batch_id: int, db: DbSession, scope: CurrentScope) -> Response:
-    batch = repo.get_batch(db, scope, batch_id)
-    data = payouts.payout_file(db, scope, batch)
-    return Response(data, media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{batch.file_name}"',
-                             "Cache-Control": "no-store"})
-
-
-@router.post("/payout-batches/{batch_id}/result")
-async def upload_result(batch_id: int, db: DbSession, scope: CurrentScope, file: Annotated[UploadFile, File()],
-                        idempotency_key: IdemKey = None) -> JSONResponse:
-    data = await file.read(MAX_RESULT_FILE + 1)
-    if len(data) > MAX_RESULT_FILE:
-        raise InvalidInput("结果文件过大（上限 20 MB）", field="file")
-
-    def work() -> tuple[int, dict[str, Any]]:
-        batch = repo.get_batch(db, scope, batch_id)
-        result = payouts.reconcile(db, scope, batch, data)
-        return 200, {"batch": _batch_out(db, batch), "paid": result.paid, "failed": result.failed,
-                     "rejected": result.rejected, "unchanged": result.unchanged}
-    import hashlib
-
-    return idempotent(db, scope, idempotency_key, {"batch_id": batch_id, "sha256": hashlib.sha256(data).hexdigest()},
-                      work)
 
 
 @router.post("/expire")

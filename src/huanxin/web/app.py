@@ -31,7 +31,7 @@ from huanxin.plans import import_api, import_pages
 from huanxin.plans import pages as plans_pages
 from huanxin.tradein import api as tradein_api
 from huanxin.tradein import pages as tradein_pages
-from huanxin.tradein import retailers_api, whatif_api
+from huanxin.tradein import payouts_api, retailers_api, whatif_api
 from huanxin.web import errors
 from huanxin.web.body_limit import BodyLimit
 from huanxin.web.params import BOUNDED_INPUTS
@@ -79,7 +79,8 @@ def create_app() -> FastAPI:
     _add_docs(app)
     # The API first, the trade-in API (the peak-load routes) first of all: routes are matched in
     # the order they are added, and the pages add many.
-    for api in (tradein_api, retailers_api, whatif_api, orgs_api, plans_api, indicators_api, import_api, ledger_api):
+    for api in (tradein_api, payouts_api, retailers_api, whatif_api, orgs_api, plans_api, indicators_api, import_api,
+                ledger_api):
         app.include_router(api.router, prefix="/api/v1")
     for module in (
         orgs_pages, plans_pages, indicators_pages, plans_exports, import_pages, ledger_pages, tradein_pages,
