@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from huanxin.indicators.access import require_cockpit
-from huanxin.indicators.progress import CityProgress, TargetProgress, city_progress
+from huanxin.indicators.city_progress import CityProgress, city_progress
+from huanxin.indicators.progress import TargetProgress
 from huanxin.orgs.scope import Scope
 
 

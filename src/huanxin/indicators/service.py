@@ -27,9 +27,10 @@ from huanxin.indicators.access import (
     require_reader,
 )
 from huanxin.indicators.catalogue import IndicatorDef, catalogue
+from huanxin.indicators.city_progress import city_progress
 from huanxin.indicators.cockpit import cockpit, is_headline
 from huanxin.indicators.models import Baseline, Observation
-from huanxin.indicators.progress import TargetProgress, city_progress
+from huanxin.indicators.progress import TargetProgress
 from huanxin.indicators.sheet import read_sheet, template_workbook
 from huanxin.indicators.validation import (
     BaselineInput,
