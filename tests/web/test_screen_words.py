@@ -19,13 +19,13 @@ from tests.plans.support import plan_of
 from tests.tradein.claims_support import City, bank_card, enrol, id_number, setup_city, user
 from tests.tradein.test_pages import Browser, claim_qualification, redeem
 
-from huanxin.demo import _short_title
 from huanxin.kit import audit
 from huanxin.kit.text import clause_cut
 from huanxin.orgs.models import User
 from huanxin.orgs.roles import Role
 from huanxin.plans import ledger as ledger_mod
 from huanxin.plans.briefing import EXCERPT_CHARS, _highlights
+from huanxin.plans.demo_narratives import _short_title
 from huanxin.plans.models import Report
 from huanxin.web.labels import quantity, target_sentence
 
@@ -192,7 +192,7 @@ def test_a_parents_status_rolls_up_from_its_children() -> None:
 def test_a_demo_narrative_never_counts_a_part_larger_than_its_whole() -> None:
     import random
 
-    from huanxin.demo import _narrative
+    from huanxin.plans.demo_narratives import _narrative
     rng = random.Random(7)
     for _ in range(400):
         text, _figures = _narrative("突出抓好技术改造", "equipment", 50, rng)
@@ -204,7 +204,8 @@ def test_a_demo_narrative_never_counts_a_part_larger_than_its_whole() -> None:
 def test_demo_payout_batches_are_numbered_in_date_order() -> None:
     import datetime as dt
 
-    from huanxin.tradein.demo_data import BATCH_NOTE, Rows, _number_batches_by_date
+    from huanxin.tradein.demo.specs import BATCH_NOTE, Rows
+    from huanxin.tradein.demo.writing import _number_batches_by_date
     rows = Rows()
     for bid, day in ((1, 20), (2, 5), (3, 12)):
         at = dt.datetime(2025, 5, day, 10)

@@ -1,0 +1,104 @@
+"""What `huanxin demo` prints: where to open the demo and every account, grouped by city and
+role, read back from the database so a reused demo prints too.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from huanxin.bootstrap import DEMO_PASSWORD, Login
+from huanxin.orgs import service as orgs_service
+from huanxin.orgs.models import Unit, User
+from huanxin.orgs.roles import ROLE_LABELS, Role
+from huanxin.plans.models import Plan
+from huanxin.tradein import demo_data as tradein_demo
+
+
+def print_logins(logins: dict[str, list[Login]], host: str, port: int,
+                 walkthroughs: dict[str, tradein_demo.Walkthrough] | None = None) -> None:
+    """Prints where to open the demo and every account, grouped by city and role; with
+    `walkthroughs` (plan key → `demo_walkthroughs`), how to finish the trade-in flows by hand."""
+    shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    print(f"\n焕新演示：http://{shown_host}:{port}/   所有账号的密码：{DEMO_PASSWORD}")
+    for key, city_logins in logins.items():
+        if not city_logins:
+            continue
+        print(f"\n{city_logins[0].city}（{len(city_logins)} 个账号）")
+        for role in (Role.OFFICE, Role.LEADER, Role.REVIEWER, Role.DEPARTMENT, Role.COUNTY):
+            members = [lg for lg in city_logins if lg.role == role]
+            if members:
+                _print_role(role, members)
+        _print_tradein(city_logins)
+        if walkthroughs and key in walkthroughs:
+            _print_walkthrough(walkthroughs[key])
+
+
+def _print_walkthrough(w: tradein_demo.Walkthrough) -> None:
+    if w.resident and w.retailer:
+        print(f"  {_pad('核销演示', 18)}居民 {w.resident} 的资格 {w.qualification_id}（{w.category}）"
+              f" → 商户 {w.retailer}")
+        print(f"  {_pad('', 18)}居民页面显示核销码，收银员输入资格编号和核销码即可核销")
+    if w.dealer and w.car_programme:
+        print(f"  {_pad('汽车补贴演示', 18)}经销商 {w.dealer} 代购车人申请“{w.car_programme}”")
+        print(f"  {_pad('', 18)}可用 购车人身份证号 {w.buyer_id_number}（姓名任填）、"
+              f"新车VIN {w.new_vin}、旧车VIN {w.old_vin}")
+
+
+def _print_tradein(city_logins: list[Login]) -> None:
+    """Trade-in accounts, one line per role: the first few retailers and residents of many."""
+    for role, label in ((Role.RETAILER, "以旧换新经营主体"), (Role.RESIDENT, "以旧换新居民")):
+        members = [lg for lg in city_logins if lg.role == role]
+        if members:
+            names = "  ".join(f"{lg.username}（{lg.unit}）" if lg.unit else lg.username for lg in members)
+            print(f"  {_pad(label, 18)}{names}")
+
+
+def _print_role(role: Role, members: list[Login]) -> None:
+    # A reporting account may be a department or an enterprise, bank or agency the plan names
+    # as responsible: the group says so rather than calling 中车资阳机车 a 市直部门.
+    label = "市直部门及责任单位" if role == Role.DEPARTMENT else ROLE_LABELS[role]
+    if role in (Role.OFFICE, Role.LEADER, Role.REVIEWER):
+        for lg in members:
+            print(f"  {_pad(label, 14)}{_pad(lg.username, 26)}{lg.unit or ''}")
+        return
+    # Departments and counties are many: two per line keeps a city on one screen.
+    print(f"  {label}（{len(members)}）")
+    name_width = min(34, max(_width(lg.unit or "") for lg in members) + 2)
+    cells = [f"{_pad(lg.username, 24)}{_pad(lg.unit or '', name_width)}" for lg in members]
+    for i in range(0, len(cells), 2):
+        print("    " + "".join(cells[i : i + 2]).rstrip())
+
+
+def _width(value: str) -> int:
+    """Display width: a Chinese character takes two columns in a terminal."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in value)
+
+
+def _pad(value: str, width: int) -> str:
+    return value + " " * max(1, width - _width(value))
+
+
+def logins_from_db(session: Session) -> dict[str, list[Login]]:
+    """The accounts of each plan's city, office first, read back so a reused database prints too."""
+    order = {Role.OFFICE: 0, Role.LEADER: 1, Role.REVIEWER: 2, Role.DEPARTMENT: 3, Role.COUNTY: 4,
+             Role.RETAILER: 5, Role.RESIDENT: 6}
+    plans = list(session.scalars(select(Plan).order_by(Plan.key)))
+    many = (Role.RETAILER.value, Role.RESIDENT.value)
+    rows = session.execute(
+        select(User.username, User.role, User.city_code, Unit.name)
+        .outerjoin(Unit, Unit.id == User.unit_id)
+        .where(User.role.in_([r.value for r in order]))
+    ).all()
+    # Of the many retailers and residents, the first three of each city are listed.
+    rows = [r for r in rows if r.role not in many or r.username[-2:] in ("01", "02", "03")]
+    out: dict[str, list[Login]] = {}
+    for plan in plans:
+        if any(p.city_code == plan.city_code for p in plans if p.key in out):
+            continue  # a city with two plans lists its accounts once
+        city = orgs_service.region_name(session, plan.city_code)
+        mine = [
+            Login(city=city, username=u, role=Role(r), unit=n) for u, r, c, n in rows if c == plan.city_code
+        ]
+        out[plan.key] = sorted(mine, key=lambda lg: (order[lg.role], lg.username))
+    return out
