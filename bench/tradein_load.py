@@ -99,8 +99,10 @@ from huanxin.migrate import upgrade  # noqa: E402
 from huanxin.orgs import service as orgs_service  # noqa: E402
 from huanxin.orgs.models import User, UserSession  # noqa: E402
 from huanxin.orgs.roles import Role  # noqa: E402
-from huanxin.tradein import evaluation, identity, programmes_service  # noqa: E402
+from huanxin.tradein.claims import evaluation  # noqa: E402
 from huanxin.tradein.models import Claim, ClaimEvent, Person, Qualification, Retailer  # noqa: E402
+from huanxin.tradein.programmes import setup as programmes_service  # noqa: E402
+from huanxin.tradein.residents import identity  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 CITY = "512000"

@@ -76,8 +76,8 @@ have=$(cat "$stamp" 2>/dev/null || true)
 if [[ -x .venv/bin/huanxin && "$have" == "$want" ]]; then
   say "python packages up to date (requirements.lock)"
 else
-  say "pip install -r requirements.lock, then the package itself (-e . --no-deps)"
-  .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.lock
+  say "pip install --require-hashes -r requirements.lock, then the package itself (-e . --no-deps)"
+  .venv/bin/python -m pip install -q --disable-pip-version-check --require-hashes -r requirements.lock
   .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps -e .
   .venv/bin/python -m pip check >/dev/null || { .venv/bin/python -m pip check >&2; exit 1; }
   echo "$want" > "$stamp"

@@ -92,7 +92,7 @@ def app(db: Session, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untype
     # Each unit of a real server is a session of its own; here the cached scope simply lapses.
     monkeypatch.setattr(scope_cache, "refresh_due", lambda token: False)
     application = create_app()
-    unit = unit_of_work(db)  # requests, and the batches of the peak-load API (tradein.intake), write in it
+    unit = unit_of_work(db)  # requests, and the batches of the peak-load API (tradein.claims.intake), write in it
 
     def override() -> Iterator[Session]:
         with unit() as session:

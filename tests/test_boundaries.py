@@ -37,9 +37,12 @@ from huanxin.orgs.roles import Role
 from huanxin.orgs.service import scope_of
 from huanxin.plans import service as plans_service
 from huanxin.plans.models import Closure, Plan, Report, RoundItem, Task, TaskUnit
-from huanxin.tradein import appeals, identity, qualification, redemption, reference_prices
-from huanxin.tradein.claims import Purchase
+from huanxin.tradein.claims import appeals, redemption
+from huanxin.tradein.claims.lifecycle import Purchase
 from huanxin.tradein.models import Claim, Qualification
+from huanxin.tradein.programmes import reference_prices
+from huanxin.tradein.qualifications import lifecycle as qualification
+from huanxin.tradein.residents import identity
 
 HOME, OTHER = "512000", "370784"  # 资阳 walks; 安丘's objects are the targets
 MARK = "BCITYMARK"  # planted in the other city's records: no answer to the home city may carry it

@@ -15,7 +15,7 @@ from tests.tradein.test_intake import fridge, qualified
 from huanxin.db import insert_objects, insert_rows, reserve_ids, update_rows, write_changes
 from huanxin.kit.clock import CHINA, aware
 from huanxin.kit.idempotency import IdempotencyRecord
-from huanxin.tradein import redemption
+from huanxin.tradein.claims import redemption
 from huanxin.tradein.models import FraudFlag, OutboxMessage
 
 AT = dt.datetime(2025, 6, 1, 10, 30, tzinfo=CHINA)

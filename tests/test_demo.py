@@ -278,7 +278,7 @@ def test_retailers_and_residents_have_logins_and_valid_identities(db: Session) -
     from huanxin.kit import pii
     from huanxin.kit.identifiers import luhn_ok, validate_id_number
     from huanxin.tradein.models import Person, Retailer
-    from huanxin.tradein.realname import RegisterVerifier
+    from huanxin.tradein.residents.realname import RegisterVerifier
 
     for city in _cities(db):
         retailers = list(db.scalars(select(Retailer).where(Retailer.city_code == city)))
@@ -294,7 +294,7 @@ def test_retailers_and_residents_have_logins_and_valid_identities(db: Session) -
         validate_id_number(pii.decrypt(person.id_enc))
         assert person.bank_card_enc and luhn_ok(pii.decrypt(person.bank_card_enc))
         assert pii.decrypt(person.name_enc) == user.display_name
-        # each is on the population register the real-name check reads (tradein.realname)
+        # each is on the population register the real-name check reads (tradein.residents.realname)
         assert RegisterVerifier().name_matches(db, id_number=pii.decrypt(person.id_enc), name=user.display_name)
         assert not RegisterVerifier().name_matches(db, id_number=pii.decrypt(person.id_enc), name="冒名者")
 
@@ -317,7 +317,8 @@ def test_the_ledger_verifies_and_no_pool_is_negative(db: Session) -> None:
 
 def test_live_claims_hold_their_reservations_and_the_waiting_list_is_real(db: Session) -> None:
     from huanxin.ledger import service as ledger_service
-    from huanxin.tradein import evaluation, money
+    from huanxin.tradein import money
+    from huanxin.tradein.claims import evaluation
     from huanxin.tradein.models import Claim, Programme, Qualification
 
     for claim in db.scalars(select(Claim).where(Claim.status.in_(("approved", "paying"))).limit(200)):
@@ -341,8 +342,8 @@ def test_live_claims_hold_their_reservations_and_the_waiting_list_is_real(db: Se
 def test_a_reviewer_pays_a_demo_claim_through_the_services(db: Session) -> None:
     """The demo's live claims work with the real lifecycle: batch, bank result, paid, ledger ok."""
     from huanxin.ledger import service as ledger_service
-    from huanxin.tradein import payouts
     from huanxin.tradein.models import Claim
+    from huanxin.tradein.payouts import batches as payouts
 
     claim = db.scalars(select(Claim).where(Claim.status == "approved", Claim.city_code == "512000")
                        .order_by(Claim.id)).first()
@@ -390,8 +391,9 @@ def test_the_summary_walks_a_visitor_through_redemption_and_a_car_claim(
 def test_a_dealer_files_a_car_claim_in_the_programme_open_today(demo_url: str, db: Session) -> None:
     """With only what the summary prints: the dealer, the buyer's ID number and the two VINs."""
     from huanxin.demo import demo_walkthroughs
-    from huanxin.tradein import claims, identity
+    from huanxin.tradein.claims import lifecycle as claims
     from huanxin.tradein.models import Programme
+    from huanxin.tradein.residents import identity
 
     w = demo_walkthroughs(demo_url)["ziyang-2024"]
     dealer = db.scalars(select(User).where(User.username == w.dealer)).one()

@@ -32,7 +32,7 @@ def upgrade() -> None:
 
 def _backfill() -> None:
     """Claims written before this revision get their keys, derived as the model derives them."""
-    from huanxin.tradein import claim_keys
+    from huanxin.tradein.claims import keys as claim_keys
 
     claims = sa.table('tradein_claim', sa.column('id', sa.Integer), sa.column('invoice_no', sa.String),
                       sa.column('inputs', sa.JSON), sa.column('invoice_norm', sa.String),

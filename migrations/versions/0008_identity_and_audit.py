@@ -1,7 +1,7 @@
 """identity and audit (issue 10, hardening): the population register of the real-name check, and
 the point where the audit chain became keyed
 
-`tradein_identity_register` is what the local real-name check (tradein.realname) reads: keyed
+`tradein_identity_register` is what the local real-name check (tradein.residents.realname) reads: keyed
 hashes of each resident's ID number, name, bank card and the phone the bank holds.
 
 `audit_chain_switch` records where the audit chain switched from plain SHA-256 to HMAC-SHA256:

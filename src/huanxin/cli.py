@@ -95,7 +95,7 @@ def audit_anchor() -> None:
 def pii_rotate() -> None:
     """用当前的 HUANXIN_PII_KEY 重新加密全部个人信息（旧密钥列在 HUANXIN_PII_OLD_KEYS 中）。"""
     from huanxin.kit import audit
-    from huanxin.tradein import identity
+    from huanxin.tradein.residents import identity
 
     with transaction() as session:
         count = identity.reencrypt_people(session)

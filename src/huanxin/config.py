@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     # it can rewrite history undetected, so production sets HUANXIN_AUDIT_KEY, keeps it off the
     # database server, and never changes it (records written under an old key no longer verify).
     audit_key: str = "dev-only-audit-key"
-    # The real-name check before an ID number is bound to a resident's account (tradein.realname):
+    # The real-name check before an ID number is bound to a resident's account (tradein.residents.realname):
     # `register` reads the local population register; a provider is named as module:factory.
     identity_verifier: str = "register"
     timezone: str = "Asia/Shanghai"

@@ -1,7 +1,7 @@
 """The demo database (`huanxin demo`): the five city plans with several dispatch rounds of
 generated progress reports, close-outs (销号) and indicator observations, and each city's
 consumer trade-in: programmes, budget pools, retailers, residents and a few hundred thousand
-claims in every state (`huanxin.tradein.demo_data`), whose paid claims feed the indicators.
+claims in every state (`huanxin.tradein.demo`), whose paid claims feed the indicators.
 
 Everything generated is deterministic (random.Random(2024)) but dated relative to today, so the
 lights mean something whenever the demo is built: the latest round is open and due in two days
@@ -42,9 +42,9 @@ from huanxin.plans.demo import generate_operations
 from huanxin.plans.demo_audit import record_representative_actions
 from huanxin.plans.demo_rounds import round_schedule
 from huanxin.plans.models import Closure, Plan, Report, Round, RoundItem, Task
-from huanxin.tradein import demo_data as tradein_demo
-from huanxin.tradein import indicator_feed
-from huanxin.tradein.events import STATUS_LABELS as CLAIM_STATUS_LABELS
+from huanxin.tradein import demo as tradein_demo
+from huanxin.tradein.claims.events import STATUS_LABELS as CLAIM_STATUS_LABELS
+from huanxin.tradein.programmes import indicator_feed
 
 # The demo's use cases live beside it; these names stay importable from here (cli, tests, bench).
 __all__ = [
@@ -154,7 +154,7 @@ def _city_codes(plans: list[Plan]) -> list[str]:
 def generate_tradein(
     session: Session, plans: list[Plan], rng: random.Random, claims: int
 ) -> tradein_demo.Summary:
-    """Each city's trade-in (see `huanxin.tradein.demo_data`), claims shared by city size."""
+    """Each city's trade-in (see `huanxin.tradein.demo`), claims shared by city size."""
     seen: dict[str, str] = {}
     for plan in plans:
         seen.setdefault(plan.city_code, city_slug(plan.key))

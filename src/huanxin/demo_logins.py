@@ -12,7 +12,7 @@ from huanxin.orgs import service as orgs_service
 from huanxin.orgs.models import Unit, User
 from huanxin.orgs.roles import ROLE_LABELS, Role
 from huanxin.plans.models import Plan
-from huanxin.tradein import demo_data as tradein_demo
+from huanxin.tradein import demo as tradein_demo
 
 
 def print_logins(logins: dict[str, list[Login]], host: str, port: int,

@@ -220,7 +220,8 @@ def open_appliance_programme(session: Session, city_code: str, applicant: Applic
     from huanxin.orgs import service as orgs_service
     from huanxin.orgs.models import User
     from huanxin.orgs.roles import Role
-    from huanxin.tradein import programmes_service, realname
+    from huanxin.tradein.programmes import setup as programmes_service
+    from huanxin.tradein.residents import realname
 
     programmes_service.setup_city_programmes(
         session, city_code, {"appliance-2025": 1_000_000_00},

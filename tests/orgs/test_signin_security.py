@@ -30,8 +30,8 @@ from huanxin.orgs import scope_cache
 from huanxin.orgs import service as orgs_service
 from huanxin.orgs.models import SigninLockout, User, UserSession
 from huanxin.tradein import api as tradein_api
-from huanxin.tradein import identity
 from huanxin.tradein.models import Person
+from huanxin.tradein.residents import identity
 from huanxin.web import peak
 
 KEY_A, KEY_B, HASH_KEY = ("a" * 40, "b" * 40, "h" * 40)

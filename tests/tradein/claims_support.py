@@ -18,8 +18,9 @@ from huanxin.kit.passwords import hash_password
 from huanxin.orgs import service as orgs_service
 from huanxin.orgs.roles import Role
 from huanxin.orgs.scope import Scope
-from huanxin.tradein import identity, programmes_service, realname
 from huanxin.tradein.models import Person, Programme, Qualification, Retailer
+from huanxin.tradein.programmes import setup as programmes_service
+from huanxin.tradein.residents import identity, realname
 
 _seq = itertools.count(1)
 RUN = uuid.uuid4().hex[:6]

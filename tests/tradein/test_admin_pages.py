@@ -17,8 +17,8 @@ from tests.tradein.claims_support import credit_code, resident, setup_city, user
 from tests.tradein.test_pages import Browser, error_text, form_key
 
 from huanxin.orgs.roles import Role
-from huanxin.tradein import retailers
 from huanxin.tradein.models import Retailer, RetailerStatusChange
+from huanxin.tradein.retailers import admission as retailers
 
 
 def fresh_code() -> str:

@@ -13,9 +13,10 @@ from tests.conftest import login_browser
 from tests.tradein.claims_support import City, T, holder, resident, setup_city
 
 from huanxin.errors import Conflict
-from huanxin.tradein import appeals, qualification, redemption, review
-from huanxin.tradein.claims import Purchase
+from huanxin.tradein.claims import appeals, redemption, review
+from huanxin.tradein.claims.lifecycle import Purchase
 from huanxin.tradein.models import Appeal, Claim, ClaimEvent
+from huanxin.tradein.qualifications import lifecycle as qualification
 from huanxin.tradein.rules.parameters import default_parameters
 
 

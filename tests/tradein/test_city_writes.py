@@ -13,7 +13,8 @@ from tests.conftest import api_token
 from tests.tradein.claims_support import resident, setup_city
 
 from huanxin.kit.clock import now
-from huanxin.tradein import qualification, reference_prices
+from huanxin.tradein.programmes import reference_prices
+from huanxin.tradein.qualifications import lifecycle as qualification
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ZIYANG, ANQIU = "512000", "370784"

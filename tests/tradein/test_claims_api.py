@@ -13,8 +13,8 @@ from tests.conftest import api_token
 from tests.tradein.claims_support import bad_id_number, bank_card, enrol, id_number, resident, setup_city, user, vin
 
 from huanxin.orgs.roles import Role
-from huanxin.tradein import identity
 from huanxin.tradein.models import Claim, Person, Qualification
+from huanxin.tradein.residents import identity
 
 
 def idem() -> dict[str, str]:

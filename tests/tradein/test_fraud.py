@@ -25,8 +25,10 @@ from huanxin.kit.identifiers import credit_check_char
 from huanxin.orgs import service as orgs_service
 from huanxin.orgs.models import User
 from huanxin.orgs.roles import Role
-from huanxin.tradein import fraud, reference_prices, retailers
+from huanxin.tradein.fraud import assessment as fraud
 from huanxin.tradein.models import Claim, FraudFlag, Person, Programme, Qualification, ReferencePrice, Retailer
+from huanxin.tradein.programmes import reference_prices
+from huanxin.tradein.retailers import admission as retailers
 
 CITY = "512000"
 REGION = "512002"

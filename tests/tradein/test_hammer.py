@@ -22,8 +22,9 @@ from tests.tradein.claims_support import City, id_number, resident, setup_city
 
 from huanxin.ledger import service as ledger_service
 from huanxin.ledger.models import Transfer
-from huanxin.tradein import identity, qualification
 from huanxin.tradein.models import Claim, PayoutLine, Qualification
+from huanxin.tradein.qualifications import lifecycle as qualification
+from huanxin.tradein.residents import identity
 from huanxin.web.app import create_app
 
 THREADS = 12

@@ -18,9 +18,11 @@ from huanxin.errors import Forbidden, InvalidInput
 from huanxin.kit import audit
 from huanxin.orgs.roles import Role
 from huanxin.orgs.scope import Scope
-from huanxin.tradein import identity, qualification, reclaim, redemption
-from huanxin.tradein.claims import Purchase
+from huanxin.tradein.claims import redemption
+from huanxin.tradein.claims.lifecycle import Purchase
 from huanxin.tradein.models import FraudFlag
+from huanxin.tradein.qualifications import lifecycle as qualification
+from huanxin.tradein.residents import identity, reclaim
 
 
 def test_person_encrypted_and_matched_by_hash(db: Session) -> None:

@@ -15,8 +15,10 @@ from huanxin.indicators.models import Observation
 from huanxin.kit.clock import CHINA
 from huanxin.orgs.roles import Role
 from huanxin.orgs.scope import Scope
-from huanxin.tradein import identity, indicator_feed, programmes_service
 from huanxin.tradein.models import Claim, Programme
+from huanxin.tradein.programmes import indicator_feed
+from huanxin.tradein.programmes import setup as programmes_service
+from huanxin.tradein.residents import identity
 
 CITY = "512000"
 _seq = itertools.count(1)

@@ -1,4 +1,4 @@
-"""Redemptions written in batches (tradein.intake, tradein.redemption): every submission of a batch
+"""Redemptions written in batches (tradein.claims.intake, tradein.claims.redemption): every submission of a batch
 gets the answer it would have had alone — in-batch duplicates of a qualification, a serial number
 or an Idempotency-Key included — and a conflict the batch could not foresee sends it one by one;
 the Batcher hands each caller its own result, per event loop."""
@@ -19,9 +19,10 @@ from tests.tradein.claims_support import City, holder, resident, setup_city
 
 from huanxin.errors import Conflict, InvalidInput
 from huanxin.kit.idempotency import IdempotencyRecord
-from huanxin.tradein import intake, qualification, redemption
-from huanxin.tradein.claims import Purchase
+from huanxin.tradein.claims import intake, redemption
+from huanxin.tradein.claims.lifecycle import Purchase
 from huanxin.tradein.models import Claim, Qualification, UsedIdentifier
+from huanxin.tradein.qualifications import lifecycle as qualification
 
 T = TypeVar("T")
 

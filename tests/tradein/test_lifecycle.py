@@ -14,9 +14,13 @@ from tests.tradein.claims_support import T, holder, resident, setup_city, vin
 
 from huanxin.errors import Conflict, InvalidInput
 from huanxin.ledger import service as ledger_service
-from huanxin.tradein import appeals, claims, outbox, payouts, qualification, redemption, review
-from huanxin.tradein.claims import Purchase
+from huanxin.tradein import outbox
+from huanxin.tradein.claims import appeals, redemption, review
+from huanxin.tradein.claims import lifecycle as claims
+from huanxin.tradein.claims.lifecycle import Purchase
 from huanxin.tradein.models import Claim, OutboxMessage, PayoutLine, QuotaSlot
+from huanxin.tradein.payouts import batches as payouts
+from huanxin.tradein.qualifications import lifecycle as qualification
 
 DAY = dt.timedelta(days=1)
 

@@ -15,8 +15,8 @@ from tests.conftest import login_browser
 from tests.tradein.claims_support import City, bank_card, enrol, id_number, resident, setup_city, user
 
 from huanxin.orgs.roles import Role
-from huanxin.tradein import retailers
 from huanxin.tradein.models import Claim, Qualification
+from huanxin.tradein.retailers import admission as retailers
 
 INVOICE_DATE = "2025-06-01"  # inside the 2025 appliance rules; before today's qualification: a fraud flag
 

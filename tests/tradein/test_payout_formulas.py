@@ -14,8 +14,10 @@ from tests.conftest import api_token
 from tests.tradein.claims_support import T, holder, resident, setup_city
 
 from huanxin.kit.excel import FORMULA_TRIGGERS
-from huanxin.tradein import payouts, qualification, redemption
-from huanxin.tradein.claims import Purchase
+from huanxin.tradein.claims import redemption
+from huanxin.tradein.claims.lifecycle import Purchase
+from huanxin.tradein.payouts import batches as payouts
+from huanxin.tradein.qualifications import lifecycle as qualification
 
 NAMES = ['=HYPERLINK("http://evil.example","领取")', "@SUM(1+1)*cmd|'/Ccalc'!A0", "+1+cmd|'/Ccalc'!A0",
          "-2+3+cmd|'/Ccalc'!A0"]

@@ -16,7 +16,7 @@ from tests.tradein.claims_support import City, resident, setup_city
 
 from huanxin.errors import Conflict
 from huanxin.tradein import api as tradein_api
-from huanxin.tradein import identity
+from huanxin.tradein.residents import identity
 from huanxin.web import peak
 
 CLAIMS = "/api/v1/tradein/claims"

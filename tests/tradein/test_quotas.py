@@ -14,8 +14,10 @@ from sqlalchemy.orm import Session
 from tests.tradein.claims_support import id_number
 
 from huanxin.errors import Conflict
-from huanxin.tradein import identity, money, quotas
+from huanxin.tradein import money
 from huanxin.tradein.models import QuotaSlot
+from huanxin.tradein.qualifications import quotas
+from huanxin.tradein.residents import identity
 
 
 @dataclass(frozen=True)

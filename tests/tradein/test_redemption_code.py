@@ -20,8 +20,8 @@ from tests.tradein.test_pages import Browser, claim_qualification, error_text, f
 
 from huanxin.kit import idempotency
 from huanxin.kit.clock import now
-from huanxin.tradein import redemption_codes
 from huanxin.tradein.models import Claim, Qualification, RedemptionCode
+from huanxin.tradein.qualifications import codes as redemption_codes
 
 CLAIMS = "/api/v1/tradein/claims"
 PRESENTED = "/api/v1/tradein/qualifications/presented"

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from tests.conftest import api_token
 from tests.tradein.claims_support import City, id_number, resident, setup_city
 
-from huanxin.tradein import identity
 from huanxin.tradein.models import Claim, Qualification
+from huanxin.tradein.residents import identity
 
 CLAIMS = "/api/v1/tradein/claims"
 

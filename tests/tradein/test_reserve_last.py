@@ -10,8 +10,9 @@ from tests.tradein.claims_support import T, resident, setup_city
 
 from huanxin.ledger import service as ledger_service
 from huanxin.ledger.models import Transfer
-from huanxin.tradein import money, qualification
+from huanxin.tradein import money
 from huanxin.tradein.models import OutboxMessage
+from huanxin.tradein.qualifications import lifecycle as qualification
 
 
 def _pools(db: Session, programme):  # type: ignore[no-untyped-def]

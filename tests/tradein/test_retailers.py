@@ -19,8 +19,8 @@ from huanxin.orgs import service as orgs_service
 from huanxin.orgs.models import Unit, User
 from huanxin.orgs.roles import Role
 from huanxin.orgs.scope import Scope
-from huanxin.tradein import retailers
 from huanxin.tradein.models import Retailer, RetailerStatusChange
+from huanxin.tradein.retailers import admission as retailers
 
 CITY = "512000"
 _seq = itertools.count(500)

@@ -13,8 +13,9 @@ from tests.tradein.claims_support import T, holder, resident, setup_city
 from huanxin.errors import Forbidden
 from huanxin.orgs.models import User
 from huanxin.orgs.roles import Role
-from huanxin.tradein import qualification, redemption, review
-from huanxin.tradein.claims import Purchase
+from huanxin.tradein.claims import redemption, review
+from huanxin.tradein.claims.lifecycle import Purchase
+from huanxin.tradein.qualifications import lifecycle as qualification
 
 
 def test_the_submitter_of_a_claim_cannot_approve_it(db: Session) -> None:

@@ -12,7 +12,9 @@ from tests.tradein.test_lifecycle import DAY, fridge
 
 from huanxin.errors import Forbidden, InvalidInput
 from huanxin.ledger.models import Transfer
-from huanxin.tradein import qualification, redemption, whatif_service
+from huanxin.tradein.claims import redemption
+from huanxin.tradein.programmes import whatif as whatif_service
+from huanxin.tradein.qualifications import lifecycle as qualification
 
 
 def _three_fridges(db: Session) -> tuple[object, object]:

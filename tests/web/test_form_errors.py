@@ -16,7 +16,7 @@ from tests.tradein.claims_support import resident, setup_city
 from huanxin.kit.clock import today
 from huanxin.orgs.models import User
 from huanxin.plans.models import Plan, Report, Task, TaskUnit
-from huanxin.tradein import qualification
+from huanxin.tradein.qualifications import lifecycle as qualification
 
 
 def _plan(db: Session, key: str) -> Plan:

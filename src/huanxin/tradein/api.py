@@ -23,21 +23,15 @@ from huanxin.kit import idempotency
 from huanxin.kit.fastjson import FastJSONResponse
 from huanxin.orgs.roles import Role
 from huanxin.orgs.scope import Scope
-from huanxin.tradein import (
-    appeals,
-    claims,
-    identity,
-    intake,
-    outbox,
-    programmes_service,
-    qualification,
-    reclaim,
-    redemption,
-    redemption_codes,
-    review,
-)
+from huanxin.tradein import outbox
 from huanxin.tradein import repository as repo
+from huanxin.tradein.claims import appeals, intake, redemption, review
+from huanxin.tradein.claims import lifecycle as claims
 from huanxin.tradein.models import Person
+from huanxin.tradein.programmes import setup as programmes_service
+from huanxin.tradein.qualifications import codes as redemption_codes
+from huanxin.tradein.qualifications import lifecycle as qualification
+from huanxin.tradein.residents import identity, reclaim
 from huanxin.tradein.schemas import (
     AppealDecisionIn,
     AppealIn,
@@ -117,7 +111,7 @@ def list_programmes(db: DbSession, scope: CurrentScope) -> list[dict[str, Any]]:
 # ---- the peak-load submissions ------------------------------------------------------------------
 #
 # A qualification and a redemption at the till are written in batches with the other requests
-# that arrive meanwhile (tradein.intake), each answered as if it had been sent alone. Their routes
+# that arrive meanwhile (tradein.claims.intake), each answered as if it had been sent alone. Their routes
 # below are also served straight from ASGI (web.peak) once the client's sign-in is known, with
 # the same PeakSubmission: only the transport differs.
 

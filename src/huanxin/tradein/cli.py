@@ -17,7 +17,7 @@ def evaluate(
     import json
 
     from huanxin.kit.clock import today
-    from huanxin.tradein.line_evaluation import answers, read_lines
+    from huanxin.tradein.claims.line_evaluation import answers, read_lines
 
     try:
         stream = sys.stdin.buffer if file == "-" else open(file, "rb")  # noqa: SIM115
@@ -55,7 +55,7 @@ def what_if(
     from huanxin.orgs import service as orgs_service
     from huanxin.orgs.models import User
     from huanxin.orgs.roles import Role
-    from huanxin.tradein import whatif_service
+    from huanxin.tradein.programmes import whatif as whatif_service
 
     overrides = {}
     for item in set_:
@@ -74,7 +74,7 @@ def what_if(
 
 
 def _register_claim_commands() -> None:
-    from huanxin.tradein import claims_cli
+    from huanxin.tradein.claims import cli as claims_cli
 
     for command in claims_cli.app.registered_commands:
         app.registered_commands.append(command)

@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from huanxin.db import Base
-from huanxin.tradein import claim_keys
+from huanxin.tradein.claims import keys as claim_keys
 
 
 class Programme(Base):
@@ -140,7 +140,7 @@ class Claim(Base):
         # The office's statistics group a city's claims by status and programme.
         Index("ix_tradein_claim_city_status_programme", "city_code", "status", "programme_id"),
         # Reused and near-duplicate invoices, consecutive serials: one indexed lookup per claim
-        # instead of reading the retailer's recent claims (see tradein.claim_keys).
+        # instead of reading the retailer's recent claims (see tradein.claims.keys).
         Index("ix_tradein_claim_retailer_invoice", "retailer_id", "invoice_norm"),
         Index("ix_tradein_claim_retailer_invoice_prefix", "retailer_id", "invoice_prefix"),
         Index("ix_tradein_claim_retailer_serial_prefix", "retailer_id", "serial_prefix"),

@@ -12,10 +12,10 @@ from huanxin.kit.clock import aware
 from huanxin.kit.limits import FenAmount, Schema, ShortText
 from huanxin.orgs.roles import Role
 from huanxin.orgs.scope import Scope
-from huanxin.tradein import claims as claims_service
-from huanxin.tradein import evaluation
 from huanxin.tradein import repository as repo
-from huanxin.tradein.events import STATUS_LABELS
+from huanxin.tradein.claims import evaluation
+from huanxin.tradein.claims import lifecycle as claims_service
+from huanxin.tradein.claims.events import STATUS_LABELS
 from huanxin.tradein.models import Claim, Person, Programme
 
 

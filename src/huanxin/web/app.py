@@ -31,7 +31,9 @@ from huanxin.plans import import_api, import_pages
 from huanxin.plans import pages as plans_pages
 from huanxin.tradein import api as tradein_api
 from huanxin.tradein import pages as tradein_pages
-from huanxin.tradein import payouts_api, retailers_api, whatif_api
+from huanxin.tradein.payouts import api as payouts_api
+from huanxin.tradein.programmes import whatif_api
+from huanxin.tradein.retailers import api as retailers_api
 from huanxin.web import errors
 from huanxin.web.body_limit import BodyLimit
 from huanxin.web.params import BOUNDED_INPUTS

@@ -84,7 +84,7 @@ _write_unit: UnitOfWork = contextmanager(get_db)
 
 
 async def write_units() -> UnitOfWork:
-    """Where work gathered from many requests (tradein.intake) opens its transactions: a write
+    """Where work gathered from many requests (tradein.claims.intake) opens its transactions: a write
     unit of work that commits when its block ends. A dependency, so tests can point it at theirs;
     always the same one, so that requests can share a batch. Async, as every dependency of the
     peak-load routes: FastAPI runs a plain `def` dependency in the thread pool, a thread hop per

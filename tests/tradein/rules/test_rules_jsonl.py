@@ -11,7 +11,7 @@ from typing import Any
 from typer.testing import CliRunner
 
 from huanxin.kit.clock import today
-from huanxin.tradein.line_evaluation import answers
+from huanxin.tradein.claims.line_evaluation import answers
 
 GOOD = {"id": "A1", "programme": "appliance-2025", "category": "refrigerator", "price_fen": 500000,
         "efficiency_grade": 1, "invoice_date": "2025-03-01", "applied_on": "2025-03-01", "region_code": "430500"}

@@ -8,7 +8,9 @@ from typing import Any
 
 from huanxin.kit import pii
 from huanxin.kit.clock import CHINA
-from huanxin.tradein import claim_keys, evaluation, money
+from huanxin.tradein import money
+from huanxin.tradein.claims import evaluation
+from huanxin.tradein.claims import keys as claim_keys
 from huanxin.tradein.demo.lifecycle import _Lifecycle
 from huanxin.tradein.demo.purchases import (
     _CACHE,

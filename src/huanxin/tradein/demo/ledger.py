@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from huanxin.kit.clock import CHINA, now
 from huanxin.ledger.models import Account, Entry, Pool, Transfer
-from huanxin.tradein import evaluation, money, programmes_service
+from huanxin.tradein import money
+from huanxin.tradein.claims import evaluation
 from huanxin.tradein.demo.specs import (
     ACTOR,
     EXHAUSTED,
@@ -26,6 +27,7 @@ from huanxin.tradein.demo.writing import _bulk, _next_id, _sync_sequences
 from huanxin.tradein.models import (
     Programme,
 )
+from huanxin.tradein.programmes import setup as programmes_service
 
 
 def _at(day: dt.date, hour: int) -> dt.datetime:

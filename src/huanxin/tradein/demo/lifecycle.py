@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from huanxin.tradein import evaluation, money
+from huanxin.tradein import money
+from huanxin.tradein.claims import evaluation
 from huanxin.tradein.demo.ledger import _at
 from huanxin.tradein.demo.purchases import (
     Product,

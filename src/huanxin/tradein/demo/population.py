@@ -13,7 +13,6 @@ from huanxin.kit.clock import now
 from huanxin.kit.identifiers import credit_check_char, id_check_char, luhn_ok
 from huanxin.orgs.models import Unit, User
 from huanxin.orgs.roles import Role
-from huanxin.tradein import programmes_service, realname
 from huanxin.tradein.demo.ledger import _at
 from huanxin.tradein.demo.specs import (
     ACTOR,
@@ -37,6 +36,8 @@ from huanxin.tradein.models import (
     Retailer,
     RetailerStatusChange,
 )
+from huanxin.tradein.programmes import setup as programmes_service
+from huanxin.tradein.residents import realname
 
 # ---- reference prices, programmes, retailers, residents -------------------------------------
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from huanxin.kit.identifiers import vin_check_char
-from huanxin.tradein import evaluation
+from huanxin.tradein.claims import evaluation
 from huanxin.tradein.demo.specs import (
     MODELS,
     NEV_CARS,

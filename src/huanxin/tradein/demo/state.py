@@ -9,7 +9,7 @@ from collections import defaultdict
 from typing import Any
 
 from huanxin.kit.clock import now
-from huanxin.tradein import evaluation
+from huanxin.tradein.claims import evaluation
 from huanxin.tradein.demo.specs import (
     PROGRAMME_MIX,
     CitySpec,

@@ -11,7 +11,7 @@ from huanxin.kit.clock import now
 from huanxin.kit.identifiers import id_check_char
 from huanxin.orgs.models import User
 from huanxin.orgs.roles import Role
-from huanxin.tradein import evaluation
+from huanxin.tradein.claims import evaluation
 from huanxin.tradein.demo.purchases import _vin
 from huanxin.tradein.demo.specs import (
     OPEN_CAR,

@@ -1,0 +1,1 @@
+"""A city's programmes: setup and budget pools, reference prices, what-if, the feed to the plans' indicators."""
