@@ -6,9 +6,10 @@ from huanxin.kit import audit, idempotency
 from huanxin.ledger import models as ledger_models
 from huanxin.orgs import models as orgs_models
 from huanxin.plans import models as plans_models
+from huanxin.projects import models as projects_models
 from huanxin.tradein import models as tradein_models
 
 __all__ = [
     "Base", "audit", "idempotency", "indicators_models", "ledger_models", "orgs_models", "plans_models",
-    "tradein_models",
+    "projects_models", "tradein_models",
 ]

@@ -1,0 +1,1 @@
+"""Equipment renewal (设备更新): enterprises, the key project library with its equipment lists and review chain, funding rules, energy efficiency, the province batch and the lists as Excel."""
