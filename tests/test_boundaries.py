@@ -147,6 +147,40 @@ def _username(db: Session, user_id: int | None) -> str:
     return db.scalar(select(User.username).where(User.id == user_id)) or ""
 
 
+def _enterprise_world(db: Session, world: World) -> None:
+    """An enterprise of the other city (issue 12): its list, page and record must stay its own."""
+    from huanxin.projects import credit_code, enterprises
+
+    body = "MA7" + uuid.uuid4().hex[:5].upper().translate(str.maketrans("IOZSV", "12345"))
+    code = credit_code.complete("91370784" + body + credit_code.organisation_check_char(body))
+    item = enterprises.register(db, _scope(db, "anqiu-office"), OTHER, enterprises.EnterpriseInput(
+        name=f"{MARK}安丘企业", credit_code=code, industry_code="3812", region_code=OTHER,
+        contact_phone="13800138000")).enterprise
+    world.ids["enterprise_id"] = item.id
+
+
+def _projects_world(db: Session, world: World) -> None:
+    """A project of the other city waiting at its county, and an open batch (issue 12, the library)."""
+    from tests.projects.support import make_enterprise, project_input
+
+    from huanxin.projects import batches as project_batches
+    from huanxin.projects import service as projects_service
+
+    office = _scope(db, "anqiu-office")
+    enterprise, _ = make_enterprise(db, OTHER, OTHER, MARK)
+    project = projects_service.create_project(db, office, project_input(OTHER, name=f"{MARK}安丘项目"),
+                                              enterprise_id=enterprise.id)
+    projects_service.submit_project(db, office, project.id)
+    batch = project_batches.create_batch(db, office, f"{MARK}批次", "special_bond", today() + dt.timedelta(days=9))
+    world.ids.update(project_id=project.id, project_batch_id=batch.id)
+
+
+def _project_body() -> dict[str, Any]:
+    from tests.projects.support import project_body
+
+    return {"json": project_body(OTHER, name="越权项目")}
+
+
 def _import_world(client: TestClient, world: World) -> None:
     plan_text = (f"{MARK}安丘市推动大规模设备更新和消费品以旧换新实施方案\n一、主要目标\n"
                  "到2027年，设备投资较2023年增长25%以上。\n二、重点任务\n（一）推进设备更新。（市发展改革局牵头）\n").encode()
@@ -179,6 +213,12 @@ def _files(name: str, data: bytes, kind: str) -> dict[str, Any]:
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _enterprise_body() -> dict[str, Any]:
+    return {"name": "越权企业", "credit_code": "91350100M000100Y43", "industry_code": "3812", "region_code": OTHER}
+
+
 SAMPLES: dict[tuple[str, str], Sample] = {
     ("POST", "/api/v1/tradein/qualifications"): lambda w: {"json": {
         "programme_id": w.ids["programme_id"], "category": "refrigerator", "id_number": id_number(),
@@ -223,6 +263,7 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ("POST", "/api/v1/plans/{plan_id}/ledger/import"): lambda w: _files("台账.xlsx", b"PK", XLSX),
     ("POST", "/cities/{city_code}/plans/import"): lambda w: _files("方案.txt", "方案".encode(), "text/plain"),
     ("POST", "/cities/{city_code}/observations/import"): lambda w: _files("指标.xlsx", b"PK", XLSX),
+    ("POST", "/api/v1/cities/{city_code}/project-lists/import"): lambda w: _files("清单.xlsx", b"PK", XLSX),
     ("POST", "/tradein/review/batches/{batch_id}/result"): lambda w: _files("回单.csv", b"claim_id,status\n",
                                                                            "text/csv"),
     ("POST", "/api/v1/retailers/{retailer_id}/suspend"): lambda w: {"json": {"reason": "越权暂停"}},
@@ -261,6 +302,28 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ("POST", "/cities/{city_code}/accounts/{user_id}"): lambda w: {"data": {"display_name": "越权改名",
                                                                          "role": "retailer"}},
     ("POST", "/cities/{city_code}/units/{unit_id}/manages-own-accounts"): lambda w: {"data": {"allowed": "yes"}},
+    # the project library's pages (issue 12): a batch of the walker's own city
+    ("POST", "/projects/batches"): lambda w: {"data": {
+        "name": "越权批次", "instrument": "special_bond", "deadline": (today() + dt.timedelta(days=9)).isoformat(),
+        "idempotency_key": uuid.uuid4().hex}},
+    # the enterprise list (issue 12)
+    ("POST", "/api/v1/cities/{city_code}/enterprises"): lambda w: {"json": _enterprise_body()},
+    ("PUT", "/api/v1/cities/{city_code}/enterprises/{enterprise_id}"): lambda w: {"json": _enterprise_body()},
+    ("PUT", "/api/v1/me/enterprise"): lambda w: {"json": _enterprise_body()},
+    ("POST", "/api/v1/cities/{city_code}/enterprises/import"): lambda w: _files("企业名录.xlsx", b"PK", XLSX),
+    # the key project library's API (issue 12)
+    ("POST", "/api/v1/cities/{city_code}/projects"): lambda w: _project_body(),
+    ("PUT", "/api/v1/cities/{city_code}/projects/{project_id}"): lambda w: _project_body(),
+    ("POST", "/api/v1/cities/{city_code}/projects/{project_id}/approve"): lambda w: {"json": {"comment": "越权"}},
+    ("POST", "/api/v1/cities/{city_code}/projects/{project_id}/return"): lambda w: {"json": {"comment": "越权"}},
+    ("POST", "/api/v1/cities/{city_code}/project-batches"): lambda w: {"json": {
+        "name": "越权批次", "instrument": "special_bond", "deadline": (today() + dt.timedelta(days=9)).isoformat()}},
+    ("POST", "/api/v1/cities/{city_code}/project-batches/{project_batch_id}/projects"): lambda w: {"json": {
+        "project_ids": [w.ids["project_id"]]}},
+    ("POST", "/api/v1/cities/{city_code}/project-batches/{project_batch_id}/projects/remove"): lambda w: {"json": {
+        "project_ids": [w.ids["project_id"]]}},
+    ("PUT", "/api/v1/cities/{city_code}/project-field-reviewers"): lambda w: {"json": {
+        "field": "industry", "unit_id": w.ids["unit_id"]}},
     ("POST", "/me/password"): lambda w: {"data": {"current_password": "not-the-password",
                                                   "new_password": "walker-pass-2025",
                                                   "confirm_password": "walker-pass-2025"}},
@@ -339,6 +402,8 @@ def test_every_route_refuses_another_citys_objects(client: TestClient, app: Fast
     _plans_world(db, world)
     other = _tradein_world(db, world)
     _import_world(client, world)
+    _enterprise_world(db, world)
+    _projects_world(db, world)
     batch = client.post("/api/v1/tradein/payout-batches", headers={
         **api_token(client, other.reviewer_user), "Idempotency-Key": uuid.uuid4().hex}, json={})
     world.ids["batch_id"] = batch.json().get("id", 0) if batch.status_code == 201 else 0

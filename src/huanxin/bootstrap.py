@@ -17,6 +17,7 @@ from huanxin.orgs.roles import Role
 from huanxin.plans import loader
 from huanxin.plans.models import Plan
 from huanxin.plans.plan_document import shipped_plan_documents
+from huanxin.projects import reviewers as projects_reviewers
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEMO_PASSWORD = accounts.DEMO_PASSWORD  # new passwords may never be this one (orgs.accounts)
@@ -87,4 +88,9 @@ def create_users(session: Session, plan: Plan, password: str = DEMO_PASSWORD) ->
 
 def bootstrap(session: Session, password: str = DEMO_PASSWORD) -> dict[str, list[Login]]:
     load_regions(session)
-    return {plan.key: create_users(session, plan, password) for plan in load_seed_plans(session)}
+    logins = {}
+    for plan in load_seed_plans(session):
+        logins[plan.key] = create_users(session, plan, password)
+        # Which department reviews which field of renewal projects, proposed from the unit names.
+        projects_reviewers.ensure_field_reviewers(session, plan.city_code)
+    return logins

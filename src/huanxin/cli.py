@@ -110,6 +110,7 @@ def _register_domains() -> None:
     from huanxin.orgs import cli as orgs_cli
     from huanxin.plans import cli as plans_cli
     from huanxin.plans import import_cli
+    from huanxin.projects import cli as projects_cli
     from huanxin.tradein import cli as tradein_cli
 
     app.add_typer(plans_cli.app, name="plans")
@@ -117,6 +118,7 @@ def _register_domains() -> None:
     app.add_typer(indicators_cli.app, name="indicators")
     app.add_typer(ledger_cli.app, name="ledger")
     app.add_typer(tradein_cli.app, name="tradein")
+    app.add_typer(projects_cli.app, name="projects")
     app.add_typer(orgs_cli.app, name="accounts")
 
 

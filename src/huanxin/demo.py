@@ -1,7 +1,9 @@
 """The demo database (`huanxin demo`): the five city plans with several dispatch rounds of
 generated progress reports, close-outs (销号) and indicator observations, and each city's
 consumer trade-in: programmes, budget pools, retailers, residents and a few hundred thousand
-claims in every state (`huanxin.tradein.demo`), whose paid claims feed the indicators.
+claims in every state (`huanxin.tradein.demo`), whose paid claims feed the indicators; and the
+key project library (`huanxin.projects.demo`): enterprises and projects in every review state,
+whose library projects feed the equipment-investment indicator.
 
 Everything generated is deterministic (random.Random(2024)) but dated relative to today, so the
 lights mean something whenever the demo is built: the latest round is open and due in two days
@@ -42,6 +44,7 @@ from huanxin.plans.demo import generate_operations
 from huanxin.plans.demo_audit import record_representative_actions
 from huanxin.plans.demo_rounds import round_schedule
 from huanxin.plans.models import Closure, Plan, Report, Round, RoundItem, Task
+from huanxin.projects import demo as projects_demo
 from huanxin.tradein import demo as tradein_demo
 from huanxin.tradein.claims.events import STATUS_LABELS as CLAIM_STATUS_LABELS
 from huanxin.tradein.programmes import indicator_feed
@@ -66,7 +69,7 @@ __all__ = [
 
 SEED = 2024
 DEMO_ROUNDS = 6
-STEPS = 7
+STEPS = 8
 # Trade-in claims generated over the five cities (HUANXIN_DEMO_CLAIMS overrides; tests use fewer).
 DEMO_CLAIMS = tradein_demo.DEFAULT_CLAIMS
 # The marker of a finished build: written last, in the same transaction as the generated data,
@@ -138,7 +141,9 @@ def _build(engine: Engine, claims: int = DEMO_CLAIMS) -> dict[str, list[Login]]:
         with _step(6, "以旧换新数据汇入指标观测值（报废汽车、废旧家电）") as note:
             fed = sum(indicator_feed.feed_months(session, code, today()) for code in _city_codes(plans))
             note(f"写入 {fed} 个计算观测值（已有统计数的年份以统计数为准）")
-        with _step(7, "写入代表性审计记录") as note:
+        with _step(7, "生成重点项目库：企业、各审核状态的项目、设备清单、审核记录和申报批次，并汇入指标") as note:
+            note(projects_demo.describe(generate_projects(session, plans, rng)))
+        with _step(8, "写入代表性审计记录") as note:
             for outcome in outcomes:
                 record_representative_actions(session, outcome)
             mark_built(session, {"plans": len(plans), "rounds": DEMO_ROUNDS, "claims": claims})
@@ -162,6 +167,17 @@ def generate_tradein(
     office_hash = session.scalar(select(User.password_hash).where(User.role == Role.OFFICE.value).limit(1))
     assert office_hash, "bootstrap creates the office accounts first"
     return tradein_demo.generate(session, cities, rng, today(), office_hash)
+
+
+def generate_projects(session: Session, plans: list[Plan], rng: random.Random) -> projects_demo.Summary:
+    """Each city's key project library (see `huanxin.projects.demo`), then its indicator feed."""
+    seen: dict[str, str] = {}
+    for plan in plans:
+        seen.setdefault(plan.city_code, city_slug(plan.key))
+    office_hash = session.scalar(select(User.password_hash).where(User.role == Role.OFFICE.value).limit(1))
+    assert office_hash, "bootstrap creates the office accounts first"
+    cities = projects_demo.city_specs(session, list(seen.items()), CITY_SCALE)
+    return projects_demo.generate(session, cities, rng, today(), office_hash)
 
 
 def demo_walkthroughs(url: str | None = None) -> dict[str, tradein_demo.Walkthrough]:

@@ -12,6 +12,7 @@ from huanxin.orgs import service as orgs_service
 from huanxin.orgs.models import Unit, User
 from huanxin.orgs.roles import ROLE_LABELS, Role
 from huanxin.plans.models import Plan
+from huanxin.projects import vocab
 from huanxin.tradein import demo as tradein_demo
 
 
@@ -30,6 +31,7 @@ def print_logins(logins: dict[str, list[Login]], host: str, port: int,
             if members:
                 _print_role(role, members)
         _print_tradein(city_logins)
+        _print_projects(city_logins)
         if walkthroughs and key in walkthroughs:
             _print_walkthrough(walkthroughs[key])
 
@@ -52,6 +54,27 @@ def _print_tradein(city_logins: list[Login]) -> None:
         if members:
             names = "  ".join(f"{lg.username}（{lg.unit}）" if lg.unit else lg.username for lg in members)
             print(f"  {_pad(label, 18)}{names}")
+
+
+def _print_projects(city_logins: list[Login]) -> None:
+    """The key project library: the demo's first enterprises (ent001 has a returned project to
+    correct, a draft and an approved one) and who reviews: a county with a region of its own,
+    the department that reviews industry (the keywords projects.reviewers matches), the office."""
+    enterprises = [lg for lg in city_logins if lg.role == Role.ENTERPRISE]
+    if not enterprises:
+        return
+    names = "  ".join(f"{lg.username}（{lg.unit}）" if lg.unit else lg.username for lg in enterprises)
+    print(f"  {_pad('重点项目库企业', 18)}{names}")
+    print(f"  {_pad('', 18)}{enterprises[0].username} 有被退回待修改的项目、草稿和已入库项目")
+    counties = [lg for lg in city_logins if lg.role == Role.COUNTY and lg.username[-6:].isdigit()]
+    departments = [lg for lg in city_logins if lg.role == Role.DEPARTMENT]
+    industry = next((lg for word in vocab.FIELD_REVIEWER_KEYWORDS["industry"] for lg in departments
+                     if word in (lg.unit or "")), None)
+    office = next((lg for lg in city_logins if lg.role == Role.OFFICE), None)
+    chain = [f"县区 {counties[0].username}（{counties[0].unit}）" if counties else "",
+             f"行业部门 {industry.username}（{industry.unit}，审核工业项目）" if industry else "",
+             f"专班办公室 {office.username}" if office else ""]
+    print(f"  {_pad('重点项目审核', 18)}{' → '.join(c for c in chain if c)}")
 
 
 def _print_role(role: Role, members: list[Login]) -> None:
@@ -82,7 +105,7 @@ def _pad(value: str, width: int) -> str:
 def logins_from_db(session: Session) -> dict[str, list[Login]]:
     """The accounts of each plan's city, office first, read back so a reused database prints too."""
     order = {Role.OFFICE: 0, Role.LEADER: 1, Role.REVIEWER: 2, Role.DEPARTMENT: 3, Role.COUNTY: 4,
-             Role.RETAILER: 5, Role.RESIDENT: 6}
+             Role.RETAILER: 5, Role.RESIDENT: 6, Role.ENTERPRISE: 7}
     plans = list(session.scalars(select(Plan).order_by(Plan.key)))
     many = (Role.RETAILER.value, Role.RESIDENT.value)
     rows = session.execute(
@@ -92,6 +115,8 @@ def logins_from_db(session: Session) -> dict[str, list[Login]]:
     ).all()
     # Of the many retailers and residents, the first three of each city are listed.
     rows = [r for r in rows if r.role not in many or r.username[-2:] in ("01", "02", "03")]
+    # Of the project library's enterprises (projects.demo: <city>-entNNN), the first two.
+    rows = [r for r in rows if r.role != Role.ENTERPRISE.value or r.username.endswith(("-ent001", "-ent002"))]
     out: dict[str, list[Login]] = {}
     for plan in plans:
         if any(p.city_code == plan.city_code for p in plans if p.key in out):

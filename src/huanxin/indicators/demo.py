@@ -20,6 +20,7 @@ from huanxin.orgs.models import User
 from huanxin.orgs.roles import Role
 from huanxin.plans.demo_closures import _at
 from huanxin.plans.models import Plan, Target
+from huanxin.projects.indicator_feed import CITY_CODES as LIBRARY_COMPUTED
 
 # Rough size of each seed city relative to 资阳 (GDP and population), for magnitudes.
 CITY_SCALE = {"ziyang": 1.0, "panzhihua": 1.1, "shaoyang": 1.8, "yangquan": 0.9, "anqiu": 0.5}
@@ -87,6 +88,8 @@ def generate_indicators(session: Session, plan: Plan, rng: random.Random, scale:
             }
         )
         for (year, month), value in series.items():
+            if code in LIBRARY_COMPUTED and year > BASE_YEAR:
+                continue  # after the base year the library's projects give these (projects.indicator_feed)
             observations.append(
                 {
                     **stamp,

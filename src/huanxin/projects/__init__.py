@@ -1,1 +1,2 @@
-"""Equipment renewal (设备更新): enterprises, the key project library with its equipment lists and review chain, funding rules, energy efficiency, the province batch and the lists as Excel."""
+"""Equipment renewal (设备更新): enterprises, the key project library with equipment lists and its
+review chain, funding rules, energy efficiency, the province batch and the lists as Excel."""

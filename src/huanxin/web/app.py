@@ -29,6 +29,11 @@ from huanxin.plans import api as plans_api
 from huanxin.plans import exports as plans_exports
 from huanxin.plans import import_api, import_pages
 from huanxin.plans import pages as plans_pages
+from huanxin.projects import api as projects_api
+from huanxin.projects import enterprise_pages, enterprises_api
+from huanxin.projects import pages as projects_pages
+from huanxin.projects.lists import api as project_lists_api
+from huanxin.projects.lists import pages as project_lists_pages
 from huanxin.tradein import api as tradein_api
 from huanxin.tradein import pages as tradein_pages
 from huanxin.tradein.payouts import api as payouts_api
@@ -82,10 +87,12 @@ def create_app() -> FastAPI:
     # The API first, the trade-in API (the peak-load routes) first of all: routes are matched in
     # the order they are added, and the pages add many.
     for api in (tradein_api, payouts_api, retailers_api, whatif_api, orgs_api, plans_api, indicators_api, import_api,
-                ledger_api):
+                ledger_api, projects_api, project_lists_api, enterprises_api):
         app.include_router(api.router, prefix="/api/v1")
     for module in (
         orgs_pages, plans_pages, indicators_pages, plans_exports, import_pages, ledger_pages, tradein_pages,
+        project_lists_pages, projects_pages,  # the lists' /projects/lists… before /projects/{project_id}
+        enterprise_pages,
     ):
         app.include_router(module.router)
 

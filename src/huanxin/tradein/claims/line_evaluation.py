@@ -18,10 +18,11 @@ from pydantic import ValidationError
 
 from huanxin.errors import DomainError, InvalidInput
 from huanxin.kit.identifiers import validate_id_number
+from huanxin.rules.trace import TraceStep
 from huanxin.tradein.claims import evaluation
 from huanxin.tradein.claims import lifecycle as claims
 from huanxin.tradein.qualifications import quotas
-from huanxin.tradein.rules.model import Decision, TraceStep
+from huanxin.tradein.rules.model import Decision
 from huanxin.tradein.schemas import EarlierClaimIn, EvaluationIn
 
 MAX_LINE_BYTES = 64 * 1024  # a claim is a few hundred bytes; a longer line is not one

@@ -32,10 +32,10 @@ import numpy as np
 import numpy.typing as npt
 
 from huanxin.errors import InvalidInput
-from huanxin.tradein.rules.context import rate_bp
+from huanxin.rules.amounts import rate_bp
+from huanxin.rules.parameters import ParameterSet
 from huanxin.tradein.rules.kinds.car_scrap import cutoff_name
 from huanxin.tradein.rules.model import EMISSION_STANDARDS
-from huanxin.tradein.rules.parameters import ParameterSet
 from huanxin.tradein.rules.registry import ProgrammeRules, Rulebook, default_rulebook
 
 BATCH_KINDS = ("appliance", "digital", "car_scrap", "car_replace", "home_decor")

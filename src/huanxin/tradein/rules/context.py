@@ -7,28 +7,15 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from huanxin.tradein.rules.model import ClaimCase, TraceStep
-from huanxin.tradein.rules.parameters import DatedValue
+from huanxin.rules.amounts import percent as percent
+from huanxin.rules.amounts import rate_amount as rate_amount
+from huanxin.rules.amounts import rate_bp as rate_bp
+from huanxin.rules.amounts import yuan as yuan
+from huanxin.rules.parameters import MissingParameter as MissingParameter
+from huanxin.rules.trace import Found as Found
+from huanxin.rules.trace import TraceStep, traced
+from huanxin.tradein.rules.model import ClaimCase
 from huanxin.tradein.rules.registry import ProgrammeRules, Rulebook
-
-
-class MissingParameter(Exception):
-    """A parameter has no value on the decision date: the rule is not (yet) in force."""
-
-    def __init__(self, path: str, on: dt.date):
-        super().__init__(path)
-        self.path = path
-        self.on = on
-
-
-@dataclass(frozen=True)
-class Found:
-    path: str
-    dated: DatedValue
-
-    @property
-    def value(self) -> Any:
-        return self.dated.value
 
 
 @dataclass
@@ -68,14 +55,9 @@ class Evaluation:
         return self.programme.path(name) in self.rulebook.parameters
 
     def step(self, rule: str, note: str, found: Found | None = None, value: Any = None) -> None:
-        if found is not None:
-            dated = found.dated
-            # A value's note is read by the applicant ("追溯适用于…"): maintainers' caveats on the
-            # sources ("待核") are YAML comments in the parameter files, never notes.
-            note = note + (f"（{dated.note}）" if dated.note else "")
-            self.trace.append(TraceStep(rule, found.path, dated.value, dated.effective_from, dated.source, note))
-        else:
-            self.trace.append(TraceStep(rule, None, value, None, None, note))
+        # A value's note is read by the applicant ("追溯适用于…"): maintainers' caveats on the
+        # sources ("待核") are YAML comments in the parameter files, never notes.
+        self.trace.append(traced(rule, note, found, value))
 
     def fail(self, rule: str, reason: str, found: Found | None = None, value: Any = None) -> None:
         self.failures.append(reason)
@@ -83,24 +65,3 @@ class Evaluation:
 
     def say(self, note: str) -> None:
         self.notes.append(note)
-
-
-def yuan(fen: int) -> str:
-    """12345 → '123.45', 200000 → '2000'."""
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(fen), 100)
-    return f"{sign}{whole}" if cents == 0 else f"{sign}{whole}.{cents:02d}".rstrip("0")
-
-
-def percent(rate: float) -> str:
-    return f"{round(rate * 100, 4):g}%"
-
-
-def rate_bp(rate: float) -> int:
-    """A rate in basis points, so that amounts are exact integer arithmetic (and equal in NumPy)."""
-    return round(rate * 10000)
-
-
-def rate_amount(price_fen: int, rate: float) -> int:
-    """The subsidy at a rate, floored to the fen: never more than the rate gives."""
-    return price_fen * rate_bp(rate) // 10000

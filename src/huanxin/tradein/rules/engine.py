@@ -17,9 +17,10 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from huanxin.errors import InvalidInput
+from huanxin.rules.trace import TraceStep
 from huanxin.tradein.rules.context import Evaluation, Found, MissingParameter, yuan
 from huanxin.tradein.rules.kinds import KIND_RULES
-from huanxin.tradein.rules.model import ClaimCase, Decision, QuotaRequirement, TraceStep, case_from_dict
+from huanxin.tradein.rules.model import ClaimCase, Decision, QuotaRequirement, case_from_dict
 from huanxin.tradein.rules.registry import (
     PROOF_LABELS,
     ProgrammeRules,

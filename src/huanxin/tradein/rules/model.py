@@ -9,6 +9,7 @@ from types import MappingProxyType
 from typing import Any
 
 from huanxin.errors import InvalidInput
+from huanxin.rules.trace import TraceStep, json_safe
 
 OLD_FUELS = ("petrol", "diesel", "nev", "other")
 NEW_FUELS = ("nev", "fuel")
@@ -39,23 +40,6 @@ class ClaimCase:
         for f in fields(self):
             out[f.name] = json_safe(getattr(self, f.name))
         return out
-
-
-@dataclass(frozen=True)
-class TraceStep:
-    rule: str
-    parameter: str | None
-    value: Any
-    effective_from: dt.date | None
-    source: str | None
-    note: str  # what the applicant reads: Chinese words only
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "rule": self.rule, "parameter": self.parameter, "value": json_safe(self.value),
-            "effective_from": self.effective_from.isoformat() if self.effective_from else None,
-            "source": self.source, "note": self.note,
-        }
 
 
 @dataclass(frozen=True)
@@ -97,23 +81,6 @@ class Decision:
             "reserve_fen": self.reserve_fen,
             "trace": [t.to_dict() for t in self.trace],
         }
-
-
-_PLAIN = (str, int, float, bool, type(None))
-
-
-def json_safe(value: Any) -> Any:
-    if type(value) in _PLAIN:  # most values of a trace: returned as they are, before any isinstance
-        return value
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, frozenset | set):
-        return sorted(json_safe(v) for v in value)
-    if isinstance(value, list | tuple):
-        return [json_safe(v) for v in value]
-    if isinstance(value, Mapping):
-        return {str(k): json_safe(v) for k, v in value.items()}
-    return value
 
 
 # ---- building a case from plain data (JSON Lines, YAML decision cases) ----------------------

@@ -15,7 +15,8 @@ from typing import Any
 import yaml
 
 from huanxin.errors import InvalidInput
-from huanxin.tradein.rules.parameters import Parameter, ParameterSet, default_parameters, load_parameters
+from huanxin.rules.parameters import Parameter, ParameterSet, load_parameters
+from huanxin.tradein.rules.parameters import default_parameters
 
 PROGRAMMES_DIR = Path(__file__).with_name("programmes")
 

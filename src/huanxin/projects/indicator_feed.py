@@ -1,0 +1,421 @@
+"""The key project library feeds the plans' indicators (issue 12, item 7): the equipment investment
+of the library's projects, the projects started and completed, the energy they save and the
+energy-efficiency shares of their new equipment become indicator observations with source
+"computed", so that the cockpit's 设备投资增长 target shows progress computed from the library.
+
+Which projects count: those **in the library** (入库), i.e. status approved (已入库), batched (已编入
+批次) or reported (已报送省级). Projects still in review (county, department, office), drafts and
+returned ones do not count: their figures may still change, and a project returned by a reviewer
+would make the figure fall. What is in review is said in the note of the equipment figure, so a
+reader knows what is coming.
+
+When a project counts: by the dates it declared. `feed_indicators(session, city, year, month)` writes
+year-to-date figures (January to the end of `month`, as statistics bureaus publish 累计 figures):
+
+- `equipment_investment` (设备投资规模, 亿元): equipment investment (equipment_investment_fen) of the
+  library's projects whose start date (start_on) falls in the period: a project's equipment
+  investment is counted in the year it starts. Progress against "较2023年增长25%" compares the
+  year's figure with the city's 2023 base-year value (indicators Baseline, entered by the office;
+  the note says which figure and where it comes from, or that it is missing). Read with care: the
+  library holds the declared key projects, the base-year value is usually the statistics bureau's
+  figure of all equipment investment.
+- `projects_started` / `projects_completed` (项): library projects whose start / finish date falls in
+  the period.
+- `projects_energy_saved` (吨标准煤): expected yearly energy saving (energy_saved_tce) of the library
+  projects that finish in the period (savings come once the new equipment runs).
+- `energy_saving_level_share` (%) and `benchmark_capacity_share` (%): of the new equipment of the
+  library projects started in the period, the share of classified capacity at 节能水平 or better,
+  and at 先进水平, from projects.efficiency.capacity_shares (by rated power × quantity where every
+  classified line has one, else by units; said in the note). The equipment measure differs from the
+  statistics' (main energy-using equipment of key industries; capacity of key industries at
+  标杆水平), which the note says too.
+
+Besides the city, `equipment_investment`, `projects_started` and `projects_completed` are written per
+county (Observation.region_code) when `regions=True`.
+
+Precedence, as for the trade-in feed: a year for which the city (or county) already has an entered
+or imported figure of an indicator gets no computed one (the series is never a mix of two
+definitions within a year), and a computed figure is only ever replaced by a newer computed one.
+A period without any library project gets no figure (zero would read as "nothing happened" rather
+than "not measured").
+
+`library_figures` is the read model of the same facts by year, field and region (with the link to
+the projects behind each figure), for pages that show where the total comes from."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from huanxin.indicators import service as indicators_service
+from huanxin.indicators.catalogue import catalogue
+from huanxin.indicators.models import Observation
+from huanxin.orgs.roles import Role
+from huanxin.orgs.scope import Scope
+from huanxin.projects import vocab
+from huanxin.projects.models import Project, ProjectEquipment
+
+LIBRARY = ("approved", "batched", "reported")  # 已入库, 已编入批次, 已报送省级
+IN_REVIEW = ("county", "department", "office")  # not counted (see the module docstring)
+SOURCE = "computed"
+FEED_ACTOR = "projects-feed"
+BASE_YEAR = 2023
+FEN_PER_YI = 10**10  # 1 亿元 = 10^8 元 = 10^10 fen
+
+EQUIPMENT_INVESTMENT = "equipment_investment"
+PROJECTS_STARTED = "projects_started"
+PROJECTS_COMPLETED = "projects_completed"
+ENERGY_SAVED = "projects_energy_saved"
+SAVING_SHARE = "energy_saving_level_share"
+ADVANCED_SHARE = "benchmark_capacity_share"
+CITY_CODES = (EQUIPMENT_INVESTMENT, PROJECTS_STARTED, PROJECTS_COMPLETED, ENERGY_SAVED, SAVING_SHARE,
+              ADVANCED_SHARE)
+REGION_CODES = (EQUIPMENT_INVESTMENT, PROJECTS_STARTED, PROJECTS_COMPLETED)
+# The library list page (projects.pages_office) and the filters a link to it carries.
+LIBRARY_PATH = "/projects/library"
+
+
+@dataclass(frozen=True)
+class Fact:
+    """What the feed reads of one library project."""
+
+    id: int
+    region_code: str
+    field: str
+    start_on: dt.date
+    finish_on: dt.date
+    equipment_fen: int
+    energy_saved_tce: float
+
+
+@dataclass
+class FeedResult:
+    """What one call wrote: indicator → value (the city), (indicator, county) → value, and indicator
+    (or "indicator@county") → why it was left alone."""
+
+    written: dict[str, float] = field(default_factory=dict)
+    regions_written: dict[tuple[str, str], float] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+
+
+def _feed_scope(city_code: str) -> Scope:
+    # The computation acts for the city's task-force office, without a user row (like the CLI).
+    return Scope(user_id=0, username=FEED_ACTOR, display_name="重点项目库数据汇入", role=Role.OFFICE,
+                 city_code=city_code, unit_id=None, unit_name=None, region_code=None)
+
+
+def period_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
+    """1 January and the day after the end of `month` (the period is [start, end))."""
+    return dt.date(year, 1, 1), dt.date(year + (month == 12), month % 12 + 1, 1)
+
+
+# ---- facts ------------------------------------------------------------------------------------
+
+def library_facts(session: Session, city_code: str) -> list[Fact]:
+    """Every library project of the city (indexed on city and status), the columns the feed reads."""
+    rows = session.execute(select(
+        Project.id, Project.region_code, Project.field, Project.start_on, Project.finish_on,
+        Project.equipment_investment_fen, Project.energy_saved_tce,
+    ).where(Project.city_code == city_code, Project.status.in_(LIBRARY)))
+    return [Fact(r[0], r[1], r[2], r[3], r[4], int(r[5] or 0), float(r[6] or 0.0)) for r in rows]
+
+
+def in_review(session: Session, city_code: str, start: dt.date | None = None,
+              end: dt.date | None = None) -> tuple[int, int]:
+    """How many projects are in review now (starting in [start, end) when given), and their
+    equipment investment (fen)."""
+    stmt = select(func.count(Project.id), func.coalesce(func.sum(Project.equipment_investment_fen), 0)).where(
+        Project.city_code == city_code, Project.status.in_(IN_REVIEW))
+    if start is not None and end is not None:
+        stmt = stmt.where(Project.start_on >= start, Project.start_on < end)
+    count, fen = session.execute(stmt).one()
+    return int(count or 0), int(fen or 0)
+
+
+@dataclass(frozen=True)
+class Figures:
+    started: int
+    equipment_fen: int
+    completed: int
+    energy_saved_tce: float
+    started_ids: tuple[int, ...]
+
+
+def figures(facts: Iterable[Fact], start: dt.date, end: dt.date, region_code: str | None = None) -> Figures:
+    """The period's figures of the facts (of one county when `region_code` is given)."""
+    mine = [f for f in facts if region_code is None or f.region_code == region_code]
+    started = [f for f in mine if start <= f.start_on < end]
+    completed = [f for f in mine if start <= f.finish_on < end]
+    return Figures(started=len(started), equipment_fen=sum(f.equipment_fen for f in started),
+                   completed=len(completed), energy_saved_tce=round(sum(f.energy_saved_tce for f in completed), 3),
+                   started_ids=tuple(f.id for f in started))
+
+
+def new_equipment(session: Session, project_ids: Sequence[int]) -> list[ProjectEquipment]:
+    """The new lines of these projects (IN lists kept within every database's limits)."""
+    out: list[ProjectEquipment] = []
+    ids = list(project_ids)
+    for start in range(0, len(ids), 500):
+        out.extend(session.scalars(select(ProjectEquipment).where(
+            ProjectEquipment.project_id.in_(ids[start:start + 500]), ProjectEquipment.side == "new")))
+    return out
+
+
+def capacity_shares(lines: Sequence[ProjectEquipment]) -> Any | None:
+    """projects.efficiency's shares of these lines, or None while that module is not installed."""
+    try:
+        from huanxin.projects.efficiency import capacity_shares as shares_of
+    except ImportError:  # helper H2's module: the share indicators wait for it
+        return None
+    return shares_of(lines)
+
+
+# ---- the feed ---------------------------------------------------------------------------------
+
+def _period_text(year: int, month: int) -> str:
+    return f"{year}年" if month == 12 else f"{year}年1-{month}月"
+
+
+def _baseline_text(session: Session, scope: Scope, city_code: str) -> str:
+    """Where the 2023 figure that growth is measured against comes from."""
+    found = [b for b in indicators_service.list_baselines(session, scope, city_code)
+             if b.indicator_code == EQUIPMENT_INVESTMENT and b.region_code == city_code and b.year == BASE_YEAR]
+    if not found:
+        return f"尚未录入{BASE_YEAR}年基期值，较{BASE_YEAR}年增长待专班办公室录入后计算"
+    base = found[0]
+    source = f"（{base.note}）" if base.note else ""
+    return f"增长对比{BASE_YEAR}年基期值{base.value:g}亿元，取自基期值表{source}，为统计口径全社会设备投资"
+
+
+def _notes(session: Session, scope: Scope, city_code: str, year: int, month: int, fig: Figures,
+           shares: Any | None) -> dict[str, str]:
+    when = _period_text(year, month)
+    count, fen = in_review(session, city_code, *period_bounds(year, month))
+    review = f"；另有开工日期在当期的审核中项目{count}个（设备投资{fen / FEN_PER_YI:.2f}亿元）未计入" if count else ""
+    notes = {
+        EQUIPMENT_INVESTMENT: f"重点项目库计算：{when}开工的已入库项目{fig.started}个的设备投资合计"
+                              f"{review}；{_baseline_text(session, scope, city_code)}",
+        PROJECTS_STARTED: f"重点项目库计算：{when}开工的已入库项目数（按申报开工日期）",
+        PROJECTS_COMPLETED: f"重点项目库计算：{when}完工的已入库项目数（按申报完工日期）",
+        ENERGY_SAVED: f"重点项目库计算：{when}完工的已入库项目{fig.completed}个的预计年节能量合计",
+    }
+    if shares is not None:
+        basis = f"{shares.basis_label}，{shares.classified_lines}行已评价、{shares.unclassified_lines}行无法评价"
+        common = f"重点项目库计算：{when}开工的已入库项目新购设备（{basis}）"
+        notes[SAVING_SHARE] = f"{common}中达到节能水平及以上的比例；统计口径为重点行业主要用能设备存量，口径不同"
+        notes[ADVANCED_SHARE] = (f"{common}中达到先进水平（能效1级）的比例；统计口径为重点行业能效达到"
+                                 "《工业重点领域能效标杆水平和基准水平》标杆水平的产能，口径不同")
+    return notes
+
+
+def _values(fig: Figures, shares: Any | None) -> dict[str, float | None]:
+    """Indicator → value, None where the period has nothing to measure."""
+    values: dict[str, float | None] = {
+        EQUIPMENT_INVESTMENT: round(fig.equipment_fen / FEN_PER_YI, 4) if fig.started else None,
+        PROJECTS_STARTED: float(fig.started) if fig.started else None,
+        PROJECTS_COMPLETED: float(fig.completed) if fig.completed else None,
+        ENERGY_SAVED: fig.energy_saved_tce if fig.completed else None,
+        SAVING_SHARE: None,
+        ADVANCED_SHARE: None,
+    }
+    if shares is not None and shares.saving_permille is not None:
+        values[SAVING_SHARE] = shares.saving_permille / 10
+        values[ADVANCED_SHARE] = shares.advanced_permille / 10
+    return values
+
+
+def _stated_years(existing: Iterable[Observation]) -> set[tuple[str, str]]:
+    """(indicator, region) pairs of the year that already hold an entered or imported figure."""
+    return {(o.indicator_code, o.region_code) for o in existing if o.source != SOURCE}
+
+
+def _record(session: Session, scope: Scope, city_code: str, code: str, region: str, year: int, month: int,
+            value: float, note: str) -> None:
+    indicators_service.record_observation(session, scope, city_code, indicators_service.ObservationInput(
+        indicator_code=code, region_code=region, year=year, month=month, value=value, note=note[:500]),
+        source=SOURCE)
+
+
+def feed_indicators(session: Session, city_code: str, year: int, month: int, *, regions: bool = True,
+                    facts: list[Fact] | None = None) -> FeedResult:
+    """Writes the year-to-date computed observations of (year, month) for the city (and its counties)."""
+    if not 1 <= month <= 12:
+        raise ValueError("month must be 1–12")
+    scope = _feed_scope(city_code)
+    known = catalogue()
+    facts = library_facts(session, city_code) if facts is None else facts
+    start, end = period_bounds(year, month)
+    stated = _stated_years(indicators_service.list_observations(session, scope, city_code, year=year))
+    result = FeedResult()
+    fig = figures(facts, start, end)
+    shares = capacity_shares(new_equipment(session, fig.started_ids)) if fig.started else None
+    if fig.started and shares is None:
+        result.skipped[SAVING_SHARE] = result.skipped[ADVANCED_SHARE] = "能效分级模块未就绪"
+    elif shares is not None and shares.saving_permille is None:
+        result.skipped[SAVING_SHARE] = result.skipped[ADVANCED_SHARE] = "当期已入库项目的新购设备均无法评价能效"
+    notes = _notes(session, scope, city_code, year, month, fig, shares)
+    for code, value in _values(fig, shares).items():
+        if code in result.skipped:
+            continue
+        reason = _refusal(code, city_code, value, known, stated)
+        if reason:
+            result.skipped[code] = reason
+            continue
+        assert value is not None
+        _record(session, scope, city_code, code, city_code, year, month, value, notes[code])
+        result.written[code] = value
+    if regions:
+        _feed_regions(session, scope, city_code, year, month, facts, known, stated, result)
+    session.flush()
+    return result
+
+
+def _refusal(code: str, region: str, value: float | None, known: dict[str, Any],
+             stated: set[tuple[str, str]]) -> str | None:
+    if code not in known:
+        return "指标目录中没有该指标"
+    if (code, region) in stated:
+        return "本年度已有录入或导入的统计数，以统计数为准"
+    if value is None:
+        return "当期没有可计入的已入库项目"
+    return None
+
+
+def _feed_regions(session: Session, scope: Scope, city_code: str, year: int, month: int, facts: list[Fact],
+                  known: dict[str, Any], stated: set[tuple[str, str]], result: FeedResult) -> None:
+    start, end = period_bounds(year, month)
+    when = _period_text(year, month)
+    for region in sorted({f.region_code for f in facts if f.region_code != city_code}):
+        fig = figures(facts, start, end, region)
+        values = {code: v for code, v in _values(fig, None).items() if code in REGION_CODES}
+        for code, value in values.items():
+            reason = _refusal(code, region, value, known, stated)
+            if reason:
+                result.skipped[f"{code}@{region}"] = reason
+                continue
+            assert value is not None
+            what = "设备投资合计" if code == EQUIPMENT_INVESTMENT else "项目数"
+            verb = "完工" if code == PROJECTS_COMPLETED else "开工"
+            _record(session, scope, city_code, code, region, year, month, value,
+                    f"重点项目库计算：本县（市、区）{when}{verb}的已入库项目{what}")
+            result.regions_written[(code, region)] = value
+
+
+def feed_months(session: Session, city_code: str, until: dt.date, since_year: int = 2024) -> int:
+    """Quarter ends and the last full month, from `since_year` to the month before `until`, the
+    counties at each year's last of them (the demo's call; a deployment runs `feed_indicators`
+    every month end). Returns how many observations were written."""
+    facts = library_facts(session, city_code)
+    written = 0
+    for year in range(since_year, until.year + 1):
+        last = 12 if year < until.year else until.month - 1
+        months = sorted({m for m in (3, 6, 9, 12) if m <= last} | ({last} if last >= 1 else set()))
+        for month in months:
+            result = feed_indicators(session, city_code, year, month, regions=month == months[-1], facts=facts)
+            written += len(result.written) + len(result.regions_written)
+    return written
+
+
+# ---- the read model: by year, field and region ------------------------------------------------
+
+def library_link(*, field: str | None = None, region_code: str | None = None, year: int | None = None) -> str:
+    """The library list of the projects behind a figure: library projects (stage=library) started in
+    `year`, of a field or a county."""
+    query: dict[str, str] = {"stage": "library"}
+    if year is not None:
+        query["start_year"] = str(year)
+    if field:
+        query["field"] = field
+    if region_code:
+        query["region"] = region_code
+    return f"{LIBRARY_PATH}?{urlencode(query)}"
+
+
+def source_link(indicator_code: str, year: int | None = None) -> str | None:
+    """Where a figure of this indicator comes from, for a link beside it (the cockpit, the indicator
+    page): the library projects behind it, or None for an indicator the library does not compute."""
+    if indicator_code in (EQUIPMENT_INVESTMENT, PROJECTS_STARTED, PROJECTS_COMPLETED, ENERGY_SAVED):
+        return library_link(year=year)
+    return None
+
+
+@dataclass(frozen=True)
+class Cell:
+    key: str  # field key or region code
+    label: str  # Chinese
+    count: int
+    equipment_fen: int
+    link: str
+
+    @property
+    def equipment_yi(self) -> float:
+        return self.equipment_fen / FEN_PER_YI
+
+
+@dataclass(frozen=True)
+class YearFigures:
+    year: int
+    count: int
+    equipment_fen: int
+    growth_pct: float | None  # vs the 2023 base-year value; None without one
+    by_field: list[Cell]
+    by_region: list[Cell]
+    link: str
+
+    @property
+    def equipment_yi(self) -> float:
+        return self.equipment_fen / FEN_PER_YI
+
+
+@dataclass(frozen=True)
+class LibraryFigures:
+    city_code: str
+    baseline_yi: float | None
+    years: list[YearFigures]
+    in_review_count: int
+    in_review_fen: int
+
+
+def library_figures(session: Session, scope: Scope, city_code: str, *, region_names: dict[str, str] | None = None,
+                    ) -> LibraryFigures:
+    """Equipment investment of the library by year of start, by field and by county, with growth on
+    2023 (a year to date is shown as it stands, not annualised). Readers: as for indicators."""
+    indicators_service.require_reader(scope, city_code)
+    names = region_names or {}
+    facts = library_facts(session, city_code)
+    baselines = [b.value for b in indicators_service.list_baselines(session, scope, city_code)
+                 if b.indicator_code == EQUIPMENT_INVESTMENT and b.region_code == city_code and b.year == BASE_YEAR]
+    baseline = baselines[0] if baselines else None
+    by_year: dict[int, list[Fact]] = defaultdict(list)
+    for fact in facts:
+        by_year[fact.start_on.year].append(fact)
+    years = []
+    for year in sorted(by_year):
+        mine = by_year[year]
+        total = sum(f.equipment_fen for f in mine)
+        growth = (total / FEN_PER_YI / baseline - 1) * 100 if baseline else None
+        years.append(YearFigures(
+            year=year, count=len(mine), equipment_fen=total, growth_pct=growth,
+            by_field=_cells(mine, year, by_field=True, labels=vocab.FIELDS),
+            by_region=_cells(mine, year, by_field=False, labels=names),
+            link=library_link(year=year)))
+    count, fen = in_review(session, city_code)
+    return LibraryFigures(city_code=city_code, baseline_yi=baseline, years=years, in_review_count=count,
+                          in_review_fen=fen)
+
+
+def _cells(facts: list[Fact], year: int, *, by_field: bool, labels: dict[str, str]) -> list[Cell]:
+    groups: dict[str, list[Fact]] = defaultdict(list)
+    for fact in facts:
+        groups[fact.field if by_field else fact.region_code].append(fact)
+    cells = [Cell(k, labels.get(k, k), len(v), sum(f.equipment_fen for f in v),
+                  library_link(field=k, year=year) if by_field else library_link(region_code=k, year=year))
+             for k, v in groups.items()]
+    return sorted(cells, key=lambda c: (-c.equipment_fen, c.key))
