@@ -7,6 +7,7 @@ a stated figure wins over a computed one; and the figures by field and county li
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from typing import Any
 
 import pytest
@@ -23,13 +24,16 @@ YI = 10**10  # 1 亿元 in fen
 CITY = "512000"
 
 
+_SEQ = itertools.count(1)  # project codes are unique per city and fit the column (30)
+
+
 def _project(db: Session, lib: Library, status: str, start: str, equipment_yi: float, *, finish: str = "2026-06-30",
              tce: float = 0.0, region: str | None = None, field: str = "industry",
              lines: list[dict[str, Any]] | None = None) -> Project:
     at = now()
     equipment = int(equipment_yi * YI)
     project = Project(
-        city_code=CITY, code=f"T-{status}-{start}-{equipment}", enterprise_id=lib.enterprise.id,
+        city_code=CITY, code=f"T-{next(_SEQ):05d}", enterprise_id=lib.enterprise.id,
         region_code=region or lib.region_code, name=f"测试项目{start}", field=field, directions=["energy_saving"],
         total_investment_fen=equipment * 2, fixed_asset_fen=equipment * 2, equipment_investment_fen=equipment,
         start_on=dt.date.fromisoformat(start), finish_on=dt.date.fromisoformat(finish),
@@ -188,3 +192,20 @@ def test_another_citys_office_may_not_read_the_figures(db: Session, lib: Library
 def test_the_cockpit_links_the_equipment_figure_to_its_projects() -> None:
     assert feed.source_link(feed.EQUIPMENT_INVESTMENT, 2025) == "/projects/library?stage=library&start_year=2025"
     assert feed.source_link("scrapped_car_recycling", 2025) is None
+
+
+def test_the_offices_approval_moves_the_figures_at_once(db: Session) -> None:
+    from tests.projects.support import walked_to
+
+    from huanxin.kit.clock import today
+
+    lib = setup_library(db, CITY)
+    year = today().year
+    dates = {"start_on": today().replace(day=1).isoformat(), "finish_on": f"{year + 1}-12-31"}
+    walked_to(db, lib, "office", **dates)  # 3,000万元 of equipment, waiting at the office
+    assert _observed(db, feed.EQUIPMENT_INVESTMENT, year, today().month) is None
+    walked_to(db, lib, "approved", **dates)  # the review chain calls feed.refresh_for
+    assert _observed(db, feed.EQUIPMENT_INVESTMENT, year, today().month).value == pytest.approx(0.3)
+    # a project started last year that enters the library now changes last year's figure too
+    walked_to(db, lib, "approved", start_on=f"{year - 1}-05-01", finish_on=f"{year + 1}-06-30")
+    assert _observed(db, feed.EQUIPMENT_INVESTMENT, year - 1, 12).value == pytest.approx(0.3)

@@ -9,10 +9,9 @@ Deterministic from the caller's rng, dated relative to `on`, written with bulk i
 here, PostgreSQL sequences moved past them). The bench (bench/projects_library.py) calls
 `generate` with 50,000 projects per city.
 
-The indicators demo imports a stand-in series of equipment investment for every year (the
-figures a statistics bureau would publish). From 2024 on the library computes that figure, and
-a computed figure never overrides a stated one, so `generate` withdraws the stand-in observations
-of 2024 on (imported demo rows only; the 2023 baseline stays) before the feed runs."""
+The indicators demo leaves the figures the library computes (indicator_feed.CITY_CODES) without
+stand-in statistics after 2023 (a computed figure never overrides a stated one), keeping their
+2023 baselines; a city without an equipment-investment baseline gets one here."""
 
 from __future__ import annotations
 
@@ -22,12 +21,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from huanxin.db import insert_rows, is_postgres
 from huanxin.indicators import service as indicators_service
-from huanxin.indicators.models import Observation
 from huanxin.kit.clock import CHINA
 from huanxin.orgs import service as orgs_service
 from huanxin.orgs.models import Unit, User
@@ -210,15 +208,6 @@ def generate_city(session: Session, city: CitySpec, rng: random.Random, on: dt.d
     return projects
 
 
-def withdraw_stand_ins(session: Session, city_code: str, since_year: int = 2024) -> int:
-    """Deletes the indicators demo's imported equipment-investment figures from `since_year` on (see
-    the module docstring); returns how many."""
-    result = session.execute(delete(Observation).where(
-        Observation.city_code == city_code, Observation.indicator_code == indicator_feed.EQUIPMENT_INVESTMENT,
-        Observation.source == "imported", Observation.note.like("演示数据%"), Observation.year >= since_year))
-    return int(getattr(result, "rowcount", 0) or 0)
-
-
 def generate(session: Session, cities: list[CitySpec], rng: random.Random, on: dt.date, password_hash: str,
              *, snapshots: bool = True, feed: bool = True) -> Summary:
     """Every city's library, then (with `feed`) its indicator observations from 2024 to last month."""
@@ -229,7 +218,6 @@ def generate(session: Session, cities: list[CitySpec], rng: random.Random, on: d
     session.flush()
     if feed:
         for city in cities:
-            withdraw_stand_ins(session, city.code)
             summary.observations += indicator_feed.feed_months(session, city.code, on)
     return summary
 

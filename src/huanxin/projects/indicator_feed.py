@@ -39,6 +39,10 @@ definitions within a year), and a computed figure is only ever replaced by a new
 A period without any library project gets no figure (zero would read as "nothing happened" rather
 than "not measured").
 
+When: `feed_months` at month ends (and in the demo); `refresh_for(session, project)` at once when
+the office's approval brings a project into the library (projects.review calls it), for this year to
+date and the past years of the project's start and finish.
+
 `library_figures` is the read model of the same facts by year, field and region (with the link to
 the projects behind each figure), for pages that show where the total comes from."""
 
@@ -57,6 +61,7 @@ from sqlalchemy.orm import Session
 from huanxin.indicators import service as indicators_service
 from huanxin.indicators.catalogue import catalogue
 from huanxin.indicators.models import Observation
+from huanxin.kit.clock import today
 from huanxin.orgs.roles import Role
 from huanxin.orgs.scope import Scope
 from huanxin.projects import vocab
@@ -321,6 +326,23 @@ def feed_months(session: Session, city_code: str, until: dt.date, since_year: in
             result = feed_indicators(session, city_code, year, month, regions=month == months[-1], facts=facts)
             written += len(result.written) + len(result.regions_written)
     return written
+
+
+def refresh_current(session: Session, city_code: str, on: dt.date | None = None) -> FeedResult:
+    """The city's figures of this year to date (January to the end of this month)."""
+    day = on or today()
+    return feed_indicators(session, city_code, day.year, day.month)
+
+
+def refresh_for(session: Session, project: Project, on: dt.date | None = None) -> list[FeedResult]:
+    """For the review chain, when a project enters the library (the office's approval): the figures
+    it changes at once, rather than at the next month-end feed: this year to date, and the full
+    year of its start and of its finish when those years are over."""
+    day = on or today()
+    facts = library_facts(session, project.city_code)
+    periods = {(day.year, day.month)} | {(y, 12) for y in (project.start_on.year, project.finish_on.year)
+                                         if BASE_YEAR < y < day.year}  # the base year is the Baseline's
+    return [feed_indicators(session, project.city_code, year, month, facts=facts) for year, month in sorted(periods)]
 
 
 # ---- the read model: by year, field and region ------------------------------------------------

@@ -241,6 +241,10 @@ def approve(session: Session, scope: Scope, project_id: int, comment: str = "") 
     project.updated_at = project.stage_since
     session.flush()
     add_step(session, scope, project, level=level, action="approve", comment=note)
+    if project.status == "approved":
+        from huanxin.projects import indicator_feed  # the feed reads the library; imported late, no cycle
+
+        indicator_feed.refresh_for(session, project)
     return project
 
 
