@@ -68,16 +68,16 @@ if [[ ! -x .venv/bin/python ]]; then
   say "creating .venv"
   "$PYTHON" -m venv .venv
 fi
-# Every version comes from requirements.lock (the versions the tests passed on), the demo's and
+# Every version comes from requirements.txt (the versions the tests passed on), the demo's and
 # the tests' alike: one lock, so the demo never runs on versions the suite did not see.
 stamp=".venv/.huanxin-installed"
-want="$(cat pyproject.toml requirements.lock | sha256sum | cut -d' ' -f1)"
+want="$(cat pyproject.toml requirements.txt | sha256sum | cut -d' ' -f1)"
 have=$(cat "$stamp" 2>/dev/null || true)
 if [[ -x .venv/bin/huanxin && "$have" == "$want" ]]; then
-  say "python packages up to date (requirements.lock)"
+  say "python packages up to date (requirements.txt)"
 else
-  say "pip install --require-hashes -r requirements.lock, then the package itself (-e . --no-deps)"
-  .venv/bin/python -m pip install -q --disable-pip-version-check --require-hashes -r requirements.lock
+  say "pip install --require-hashes -r requirements.txt, then the package itself (-e . --no-deps)"
+  .venv/bin/python -m pip install -q --disable-pip-version-check --require-hashes -r requirements.txt
   .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps -e .
   .venv/bin/python -m pip check >/dev/null || { .venv/bin/python -m pip check >&2; exit 1; }
   echo "$want" > "$stamp"

@@ -18,6 +18,7 @@ from huanxin.indicators import service as indicators_service
 from huanxin.indicators.city_progress import city_progress
 from huanxin.kit.clock import now
 from huanxin.projects import indicator_feed as feed
+from huanxin.projects import library_figures
 from huanxin.projects.models import Project, ProjectEquipment
 
 YI = 10**10  # 1 亿元 in fen
@@ -168,7 +169,7 @@ def test_efficiency_shares_of_the_new_equipment(db: Session, lib: Library) -> No
 
 def test_figures_by_field_and_county_link_to_the_projects_behind_them(db: Session, lib: Library) -> None:
     office = lib.scope(db, lib.office_user)
-    figures = feed.library_figures(db, office, CITY, region_names={lib.region_code: "雁江区"})
+    figures = library_figures.library_figures(db, office, CITY, region_names={lib.region_code: "雁江区"})
     year = next(y for y in figures.years if y.year == 2025)
     assert year.count == 4 and year.equipment_yi == pytest.approx(2.4)
     assert year.growth_pct is None  # no baseline entered
@@ -186,12 +187,13 @@ def test_another_citys_office_may_not_read_the_figures(db: Session, lib: Library
     from huanxin.errors import NotFound
 
     with pytest.raises(NotFound):
-        feed.library_figures(db, lib.scope(db, lib.foreign_office_user), CITY)
+        library_figures.library_figures(db, lib.scope(db, lib.foreign_office_user), CITY)
 
 
 def test_the_cockpit_links_the_equipment_figure_to_its_projects() -> None:
-    assert feed.source_link(feed.EQUIPMENT_INVESTMENT, 2025) == "/projects/library?stage=library&start_year=2025"
-    assert feed.source_link("scrapped_car_recycling", 2025) is None
+    link = library_figures.source_link(feed.EQUIPMENT_INVESTMENT, 2025)
+    assert link == "/projects/library?stage=library&start_year=2025"
+    assert library_figures.source_link("scrapped_car_recycling", 2025) is None
 
 
 def test_the_offices_approval_moves_the_figures_at_once(db: Session) -> None:

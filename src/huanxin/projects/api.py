@@ -31,15 +31,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from huanxin.kit import idempotency
 from huanxin.kit.clock import aware
-from huanxin.kit.limits import Schema, ShortText
+from huanxin.kit.limits import Schema
 from huanxin.orgs.scope import Scope
-from huanxin.projects import batches, lights, reviewers, service, vocab
-from huanxin.projects.models import Enterprise, Project, ProjectBatch, ProjectEquipment, ProjectStep
+from huanxin.projects import lights, service, vocab
+from huanxin.projects.models import Enterprise, Project, ProjectEquipment, ProjectStep
 from huanxin.projects.schemas import ProjectInput, county_regions
 from huanxin.web.deps import CurrentScope, DbSession
 
@@ -55,21 +55,6 @@ class ProjectIn(ProjectInput):
 
 class CommentIn(Schema):
     comment: str = ""
-
-
-class BatchIn(Schema):
-    name: ShortText = ""
-    instrument: ShortText = ""
-    deadline: dt.date | None = None
-
-
-class BatchProjectsIn(Schema):
-    project_ids: list[int] = Field(default_factory=list, max_length=1000)
-
-
-class ReassignIn(Schema):
-    field: ShortText = ""
-    unit_id: int = 0
 
 
 # ---- answers ----------------------------------------------------------------------------------
@@ -182,33 +167,6 @@ class ProjectPageOut(BaseModel):
     counts: dict[str, int]
 
 
-class BatchOut(BaseModel):
-    id: int
-    name: str
-    instrument: str
-    instrument_label: str
-    deadline: dt.date
-    status: str
-    status_label: str
-    projects: int
-    created_at: dt.datetime
-    sent_at: dt.datetime | None
-
-
-class BatchDetailOut(BatchOut):
-    items: list[ProjectOut]
-
-
-class AssignmentOut(BaseModel):
-    field: str
-    field_label: str
-    unit_id: int | None
-    unit_name: str
-
-
-BATCH_STATUS = {"open": "编制中", "sent": "已报送省级"}
-
-
 def _labels(keys: list[str] | None, labels: dict[str, str]) -> list[str]:
     return [labels.get(k, k) for k in keys or []]
 
@@ -239,7 +197,7 @@ def _project(item: Project, enterprise: Enterprise | None, regions: dict[str, st
     )
 
 
-def _projects(db: Session, city_code: str, items: list[Project]) -> list[ProjectOut]:
+def projects_out(db: Session, city_code: str, items: list[Project]) -> list[ProjectOut]:
     """A page of projects with their enterprises, regions and lights (a few queries for the page)."""
     enterprises = service.enterprises_of(db, [p.enterprise_id for p in items])
     regions = county_regions(db, city_code)
@@ -266,20 +224,13 @@ def _step(step: ProjectStep) -> StepOut:
 
 
 def _detail(db: Session, scope: Scope, item: Project) -> ProjectDetailOut:
-    base = _projects(db, item.city_code, [item])[0]
+    base = projects_out(db, item.city_code, [item])[0]
     return ProjectDetailOut(
         **base.model_dump(),
         equipment=[_equipment(row) for row in service.equipment_of(db, [item.id])[item.id]],
         history=[_step(s) for s in service.history(db, scope, item.id)],
         changes=[ChangeOut(field=c.field, label=c.label, before=c.before, after=c.after)
                  for c in service.changes_since_last_submission(db, scope, item.id)])
-
-
-def _batch(item: ProjectBatch, size: int) -> BatchOut:
-    return BatchOut(id=item.id, name=item.name, instrument=item.instrument,
-                    instrument_label=vocab.INSTRUMENTS.get(item.instrument, item.instrument), deadline=item.deadline,
-                    status=item.status, status_label=BATCH_STATUS.get(item.status, item.status), projects=size,
-                    created_at=aware(item.created_at), sent_at=aware(item.sent_at) if item.sent_at else None)
 
 
 # ---- projects ---------------------------------------------------------------------------------
@@ -294,7 +245,7 @@ def list_projects(city_code: str, db: DbSession, scope: CurrentScope, status: st
                                      enterprise_id=enterprise_id, batch_id=batch_id, q=q, page=page,
                                      per_page=per_page)
     found = service.list_projects(db, scope, filters)
-    return ProjectPageOut(items=_projects(db, city_code, found.items), total=found.total, page=found.page,
+    return ProjectPageOut(items=projects_out(db, city_code, found.items), total=found.total, page=found.page,
                           per_page=found.per_page, pages=found.pages,
                           counts=service.counts_by_status(db, scope, filters))
 
@@ -356,65 +307,3 @@ def approve(city_code: str, project_id: int, body: CommentIn, db: DbSession, sco
 def return_(city_code: str, project_id: int, body: CommentIn, db: DbSession, scope: CurrentScope) -> ProjectDetailOut:
     scope.require_city(city_code)
     return _detail(db, scope, service.return_project(db, scope, project_id, body.comment))
-
-
-# ---- batches ----------------------------------------------------------------------------------
-
-@router.get("/cities/{city_code}/project-batches", response_model=list[BatchOut])
-def list_batches(city_code: str, db: DbSession, scope: CurrentScope) -> list[BatchOut]:
-    items = batches.list_batches(db, scope, city_code)
-    sizes = batches.batch_sizes(db, [b.id for b in items])
-    return [_batch(b, sizes.get(b.id, 0)) for b in items]
-
-
-@router.post("/cities/{city_code}/project-batches", response_model=BatchOut, status_code=201)
-def create_batch(city_code: str, body: BatchIn, db: DbSession, scope: CurrentScope) -> BatchOut:
-    scope.require_city(city_code)
-    return _batch(batches.create_batch(db, scope, body.name, body.instrument, body.deadline), 0)
-
-
-def _batch_detail(db: Session, scope: Scope, item: ProjectBatch) -> BatchDetailOut:
-    projects = batches.projects_in(db, scope, item)
-    return BatchDetailOut(**_batch(item, len(projects)).model_dump(), items=_projects(db, item.city_code, projects))
-
-
-@router.get("/cities/{city_code}/project-batches/{project_batch_id}", response_model=BatchDetailOut)
-def read_batch(city_code: str, project_batch_id: int, db: DbSession, scope: CurrentScope) -> BatchDetailOut:
-    scope.require_city(city_code)
-    return _batch_detail(db, scope, batches.get_batch(db, scope, project_batch_id))
-
-
-@router.post("/cities/{city_code}/project-batches/{project_batch_id}/projects", response_model=BatchDetailOut)
-def add_to_batch(city_code: str, project_batch_id: int, body: BatchProjectsIn, db: DbSession,
-                 scope: CurrentScope) -> BatchDetailOut:
-    scope.require_city(city_code)
-    batches.add_to_batch(db, scope, project_batch_id, body.project_ids)
-    return _batch_detail(db, scope, batches.get_batch(db, scope, project_batch_id))
-
-
-@router.post("/cities/{city_code}/project-batches/{project_batch_id}/projects/remove", response_model=BatchDetailOut)
-def remove_from_batch(city_code: str, project_batch_id: int, body: BatchProjectsIn, db: DbSession,
-                      scope: CurrentScope) -> BatchDetailOut:
-    scope.require_city(city_code)
-    batches.remove_from_batch(db, scope, project_batch_id, body.project_ids)
-    return _batch_detail(db, scope, batches.get_batch(db, scope, project_batch_id))
-
-
-@router.post("/cities/{city_code}/project-batches/{project_batch_id}/send", response_model=BatchDetailOut)
-def send_batch(city_code: str, project_batch_id: int, db: DbSession, scope: CurrentScope) -> BatchDetailOut:
-    scope.require_city(city_code)
-    return _batch_detail(db, scope, batches.send_batch(db, scope, project_batch_id))
-
-
-# ---- field reviewers --------------------------------------------------------------------------
-
-@router.get("/cities/{city_code}/project-field-reviewers", response_model=list[AssignmentOut])
-def field_reviewers(city_code: str, db: DbSession, scope: CurrentScope) -> list[AssignmentOut]:
-    return [AssignmentOut(field=a.field, field_label=a.field_label, unit_id=a.unit_id, unit_name=a.unit_name)
-            for a in reviewers.assignments(db, scope, city_code)]
-
-
-@router.put("/cities/{city_code}/project-field-reviewers", response_model=AssignmentOut)
-def reassign(city_code: str, body: ReassignIn, db: DbSession, scope: CurrentScope) -> AssignmentOut:
-    a = reviewers.reassign(db, scope, city_code, body.field, body.unit_id)
-    return AssignmentOut(field=a.field, field_label=a.field_label, unit_id=a.unit_id, unit_name=a.unit_name)

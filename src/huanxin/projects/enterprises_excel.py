@@ -29,8 +29,8 @@ from huanxin.kit.excel import RowError, append_row, unquote_cell
 from huanxin.kit.parse_process import run_parse
 from huanxin.orgs.roles import Role
 from huanxin.orgs.scope import Scope
+from huanxin.projects import enterprise_checks, industries, vocab
 from huanxin.projects import enterprises as service
-from huanxin.projects import industries, vocab
 from huanxin.projects.models import Enterprise
 
 SHEET = "企业名录"
@@ -212,7 +212,7 @@ def _check_rows(session: Session, scope: Scope, city_code: str, rows: list[Sheet
         if data is None:
             continue
         try:
-            checked = service.check(session, city_code, data)
+            checked = enterprise_checks.check(session, city_code, data)
         except InvalidInput as exc:
             errors.append(_row_problem(row, exc))
             continue

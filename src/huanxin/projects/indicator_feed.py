@@ -49,11 +49,9 @@ the projects behind each figure), for pages that show where the total comes from
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -64,7 +62,6 @@ from huanxin.indicators.models import Observation
 from huanxin.kit.clock import today
 from huanxin.orgs.roles import Role
 from huanxin.orgs.scope import Scope
-from huanxin.projects import vocab
 from huanxin.projects.models import Project, ProjectEquipment
 
 LIBRARY = ("approved", "batched", "reported")  # 已入库, 已编入批次, 已报送省级
@@ -343,101 +340,3 @@ def refresh_for(session: Session, project: Project, on: dt.date | None = None) -
     periods = {(day.year, day.month)} | {(y, 12) for y in (project.start_on.year, project.finish_on.year)
                                          if BASE_YEAR < y < day.year}  # the base year is the Baseline's
     return [feed_indicators(session, project.city_code, year, month, facts=facts) for year, month in sorted(periods)]
-
-
-# ---- the read model: by year, field and region ------------------------------------------------
-
-def library_link(*, field: str | None = None, region_code: str | None = None, year: int | None = None) -> str:
-    """The library list of the projects behind a figure: library projects (stage=library) started in
-    `year`, of a field or a county."""
-    query: dict[str, str] = {"stage": "library"}
-    if year is not None:
-        query["start_year"] = str(year)
-    if field:
-        query["field"] = field
-    if region_code:
-        query["region"] = region_code
-    return f"{LIBRARY_PATH}?{urlencode(query)}"
-
-
-def source_link(indicator_code: str, year: int | None = None) -> str | None:
-    """Where a figure of this indicator comes from, for a link beside it (the cockpit, the indicator
-    page): the library projects behind it, or None for an indicator the library does not compute."""
-    if indicator_code in (EQUIPMENT_INVESTMENT, PROJECTS_STARTED, PROJECTS_COMPLETED, ENERGY_SAVED):
-        return library_link(year=year)
-    return None
-
-
-@dataclass(frozen=True)
-class Cell:
-    key: str  # field key or region code
-    label: str  # Chinese
-    count: int
-    equipment_fen: int
-    link: str
-
-    @property
-    def equipment_yi(self) -> float:
-        return self.equipment_fen / FEN_PER_YI
-
-
-@dataclass(frozen=True)
-class YearFigures:
-    year: int
-    count: int
-    equipment_fen: int
-    growth_pct: float | None  # vs the 2023 base-year value; None without one
-    by_field: list[Cell]
-    by_region: list[Cell]
-    link: str
-
-    @property
-    def equipment_yi(self) -> float:
-        return self.equipment_fen / FEN_PER_YI
-
-
-@dataclass(frozen=True)
-class LibraryFigures:
-    city_code: str
-    baseline_yi: float | None
-    years: list[YearFigures]
-    in_review_count: int
-    in_review_fen: int
-
-
-def library_figures(session: Session, scope: Scope, city_code: str, *, region_names: dict[str, str] | None = None,
-                    ) -> LibraryFigures:
-    """Equipment investment of the library by year of start, by field and by county, with growth on
-    2023 (a year to date is shown as it stands, not annualised). Readers: as for indicators."""
-    indicators_service.require_reader(scope, city_code)
-    names = region_names or {}
-    facts = library_facts(session, city_code)
-    baselines = [b.value for b in indicators_service.list_baselines(session, scope, city_code)
-                 if b.indicator_code == EQUIPMENT_INVESTMENT and b.region_code == city_code and b.year == BASE_YEAR]
-    baseline = baselines[0] if baselines else None
-    by_year: dict[int, list[Fact]] = defaultdict(list)
-    for fact in facts:
-        by_year[fact.start_on.year].append(fact)
-    years = []
-    for year in sorted(by_year):
-        mine = by_year[year]
-        total = sum(f.equipment_fen for f in mine)
-        growth = (total / FEN_PER_YI / baseline - 1) * 100 if baseline else None
-        years.append(YearFigures(
-            year=year, count=len(mine), equipment_fen=total, growth_pct=growth,
-            by_field=_cells(mine, year, by_field=True, labels=vocab.FIELDS),
-            by_region=_cells(mine, year, by_field=False, labels=names),
-            link=library_link(year=year)))
-    count, fen = in_review(session, city_code)
-    return LibraryFigures(city_code=city_code, baseline_yi=baseline, years=years, in_review_count=count,
-                          in_review_fen=fen)
-
-
-def _cells(facts: list[Fact], year: int, *, by_field: bool, labels: dict[str, str]) -> list[Cell]:
-    groups: dict[str, list[Fact]] = defaultdict(list)
-    for fact in facts:
-        groups[fact.field if by_field else fact.region_code].append(fact)
-    cells = [Cell(k, labels.get(k, k), len(v), sum(f.equipment_fen for f in v),
-                  library_link(field=k, year=year) if by_field else library_link(region_code=k, year=year))
-             for k, v in groups.items()]
-    return sorted(cells, key=lambda c: (-c.equipment_fen, c.key))

@@ -30,6 +30,7 @@ from huanxin.plans import exports as plans_exports
 from huanxin.plans import import_api, import_pages
 from huanxin.plans import pages as plans_pages
 from huanxin.projects import api as projects_api
+from huanxin.projects import batches_api as project_batches_api
 from huanxin.projects import enterprise_pages, enterprises_api
 from huanxin.projects import pages as projects_pages
 from huanxin.projects.lists import api as project_lists_api
@@ -87,7 +88,7 @@ def create_app() -> FastAPI:
     # The API first, the trade-in API (the peak-load routes) first of all: routes are matched in
     # the order they are added, and the pages add many.
     for api in (tradein_api, payouts_api, retailers_api, whatif_api, orgs_api, plans_api, indicators_api, import_api,
-                ledger_api, projects_api, project_lists_api, enterprises_api):
+                ledger_api, projects_api, project_batches_api, project_lists_api, enterprises_api):
         app.include_router(api.router, prefix="/api/v1")
     for module in (
         orgs_pages, plans_pages, indicators_pages, plans_exports, import_pages, ledger_pages, tradein_pages,
