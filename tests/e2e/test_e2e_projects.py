@@ -4,12 +4,15 @@ a new equipment line and submits it; the county returns it with a comment, the e
 comment, corrects and resubmits (the county sees 本次修改); county, industry department and office
 approve; the office puts it in a batch, exports the province sheet and sends the batch.
 
-The cockpit's equipment-investment figure is not asserted: projects.indicator_feed writes it only
-when the demo or a scheduled feed runs, never on a request, so nothing a user does here moves it."""
+The office's approval brings the project into the library and projects.indicator_feed.refresh_for
+recomputes the city's equipment-investment figure (设备投资规模, 亿元) of this year to date at once:
+the project starts this year, so the figure the office reads rises by its 300 万元 = 0.03 亿元 (the
+test first makes sure no entered or imported figure of this year takes precedence)."""
 
 from __future__ import annotations
 
 import io
+import math
 import re
 import uuid
 
@@ -19,6 +22,7 @@ from playwright.sync_api import Page, expect
 from tests.e2e.conftest import LoginAs
 from tests.e2e.support import Directory
 
+from huanxin.kit.clock import today
 from huanxin.projects import credit_code, vocab
 
 pytestmark = pytest.mark.e2e
@@ -76,8 +80,9 @@ def _declare(page: Page, name: str) -> int:
     form = page.get_by_test_id("project-form")
     form.locator("input[name=name]").fill(name)
     form.locator("select[name=field]").select_option("industry")
-    form.locator("input[name=start_on]").fill("2026-03-01")
-    form.locator("input[name=finish_on]").fill("2026-12-31")
+    year = today().year  # this year: the office's approval recomputes this year to date
+    form.locator("input[name=start_on]").fill(f"{year}-01-01")
+    form.locator("input[name=finish_on]").fill(f"{year}-12-31")
     form.locator("textarea[name=summary]").fill("淘汰高耗能电动机，购置高效电动机")
     form.locator("input[name=total_investment]").fill("500")
     form.locator("input[name=fixed_asset]").fill("400")
@@ -113,6 +118,16 @@ def _approve(page: Page, project_id: int, now_status: str) -> None:
     page.get_by_test_id("review-actions").get_by_test_id("approve").click()
     expect(page.get_by_test_id("flash")).to_contain_text("已审核通过")
     expect(page.locator("h1 [data-status]")).to_have_text(vocab.STATUSES[now_status])
+
+
+EQUIPMENT_YI = 0.03  # the 300 万元 of equipment investment _declare enters, in 亿元
+
+
+def _equipment_figures(directory: Directory) -> dict[int, tuple[float, str]]:
+    """The city's equipment-investment figures of this year as the office reads them: month → (亿元, source)."""
+    rows = directory.api(OFFICE).get(f"/cities/{ZIYANG}/observations", params={
+        "indicator_code": "equipment_investment", "region_code": ZIYANG, "year": today().year})
+    return {r["month"]: (float(r["value"]), r["source"]) for r in rows}
 
 
 def _industry_department(directory: Directory) -> str:
@@ -171,7 +186,19 @@ def test_a_project_goes_from_declaration_through_review_to_the_province(
     _approve(county, project_id, "department")
     department = login_as(_industry_department(directory), next=f"/projects/{project_id}")
     _approve(department, project_id, "office")
+    before = _equipment_figures(directory)
+    assert all(source == "computed" for _, source in before.values()), \
+        f"an entered figure of this year would take precedence over the computed one: {before}"
     _approve(office, project_id, "approved")
+    after = _equipment_figures(directory)
+    month = today().month
+    assert month in after, f"the office's approval wrote this year's equipment investment to date: {after}"
+    if month in before:
+        assert math.isclose(after[month][0], before[month][0] + EQUIPMENT_YI, abs_tol=1e-6), (before, after)
+    else:
+        assert after[month][0] >= EQUIPMENT_YI - 1e-6, after
+    office.goto(f"/cities/{ZIYANG}/indicators/equipment_investment")
+    expect(office.get_by_test_id("history")).to_contain_text("计算")
 
     # The office makes a batch, adds the project, exports the province sheet and sends the batch.
     office.goto("/projects/batches")
