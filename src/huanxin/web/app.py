@@ -35,6 +35,14 @@ from huanxin.projects import enterprise_pages, enterprises_api
 from huanxin.projects import pages as projects_pages
 from huanxin.projects.lists import api as project_lists_api
 from huanxin.projects.lists import pages as project_lists_pages
+from huanxin.recycling.bookings import api as recycling_bookings_api
+from huanxin.recycling.bookings import pages as recycling_bookings_pages
+from huanxin.recycling.dispatch import api as recycling_dispatch_api
+from huanxin.recycling.dispatch import pages as recycling_dispatch_pages
+from huanxin.recycling.network import api as recycling_network_api
+from huanxin.recycling.network import pages as recycling_network_pages
+from huanxin.recycling.weighing import api as recycling_weighing_api
+from huanxin.recycling.weighing import pages as recycling_weighing_pages
 from huanxin.tradein import api as tradein_api
 from huanxin.tradein import pages as tradein_pages
 from huanxin.tradein.payouts import api as payouts_api
@@ -88,12 +96,14 @@ def create_app() -> FastAPI:
     # The API first, the trade-in API (the peak-load routes) first of all: routes are matched in
     # the order they are added, and the pages add many.
     for api in (tradein_api, payouts_api, retailers_api, whatif_api, orgs_api, plans_api, indicators_api, import_api,
-                ledger_api, projects_api, project_batches_api, project_lists_api, enterprises_api):
+                ledger_api, projects_api, project_batches_api, project_lists_api, enterprises_api,
+                recycling_network_api, recycling_bookings_api, recycling_dispatch_api, recycling_weighing_api):
         app.include_router(api.router, prefix="/api/v1")
     for module in (
         orgs_pages, plans_pages, indicators_pages, plans_exports, import_pages, ledger_pages, tradein_pages,
         project_lists_pages, projects_pages,  # the lists' /projects/lists… before /projects/{project_id}
         enterprise_pages,
+        recycling_network_pages, recycling_bookings_pages, recycling_dispatch_pages, recycling_weighing_pages,
     ):
         app.include_router(module.router)
 

@@ -1,0 +1,7 @@
+"""Recycling dispatch: pages routes (filled in by the dispatch work)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["再生资源回收"])

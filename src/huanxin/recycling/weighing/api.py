@@ -1,0 +1,7 @@
+"""Recycling weighing: api routes (filled in by the weighing work)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["再生资源回收"])
