@@ -78,7 +78,7 @@ def bookings_visible(scope: Scope) -> Select[Any]:
 
 def get_booking(session: Session, scope: Scope, booking_id: int, *, lock: bool = False) -> Booking:
     stmt = bookings_visible(scope).where(Booking.id == booking_id)
-    booking = session.scalar(_lock(session, stmt) if lock else stmt)
+    booking: Booking | None = session.scalar(_lock(session, stmt) if lock else stmt)
     if booking is None:
         raise NotFound("未找到该预约")
     return booking
