@@ -222,3 +222,18 @@ def test_reset_password_replaces_it_and_ends_the_sessions(client: TestClient, db
         pass
     else:
         raise AssertionError("an unknown user was reset")
+
+
+def test_the_session_cookie_lives_as_long_as_the_session(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A city that sets shorter sessions (HUANXIN_SESSION_HOURS) gets a browser cookie that ends
+    with them, not the 12 hours the code once fixed."""
+    from huanxin.config import get_settings
+
+    monkeypatch.setattr(get_settings(), "session_hours", 2)
+    page = client.get("/login")
+    csrf = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    response = client.post("/login", data={"username": "ziyang-office", "password": PASSWORD, "csrf_token": csrf},
+                           follow_redirects=False)
+    assert response.status_code == 303
+    cookie = next(h for h in response.headers.get_list("set-cookie") if h.startswith("huanxin_session="))
+    assert "Max-Age=7200" in cookie

@@ -45,7 +45,8 @@ def login_submit(
     expected = request.cookies.get(ANON_CSRF_COOKIE)
     if not expected or not secrets.compare_digest(expected, csrf_token):
         raise Forbidden("安全校验失败（CSRF 令牌无效），请刷新页面后重试", field="csrf_token")
-    secure = get_settings().secure_cookies
+    settings = get_settings()
+    secure = settings.secure_cookies
     try:
         token, _scope = orgs_service.login(db, username, password, address=client_address(request))
     except (NotAuthenticated, TooManyAttempts) as exc:
@@ -56,7 +57,9 @@ def login_submit(
         response.set_cookie(ANON_CSRF_COOKIE, fresh, httponly=True, samesite="lax", secure=secure)
         return response
     redirect = RedirectResponse(_safe_next(next), status_code=303)
-    redirect.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", max_age=12 * 3600, secure=secure)
+    redirect.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
+                        # the cookie lives as long as the server-side session (config.session_hours)
+                        max_age=settings.session_hours * 3600, secure=secure)
     redirect.delete_cookie(ANON_CSRF_COOKIE, secure=secure, httponly=True, samesite="lax")
     return redirect
 
