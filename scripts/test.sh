@@ -5,8 +5,9 @@
 #   bash scripts/test.sh                 everything (installs what is missing the first time)
 #   bash scripts/test.sh tests/plans -x  extra arguments go to both pytest runs
 #
-# Environment: PYTEST_WORKERS=N runs the SQLite pass with pytest-xdist (the PostgreSQL pass always
-# runs in one process: its session database is shared); SKIP_SETUP=1 skips scripts/setup.sh.
+# Environment: PYTEST_WORKERS=N runs both passes with pytest-xdist in N processes (each PostgreSQL
+# worker on its own database; in CI the default is one per core, at most 4, elsewhere 1);
+# SKIP_SETUP=1 skips scripts/setup.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -40,7 +41,14 @@ as_pg "$PG_BIN/initdb" -D "$PG_DATA" -U postgres -A trust -E UTF8 --no-locale >/
 as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_TMP/server.log" -w -t 60 \
   -o "-h 127.0.0.1 -p $PG_PORT -k $PG_TMP -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
   start >/dev/null || { cat "$PG_TMP/server.log" >&2; exit 1; }
-for db in huanxin_test huanxin_e2e; do
+WORKERS=${PYTEST_WORKERS:-}
+if [[ -z "$WORKERS" ]]; then
+  WORKERS=1
+  if [[ "${CI:-}" == true ]]; then WORKERS=$(( $(nproc) < 4 ? $(nproc) : 4 )); fi
+fi
+dbs=(huanxin_test huanxin_e2e)
+for ((k = 0; k < WORKERS; k++)); do dbs+=("huanxin_test_gw$k" "huanxin_e2e_gw$k"); done
+for db in "${dbs[@]}"; do
   "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres "$db"
 done
 PG_URL="postgresql+psycopg://postgres@127.0.0.1:$PG_PORT"
@@ -62,13 +70,13 @@ run_pytest() {  # name, then `env` arguments and the command; records the outcom
 
 PYTEST=("$PY" -m pytest -p no:cacheprovider -rfEs)
 xdist=()
-if [[ -n "${PYTEST_WORKERS:-}" && "${PYTEST_WORKERS}" != 1 ]]; then xdist=(-n "$PYTEST_WORKERS"); fi
+if [[ "$WORKERS" != 1 ]]; then xdist=(-n "$WORKERS"); fi
 
 run_pytest "SQLite" -u HUANXIN_TEST_DATABASE_URL -u HUANXIN_E2E_DATABASE_URL -u HUANXIN_DATABASE_URL \
   "${PYTEST[@]}" "${xdist[@]}" "$@"
 run_pytest "PostgreSQL" -u HUANXIN_DATABASE_URL \
   HUANXIN_TEST_DATABASE_URL="$PG_URL/huanxin_test" HUANXIN_E2E_DATABASE_URL="$PG_URL/huanxin_e2e" \
-  "${PYTEST[@]}" "$@"
+  "${PYTEST[@]}" "${xdist[@]}" "$@"
 
 # Static checks (ruff, mypy strict) only on a whole-suite run, not when a subset was asked for.
 if [[ $# == 0 ]]; then

@@ -12,6 +12,18 @@ from pathlib import Path
 
 import pytest
 
+
+def _per_worker(name: str) -> None:
+    """Under pytest-xdist each worker has its own PostgreSQL database (scripts/test.sh creates
+    <name>_gw0, <name>_gw1 …): the session fixtures reset and migrate the database they run on."""
+    url, worker = os.environ.get(name), os.environ.get("PYTEST_XDIST_WORKER")
+    # Idempotent: test modules import this file again as `tests.conftest`.
+    if url and worker and url.startswith("postgresql") and not url.endswith(f"_{worker}"):
+        os.environ[name] = f"{url}_{worker}"
+
+
+_per_worker("HUANXIN_TEST_DATABASE_URL")
+_per_worker("HUANXIN_E2E_DATABASE_URL")
 TEST_DB_URL = os.environ.get("HUANXIN_TEST_DATABASE_URL") or (
     f"sqlite:///{Path(tempfile.mkdtemp(prefix='huanxin-test-')) / 'test.sqlite3'}"
 )
