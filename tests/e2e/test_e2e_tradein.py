@@ -161,6 +161,13 @@ def test_a_subsidy_from_qualification_to_payment(
     expect(reviewer.get_by_test_id("payable")).to_have_text("1")
     reviewer.get_by_role("button", name="生成发放批次").click()
     expect(reviewer).to_have_url(re.compile(r"/tradein/review/batches/\d+$"))
+    # Four eyes: the maker sees no bank file until the office approves the batch.
+    expect(reviewer.get_by_test_id("batch-status")).to_have_text("待复核")
+    expect(reviewer.get_by_test_id("payout-file")).to_have_count(0)
+    office = login_as("panzhihua-office", next=reviewer.url.replace(server.base_url, ""))
+    office.get_by_test_id("approve-batch").click()
+    expect(office.get_by_test_id("batch-status")).to_have_text("已复核，待银行回盘")
+    reviewer.reload()
     with reviewer.expect_download() as download_info:
         reviewer.get_by_test_id("payout-file").click()
     payout = Path(download_info.value.path()).read_text(encoding="utf-8-sig")

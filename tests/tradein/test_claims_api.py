@@ -67,6 +67,9 @@ def test_full_flow_over_http(client: TestClient, db: Session) -> None:
     r = client.post("/api/v1/tradein/payout-batches", headers={**reviewer, **idem()}, json={})
     assert r.status_code == 201, r.text
     batch = r.json()
+    office = api_token(client, city.office_user)
+    r = client.post(f"/api/v1/tradein/payout-batches/{batch['id']}/approve", headers={**office, **idem()})
+    assert r.status_code == 200 and r.json()["approved_by"] == city.office_user, r.text
     f = client.get(f"/api/v1/tradein/payout-batches/{batch['id']}/file", headers=reviewer)
     assert f.status_code == 200 and "张三丰" in f.content.decode("utf-8-sig")
     result = f"申请编号,金额（分）,状态,银行流水号,原因\n{claim['id']},{claim['amount_fen']},成功,B-9,\n"
@@ -180,6 +183,9 @@ def test_malformed_payout_result_changes_nothing(client: TestClient, db: Session
         client.post(f"/api/v1/tradein/claims/{claim['id']}/approve", headers=reviewer, json={})
     batch = client.post("/api/v1/tradein/payout-batches", headers={**reviewer, **idem()},
                         json={"claim_ids": [claim["id"]]}).json()
+    approved = client.post(f"/api/v1/tradein/payout-batches/{batch['id']}/approve",
+                           headers={**api_token(client, city.office_user), **idem()})
+    assert approved.status_code == 200, approved.text
     head = "申请编号,金额（分）,状态,银行流水号,原因\n"
     bad_files = {
         "missing column": ("申请编号,金额（分）,状态\n1,1,成功\n", "缺少列"),

@@ -195,6 +195,10 @@ def test_same_serial_and_payment_from_many_threads(app: Any, engine: Engine,
     assert len(made) == 1, [b.text for b in batches]
     batch = made[0].json()
     assert [line["claim_id"] for line in batch["lines"]] == [winner["id"]]
+    office = api_token(TestClient(app), city.office_user)
+    approvals = race(lambda _i: call(app, "POST", f"/api/v1/tradein/payout-batches/{batch['id']}/approve",
+                                     {**office, "Idempotency-Key": key()}), 4)
+    assert sorted(a.status_code for a in approvals) == [200, 409, 409, 409], [a.text for a in approvals]
     result = f"申请编号,金额（分）,状态,银行流水号,原因\n{winner['id']},{winner['amount_fen']},成功,BANK-1,\n".encode()
     uploads = race(lambda _i: call(app, "POST", f"/api/v1/tradein/payout-batches/{batch['id']}/result",
                                    {**reviewer, "Idempotency-Key": key()},

@@ -65,6 +65,7 @@ def test_qualification_redemption_payout(db: Session) -> None:
     office = city.scope(db, city.office_user)
     batch = payouts.create_batch(db, office, claim_ids=[claim.id])
     assert claim.status == "paying"
+    payouts.approve(db, city.scope(db, city.reviewer_user), batch)  # a second person releases it
     text = payouts.payout_file(db, office, batch).decode("utf-8-sig")
     assert "张三丰" in text and str(claim.id) in text
     result = f"申请编号,金额（分）,状态,银行流水号,原因\n{claim.id},{claim.amount_fen},成功,B0001,\n".encode()

@@ -151,6 +151,14 @@ def test_the_whole_lifecycle_through_the_forms(app: FastAPI, db: Session) -> Non
     batch_url = r.headers["location"]
     batch_page = reviewer.get(batch_url)
     assert f'data-claim="{claim_id}"' in batch_page
+    # the maker cannot release it: no file yet, and another member of staff approves it
+    assert "payout-file" not in batch_page and "请由另一名工作人员" in batch_page
+    assert reviewer.client.get(f"{batch_url}/file").status_code == 409
+    office = Browser(app, city.office_user)
+    office_page = office.get(batch_url)
+    office.post(f"{batch_url}/approve", {"idempotency_key": form_key(office_page, f"{batch_url}/approve")})
+    batch_page = reviewer.get(batch_url)
+    assert "已复核，待银行回盘" in batch_page and city.office_user in batch_page
     payout = reviewer.client.get(f"{batch_url}/file")
     assert payout.status_code == 200 and name in payout.content.decode("utf-8-sig")
 

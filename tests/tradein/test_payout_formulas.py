@@ -38,6 +38,7 @@ def test_formula_like_resident_name_is_text_in_the_bank_payout_file(
                               holder_id_hash=holder(db, q), at=T + dt.timedelta(days=1))
     assert claim.status == "approved", claim.decision
     batch = payouts.create_batch(db, city.scope(db, city.office_user), claim_ids=[claim.id])
+    payouts.approve(db, city.scope(db, city.reviewer_user), batch)
     response = client.get(f"/api/v1/tradein/payout-batches/{batch.id}/file",
                           headers=api_token(client, city.office_user))
     assert response.status_code == 200, response.text

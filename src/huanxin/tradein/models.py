@@ -269,11 +269,14 @@ class PayoutBatch(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     city_code: Mapped[str] = mapped_column(String(6), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    status: Mapped[str] = mapped_column(String(12))  # created | reconciled
+    # created (waits for the second person) | approved (file and result allowed) | reconciled
+    status: Mapped[str] = mapped_column(String(12))
     count: Mapped[int] = mapped_column(Integer)
     total_fen: Mapped[int] = mapped_column(BigInteger)
     file_name: Mapped[str] = mapped_column(String(120))
     created_by: Mapped[str] = mapped_column(String(60))
+    approved_by: Mapped[str | None] = mapped_column(String(60))  # never the maker (payouts.batches.approve)
+    approved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class PayoutLine(Base):

@@ -101,7 +101,7 @@ AUDIT_ACTION = {
     "signin_lockout": "登录失败过多，暂时锁定", "pii_rotate": "更换个人信息加密密钥",
     "ledger.fund": "拨入资金", "ledger.pool.create": "设立资金池", "ledger.move": "调剂资金",
     "ledger.correct": "冲正资金", "ledger.rebuild": "重算账户余额",
-    "tradein_programme_set": "设定以旧换新活动", "payout_batch_created": "生成发放批次",
+    "tradein_programme_set": "设定以旧换新活动", "payout_batch_created": "生成发放批次", "payout_batch_approved": "复核发放批次",
     "payout_file_downloaded": "下载发放文件", "payout_result_reconciled": "核对发放结果",
     "appeal_decided": "处理申诉", "identity_reclaimed": "找回实名身份", "freeze_reference_prices": "冻结参考价格",
     "tradein_redemption_code_issued": "生成核销码", "build_demo": "生成演示数据",

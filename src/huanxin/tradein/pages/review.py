@@ -37,7 +37,7 @@ QUEUES = ("review", "correction", "appealed", "approved", "paying", "rejected", 
 MAX_RESULT_FILE = 20 * 1024 * 1024
 FLASH = {"approved": "已批准。", "rejected": "已驳回。", "correction": "已要求补正，已通知申请人和核销商户。",
          "appeal": "申诉已处理。"}
-BATCH_STATUS = {"created": "待银行回盘", "reconciled": "已对账"}
+BATCH_STATUS = {"created": "待复核", "approved": "已复核，待银行回盘", "reconciled": "已对账"}
 LINE_STATUS = {"sent": "已发送银行", "paid": "发放成功", "failed": "发放失败"}
 
 
@@ -195,6 +195,19 @@ def batch_page(batch_id: int, request: Request, db: DbSession, scope: CurrentSco
                                         "unchanged": unchanged or 0}
     return render(request, "tradein/review_batch.html", result=result, errors=None,
                   **_batch_context(db, scope, batch))
+
+
+@router.post("/tradein/review/batches/{batch_id}/approve")
+def approve_batch(batch_id: int, db: DbSession, scope: CurrentScope,
+                  idempotency_key: Annotated[str, Form()] = "") -> Response:
+    """The second person's check (四眼原则): anyone of the city's staff but the batch's maker."""
+    batch = repo.get_batch(db, scope, batch_id)
+
+    def work() -> str:
+        payouts.approve(db, scope, batch)
+        return f"/tradein/review/batches/{batch.id}"
+
+    return once(db, scope, idempotency_key, {"batch_id": batch_id, "approve": True}, work)
 
 
 @router.get("/tradein/review/batches/{batch_id}/file")

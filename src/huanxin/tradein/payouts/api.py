@@ -1,6 +1,8 @@
 """JSON API of the subsidy payouts (/api/v1/tradein/payout-batches…): the reviewers' batches, the
 bank's file, and the bank's result that settles them. Every submission carries an
-`Idempotency-Key` (tradein.api.idempotent); money moves only through the ledger (tradein.payouts.batches)."""
+`Idempotency-Key` (tradein.api.idempotent). A batch's maker cannot release it: another member
+of staff approves it (POST …/approve) before the file or the result is accepted; money moves
+only through the ledger (tradein.payouts.batches)."""
 
 from __future__ import annotations
 
@@ -26,6 +28,8 @@ def _batch_out(db: Session, batch: Any) -> dict[str, Any]:
     lines = repo.lines_of_batch(db, batch.id)
     return {"id": batch.id, "status": batch.status, "count": batch.count, "total_fen": batch.total_fen,
             "file_name": batch.file_name, "created_by": batch.created_by, "created_at": batch.created_at.isoformat(),
+            "approved_by": batch.approved_by,
+            "approved_at": batch.approved_at.isoformat() if batch.approved_at else None,
             "lines": [{"claim_id": x.claim_id, "amount_fen": x.amount_fen, "status": x.status,
                        "bank_ref": x.bank_ref, "failure_reason": x.failure_reason} for x in lines]}
 
@@ -47,6 +51,15 @@ def list_batches(db: DbSession, scope: CurrentScope) -> list[dict[str, Any]]:
 @router.get("/payout-batches/{batch_id}")
 def get_batch(batch_id: int, db: DbSession, scope: CurrentScope) -> dict[str, Any]:
     return _batch_out(db, repo.get_batch(db, scope, batch_id))
+
+
+@router.post("/payout-batches/{batch_id}/approve")
+def approve_batch(batch_id: int, db: DbSession, scope: CurrentScope, idempotency_key: IdemKey = None) -> JSONResponse:
+    """The second person's check: staff of the city other than the maker (else 403); twice: 409."""
+    def work() -> tuple[int, dict[str, Any]]:
+        batch = payouts.approve(db, scope, repo.get_batch(db, scope, batch_id))
+        return 200, _batch_out(db, batch)
+    return idempotent(db, scope, idempotency_key, {"batch_id": batch_id, "approve": True}, work)
 
 
 @router.get("/payout-batches/{batch_id}/file")

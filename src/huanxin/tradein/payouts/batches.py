@@ -1,8 +1,10 @@
 """Payment in batches: a payout file for the paying bank (a sensitive download: real names and
 cards, audited), and reconciliation of the bank's result file. A claim is paid at most once:
 at most one of its payout lines is not failed (a partial unique index), and the ledger posts with
-key post:claim:<id>:<source>. Each attempt is a line of its own batch: a failed one stays there
-with the bank's reason, and the retry is a new line in a later batch."""
+key post:claim:<id>:<source>. A batch is made by one member of staff and approved by another
+before its file can be downloaded or its result applied (四眼原则). Each attempt is a line of its
+own batch: a failed one stays there with the bank's reason, and the retry is a new line in a
+later batch."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from huanxin.errors import Conflict, InvalidInput
+from huanxin.errors import Conflict, Forbidden, InvalidInput
 from huanxin.kit import audit, pii
 from huanxin.kit.clock import now
 from huanxin.kit.excel import safe_csv_writer
@@ -88,9 +90,32 @@ def create_batch(session: Session, scope: Scope, *, claim_ids: Sequence[int] | N
     return batch
 
 
+def approve(session: Session, scope: Scope, batch: PayoutBatch) -> PayoutBatch:
+    """The second person's check: staff of the city other than the batch's maker release it."""
+    repo.require_staff(scope)
+    session.execute(repo.for_update(session, select(PayoutBatch.id).where(PayoutBatch.id == batch.id)))
+    session.refresh(batch)
+    if batch.status != "created":
+        raise Conflict("该发放批次已复核，无需再次复核")
+    if batch.created_by == scope.username:
+        raise Forbidden("发放批次须由另一名工作人员复核：生成人不能复核本人生成的批次")
+    batch.status, batch.approved_by, batch.approved_at = "approved", scope.username, now()
+    audit.record(session, actor=scope.username, action="payout_batch_approved", entity="tradein_payout_batch",
+                 entity_id=batch.id, city_code=scope.city_code,
+                 detail={"count": batch.count, "total_fen": batch.total_fen, "created_by": batch.created_by})
+    session.flush()
+    return batch
+
+
+def _require_approved(batch: PayoutBatch) -> None:
+    if batch.status == "created":
+        raise Conflict("该发放批次尚未复核：须由生成人以外的工作人员复核后，才能下载发放文件或导入银行结果")
+
+
 def payout_file(session: Session, scope: Scope, batch: PayoutBatch) -> bytes:
     """The bank's payment instruction: real names and card numbers (decrypted), so the download
-    is audited. UTF-8 with BOM so Excel opens it in Chinese."""
+    is audited. UTF-8 with BOM so Excel opens it in Chinese. Only once a second person approved."""
+    _require_approved(batch)
     out = io.StringIO()
     # Names are what residents typed: a name like =HYPERLINK(…) must reach the bank as text.
     writer = safe_csv_writer(out)
@@ -138,6 +163,7 @@ def reconcile(session: Session, scope: Scope, batch: PayoutBatch, data: bytes) -
     Any malformed row (unknown claim, amount mismatch, duplicate line, bad status) is reported by
     row and nothing changes. Uploading the same file again changes nothing."""
     repo.require_staff(scope)
+    _require_approved(batch)
     rows = _parse_result(data)
     # Two uploads of one result file must not both settle it: the second waits for the first's
     # row lock on the batch (PostgreSQL; SQLite serialises writers anyway), then reads its outcome.
@@ -217,7 +243,7 @@ def reconcile(session: Session, scope: Scope, batch: PayoutBatch, data: bytes) -
                                                     f"请核对本人银行卡信息，将在下一批次重新发放。", claim_id=claim.id)
             failed += 1
     all_lines = repo.lines_of_batch(session, batch.id)
-    batch.status = "reconciled" if all(x.status != "sent" for x in all_lines) else "created"
+    batch.status = "reconciled" if all(x.status != "sent" for x in all_lines) else "approved"
     audit.record(session, actor=scope.username, action="payout_result_reconciled", entity="tradein_payout_batch",
                  entity_id=batch.id, city_code=scope.city_code,
                  detail={"paid": paid, "failed": failed, "rejected": rejected, "unchanged": unchanged})
