@@ -181,6 +181,19 @@ def _project_body() -> dict[str, Any]:
     return {"json": project_body(OTHER, name="越权项目")}
 
 
+def _recycling_world(db: Session, world: World) -> None:
+    """The other city's recycler (its staff, a site, a price list) and a pickup waiting at the door."""
+    from tests.recycling import weighing_support as rc
+
+    other = rc.recycler(db, OTHER)
+    rc.price(db, other, "paper", 1_20)
+    person = rc.resident(db, OTHER)
+    booking = rc.booking(db, other, person, [("paper", 5000, 1_20)], status="arrived")
+    booking.address_masked = f"{MARK}地址"
+    world.ids.update(booking_id=booking.id, site_id=other.site_id, recycler_unit_id=other.unit_id)
+    db.flush()
+
+
 def _import_world(client: TestClient, world: World) -> None:
     plan_text = (f"{MARK}安丘市推动大规模设备更新和消费品以旧换新实施方案\n一、主要目标\n"
                  "到2027年，设备投资较2023年增长25%以上。\n二、重点任务\n（一）推进设备更新。（市发展改革局牵头）\n").encode()
@@ -324,6 +337,12 @@ SAMPLES: dict[tuple[str, str], Sample] = {
         "project_ids": [w.ids["project_id"]]}},
     ("PUT", "/api/v1/cities/{city_code}/project-field-reviewers"): lambda w: {"json": {
         "field": "industry", "unit_id": w.ids["unit_id"]}},
+    ("POST", "/api/v1/recycling/prices"): lambda w: {"json": {
+        "category": "paper", "unit": "kg", "price_fen": 1_00, "effective_from": today().isoformat(), "note": "越权"}},
+    ("POST", "/api/v1/recycling/bookings/{booking_id}/weighings"): lambda w: {"json": {
+        "readings": [{"category": "paper", "gross_g": 6000, "tare_g": 500}]}},
+    ("POST", "/api/v1/recycling/bookings/{booking_id}/answer"): lambda w: {"json": {"accept": True}},
+    ("POST", "/api/v1/recycling/bookings/{booking_id}/settlement"): lambda w: {"json": {"method": "cash"}},
     ("POST", "/me/password"): lambda w: {"data": {"current_password": "not-the-password",
                                                   "new_password": "walker-pass-2025",
                                                   "confirm_password": "walker-pass-2025"}},
@@ -393,6 +412,10 @@ def _actors(db: Session, client: TestClient) -> dict[str, dict[str, str]]:
     names = {"office": "ziyang-office", "leader": "ziyang-leader", "reviewer": "ziyang-commerce",
              "department": "ziyang-dept01", "retailer": home.retailer_user, "resident": _username(db, person.user_id),
              "county": db.scalar(select(User.username).where(User.city_code == HOME, User.role == Role.COUNTY)) or ""}
+    from tests.recycling import weighing_support as rc
+
+    recycler = rc.recycler(db, HOME)  # its driver, station staff and dispatcher walk too
+    names.update(driver=recycler.driver, station=recycler.station, dispatcher=recycler.dispatcher)
     db.flush()
     return {role: api_token(client, username, PASSWORD) for role, username in names.items()}
 
@@ -404,6 +427,7 @@ def test_every_route_refuses_another_citys_objects(client: TestClient, app: Fast
     _import_world(client, world)
     _enterprise_world(db, world)
     _projects_world(db, world)
+    _recycling_world(db, world)
     batch = client.post("/api/v1/tradein/payout-batches", headers={
         **api_token(client, other.reviewer_user), "Idempotency-Key": uuid.uuid4().hex}, json={})
     world.ids["batch_id"] = batch.json().get("id", 0) if batch.status_code == 201 else 0

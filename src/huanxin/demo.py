@@ -45,6 +45,7 @@ from huanxin.plans.demo_audit import record_representative_actions
 from huanxin.plans.demo_rounds import round_schedule
 from huanxin.plans.models import Closure, Plan, Report, Round, RoundItem, Task
 from huanxin.projects import demo as projects_demo
+from huanxin.recycling import demo as recycling_demo
 from huanxin.tradein import demo as tradein_demo
 from huanxin.tradein.claims.events import STATUS_LABELS as CLAIM_STATUS_LABELS
 from huanxin.tradein.programmes import indicator_feed
@@ -69,7 +70,7 @@ __all__ = [
 
 SEED = 2024
 DEMO_ROUNDS = 6
-STEPS = 8
+STEPS = 9
 # Trade-in claims generated over the five cities (HUANXIN_DEMO_CLAIMS overrides; tests use fewer).
 DEMO_CLAIMS = tradein_demo.DEFAULT_CLAIMS
 # The marker of a finished build: written last, in the same transaction as the generated data,
@@ -143,7 +144,9 @@ def _build(engine: Engine, claims: int = DEMO_CLAIMS) -> dict[str, list[Login]]:
             note(f"写入 {fed} 个计算观测值（已有统计数的年份以统计数为准）")
         with _step(7, "生成重点项目库：企业、各审核状态的项目、设备清单、审核记录和申报批次，并汇入指标") as note:
             note(projects_demo.describe(generate_projects(session, plans, rng)))
-        with _step(8, "写入代表性审计记录") as note:
+        with _step(8, "生成再生资源回收：回收企业、三级网点、流向、价格表、车辆班次、上门回收预约，并汇入指标") as note:
+            note(recycling_demo.describe(generate_recycling(session, plans, rng)))
+        with _step(9, "写入代表性审计记录") as note:
             for outcome in outcomes:
                 record_representative_actions(session, outcome)
             mark_built(session, {"plans": len(plans), "rounds": DEMO_ROUNDS, "claims": claims})
@@ -178,6 +181,16 @@ def generate_projects(session: Session, plans: list[Plan], rng: random.Random) -
     assert office_hash, "bootstrap creates the office accounts first"
     cities = projects_demo.city_specs(session, list(seen.items()), CITY_SCALE)
     return projects_demo.generate(session, cities, rng, today(), office_hash)
+
+
+def generate_recycling(session: Session, plans: list[Plan], rng: random.Random) -> recycling_demo.Summary:
+    """Each city's recycling (see `huanxin.recycling.demo`), after trade-in (送新收旧 reads its claims)."""
+    seen: dict[str, str] = {}
+    for plan in plans:
+        seen.setdefault(plan.city_code, city_slug(plan.key))
+    office_hash = session.scalar(select(User.password_hash).where(User.role == Role.OFFICE.value).limit(1))
+    assert office_hash, "bootstrap creates the office accounts first"
+    return recycling_demo.generate(session, list(seen.items()), rng, today(), office_hash)
 
 
 def demo_walkthroughs(url: str | None = None) -> dict[str, tradein_demo.Walkthrough]:

@@ -32,6 +32,7 @@ def print_logins(logins: dict[str, list[Login]], host: str, port: int,
                 _print_role(role, members)
         _print_tradein(city_logins)
         _print_projects(city_logins)
+        _print_recycling(city_logins)
         if walkthroughs and key in walkthroughs:
             _print_walkthrough(walkthroughs[key])
 
@@ -77,6 +78,17 @@ def _print_projects(city_logins: list[Login]) -> None:
     print(f"  {_pad('重点项目审核', 18)}{' → '.join(c for c in chain if c)}")
 
 
+def _print_recycling(city_logins: list[Login]) -> None:
+    """The first recycler's dispatcher, driver and station attendant (recycling.demo)."""
+    staff = [lg for lg in city_logins if lg.role == Role.RECYCLER]
+    if not staff:
+        return
+    functions = {"-dispatcher": "调度员", "-driver1": "司机", "-station1": "站点人员"}
+    names = "  ".join(f"{lg.username}（{label}）" for lg in staff for end, label in functions.items()
+                      if lg.username.endswith(end))
+    print(f"  {_pad('再生资源回收企业', 18)}{staff[0].unit or ''}：{names}")
+
+
 def _print_role(role: Role, members: list[Login]) -> None:
     # A reporting account may be a department or an enterprise, bank or agency the plan names
     # as responsible: the group says so rather than calling 中车资阳机车 a 市直部门.
@@ -105,7 +117,7 @@ def _pad(value: str, width: int) -> str:
 def logins_from_db(session: Session) -> dict[str, list[Login]]:
     """The accounts of each plan's city, office first, read back so a reused database prints too."""
     order = {Role.OFFICE: 0, Role.LEADER: 1, Role.REVIEWER: 2, Role.DEPARTMENT: 3, Role.COUNTY: 4,
-             Role.RETAILER: 5, Role.RESIDENT: 6, Role.ENTERPRISE: 7}
+             Role.RETAILER: 5, Role.RESIDENT: 6, Role.ENTERPRISE: 7, Role.RECYCLER: 8}
     plans = list(session.scalars(select(Plan).order_by(Plan.key)))
     many = (Role.RETAILER.value, Role.RESIDENT.value)
     rows = session.execute(
@@ -117,6 +129,10 @@ def logins_from_db(session: Session) -> dict[str, list[Login]]:
     rows = [r for r in rows if r.role not in many or r.username[-2:] in ("01", "02", "03")]
     # Of the project library's enterprises (projects.demo: <city>-entNNN), the first two.
     rows = [r for r in rows if r.role != Role.ENTERPRISE.value or r.username.endswith(("-ent001", "-ent002"))]
+    # Of the recyclers' staff (recycling.demo: <city>-recyclerN-<function>), the first recycler's
+    # dispatcher, first driver and first station attendant.
+    rows = [r for r in rows if r.role != Role.RECYCLER.value or "-recycler1-" in r.username
+            and r.username.endswith(("-dispatcher", "-driver1", "-station1"))]
     out: dict[str, list[Login]] = {}
     for plan in plans:
         if any(p.city_code == plan.city_code for p in plans if p.key in out):

@@ -46,6 +46,8 @@ DEFAULT_OWNERS: dict[str, tuple[str, ...]] = {
     "used_to_new_car_ratio": COMMERCE,
     "waste_appliance_recycling": COMMERCE,
     "waste_appliance_recycling_rate": COMMERCE,
+    "renewable_resource_recycling": COMMERCE,
+    "recycling_points_built": COMMERCE,
     "nev_promotion_events": COMMERCE,
     "nev_rural_promotion_events": COMMERCE,
     "renovation_showrooms": COMMERCE,

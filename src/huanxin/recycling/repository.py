@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from huanxin.db import is_postgres
 from huanxin.errors import Forbidden, NotFound
-from huanxin.orgs.models import User
+from huanxin.orgs.models import Unit, User
 from huanxin.orgs.roles import CITY_WIDE_READERS, Role
 from huanxin.orgs.scope import Scope
 from huanxin.recycling.models import Booking, RecyclerStaff, RoutePlan, Shift, Site, Vehicle
@@ -82,6 +82,27 @@ def get_booking(session: Session, scope: Scope, booking_id: int, *, lock: bool =
     if booking is None:
         raise NotFound("未找到该预约")
     return booking
+
+
+# ---- recyclers and their staff (weighing, prices) -------------------------------------------------
+
+def recyclers_of_city(session: Session, city_code: str) -> list[Unit]:
+    return list(session.scalars(select(Unit).where(Unit.city_code == city_code, Unit.kind == "recycler")
+                                .order_by(Unit.name)))
+
+
+def get_recycler(session: Session, scope: Scope, unit_id: int) -> Unit:
+    """A recycler of the caller's city (its price list is read by the city's supervisors)."""
+    unit = session.get(Unit, unit_id)
+    if unit is None or unit.city_code != scope.city_code or unit.kind != "recycler":
+        raise NotFound("未找到该回收企业")
+    return unit
+
+
+def station_site_of(session: Session, scope: Scope) -> int | None:
+    """The site of the caller's station staff row (where a station weighing takes place)."""
+    return session.scalar(select(RecyclerStaff.site_id).where(
+        RecyclerStaff.user_id == scope.user_id, RecyclerStaff.function == "station").limit(1))
 
 
 # ---- network and fleet --------------------------------------------------------------------------

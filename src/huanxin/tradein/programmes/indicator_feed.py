@@ -53,6 +53,8 @@ FEED_ACTOR = "tradein-feed"
 SCRAPPED_CARS = "scrapped_car_recycling"
 RECYCLED_APPLIANCES = "waste_appliance_recycling"
 SUBSIDISED_PURCHASES = "tradein_subsidised_purchases"
+# How the recycling feed's combined appliance figure begins (recycling.indicator_feed).
+COMBINED_NOTE = "再生资源回收与以旧换新合计"
 # indicator → the programme kinds whose claims it counts
 KINDS = {
     SCRAPPED_CARS: ("car_scrap",),
@@ -95,6 +97,22 @@ def count_claims(session: Session, city_code: str, year: int, month: int, indica
     return int(session.scalar(stmt) or 0)
 
 
+def counted_as_recycled(session: Session, city_code: str, year: int, month: int, claim_ids: list[int]) -> set[int]:
+    """Which of these claims `count_claims` counts as recycled appliances in the period (the
+    recycling feed leaves their pickups out, so that a claim with a pickup counts once)."""
+    if not claim_ids:
+        return set()
+    start = dt.date(year, 1, 1)
+    end = dt.date(year + (month == 12), month % 12 + 1, 1)
+    found: set[int] = set()
+    for i in range(0, len(claim_ids), 500):
+        found |= set(session.scalars(select(Claim.id).join(Programme, Programme.id == Claim.programme_id).where(
+            Claim.id.in_(claim_ids[i:i + 500]), Claim.city_code == city_code,
+            Programme.kind.in_(KINDS[RECYCLED_APPLIANCES]), Claim.status.in_(COUNTED),
+            Claim.invoice_date >= start, Claim.invoice_date < end, Claim.old_proof_kind == "recycling_cert")))
+    return found
+
+
 def _ran_programme(session: Session, city_code: str, year: int, month: int, kinds: tuple[str, ...]) -> bool:
     start, end = dt.date(year, 1, 1), dt.date(year, month, 28)
     found = session.scalar(select(Programme.id).where(
@@ -118,6 +136,10 @@ def feed_indicators(session: Session, city_code: str, year: int, month: int) -> 
         theirs = [o for o in existing if o.indicator_code == code and o.region_code == city_code]
         if any(o.source != SOURCE for o in theirs):
             result.skipped[code] = "本年度已有录入或导入的统计数，以统计数为准"
+            continue
+        if any(o.month == month and (o.note or "").startswith(COMBINED_NOTE) for o in theirs):
+            # The recycling feed's figure holds this one plus the pickups outside trade-in.
+            result.skipped[code] = "已由再生资源回收数据汇入（含以旧换新渠道）"
             continue
         if not _ran_programme(session, city_code, year, month, kinds):
             result.skipped[code] = "本年度未开展相应以旧换新活动"
