@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
+from typing import Annotated
 
 import typer
+
+from huanxin.orgs.scope import Scope
 
 app = typer.Typer(help="设备更新重点项目库", no_args_is_help=True)
 
@@ -40,3 +44,71 @@ def evaluate(
     if refused:
         typer.echo(f"共 {refused} 行输入有误未能判定（见各行 error 与 field）", err=True)
         raise typer.Exit(1)
+
+
+def _office(city: str) -> Scope:
+    from huanxin.indicators.cli import office_scope
+
+    return office_scope(city)
+
+
+@app.command("feed")
+def feed(
+    city: Annotated[str, typer.Option("--city", help="城市的 GB/T 2260 代码，如 512000")],
+    year: Annotated[int | None, typer.Option("--year", help="年份，默认今年")] = None,
+    month: Annotated[int | None, typer.Option("--month", help="截至月份（1–12），默认本月")] = None,
+) -> None:
+    """按项目库重新计算本市（及各县区）设备投资等指标的年内累计值（已有统计数的年份以统计数为准）。"""
+    from huanxin.db import transaction
+    from huanxin.kit.clock import today
+    from huanxin.projects import indicator_feed
+
+    day = today()
+    year, month = year or day.year, month or day.month
+    if not 1 <= month <= 12:
+        typer.echo("月份必须在 1 到 12 之间（--month）", err=True)
+        raise typer.Exit(2)
+    with transaction() as session:
+        result = indicator_feed.feed_indicators(session, city, year, month)
+    for code, value in result.written.items():
+        typer.echo(f"写入 {code} = {value:g}（{year}年1-{month}月）")
+    for (code, region), value in result.regions_written.items():
+        typer.echo(f"写入 {code}@{region} = {value:g}")
+    for code, why in result.skipped.items():
+        typer.echo(f"未写 {code}：{why}")
+
+
+@app.command("export-enterprises")
+def export_enterprises(
+    city: Annotated[str, typer.Option("--city", help="城市的 GB/T 2260 代码")],
+    out: Annotated[Path, typer.Option("--out", help="写出的 .xlsx 文件")],
+) -> None:
+    """导出本市企业名录（.xlsx，与网页“导出”相同，可改后再导入）。"""
+    from huanxin.db import transaction
+    from huanxin.projects import enterprises_excel
+
+    with transaction() as session:
+        data = enterprises_excel.export_workbook(session, _office(city), city)
+    out.write_bytes(data)
+    typer.echo(f"已导出到 {out}（{len(data):,} 字节）")
+
+
+@app.command("import-enterprises")
+def import_enterprises(
+    city: Annotated[str, typer.Option("--city", help="城市的 GB/T 2260 代码")],
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="企业名录 .xlsx（可先导出作模板）")],
+) -> None:
+    """导入企业名录：整表校验，任何一行有误则不写入任何一行，并逐行列出错误；退出码 1。"""
+    from huanxin.db import transaction
+    from huanxin.errors import DomainError
+    from huanxin.projects import enterprises_excel
+
+    try:
+        with transaction() as session:
+            result = enterprises_excel.import_workbook(session, _office(city), city, file.read_bytes(), file.name)
+    except DomainError as error:
+        typer.echo(error.message, err=True)
+        for item in error.errors[:200]:  # each message names its row and column
+            typer.echo(f"  {item['message']}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"新登记 {result.registered} 家，更新 {result.updated} 家，未变 {result.unchanged} 家")
