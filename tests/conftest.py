@@ -9,6 +9,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -139,3 +140,20 @@ def api_token(client: TestClient, username: str, password: str = PASSWORD) -> di
     response = client.post("/api/v1/auth/login", json={"username": username, "password": password})
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['token']}"}
+
+
+@pytest.fixture()
+def cli_runner(db: Session, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A typer CliRunner whose commands run inside the test's transaction: the domain CLIs open
+    `huanxin.db.transaction()`, which here yields the test's session (nothing is committed)."""
+    from typer.testing import CliRunner
+
+    from huanxin import db as huanxin_db
+
+    @contextmanager
+    def in_test_transaction() -> Iterator[Session]:
+        yield db
+        db.flush()
+
+    monkeypatch.setattr(huanxin_db, "transaction", in_test_transaction)
+    return CliRunner()

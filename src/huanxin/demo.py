@@ -159,38 +159,38 @@ def _city_codes(plans: list[Plan]) -> list[str]:
     return list(dict.fromkeys(p.city_code for p in plans))
 
 
+def _cities(plans: list[Plan]) -> list[tuple[str, str]]:
+    """(city code, slug) of each city once (a city with two plans is one city)."""
+    seen: dict[str, str] = {}
+    for plan in plans:
+        seen.setdefault(plan.city_code, city_slug(plan.key))
+    return list(seen.items())
+
+
+def _demo_password_hash(session: Session) -> str:
+    """The demo's one password, as bootstrap hashed it for the office accounts."""
+    office_hash = session.scalar(select(User.password_hash).where(User.role == Role.OFFICE.value).limit(1))
+    assert office_hash, "bootstrap creates the office accounts first"
+    return office_hash
+
+
 def generate_tradein(
     session: Session, plans: list[Plan], rng: random.Random, claims: int
 ) -> tradein_demo.Summary:
     """Each city's trade-in (see `huanxin.tradein.demo`), claims shared by city size."""
-    seen: dict[str, str] = {}
-    for plan in plans:
-        seen.setdefault(plan.city_code, city_slug(plan.key))
-    cities = tradein_demo.city_specs(session, list(seen.items()), claims, CITY_SCALE)
-    office_hash = session.scalar(select(User.password_hash).where(User.role == Role.OFFICE.value).limit(1))
-    assert office_hash, "bootstrap creates the office accounts first"
-    return tradein_demo.generate(session, cities, rng, today(), office_hash)
+    cities = tradein_demo.city_specs(session, _cities(plans), claims, CITY_SCALE)
+    return tradein_demo.generate(session, cities, rng, today(), _demo_password_hash(session))
 
 
 def generate_projects(session: Session, plans: list[Plan], rng: random.Random) -> projects_demo.Summary:
     """Each city's key project library (see `huanxin.projects.demo`), then its indicator feed."""
-    seen: dict[str, str] = {}
-    for plan in plans:
-        seen.setdefault(plan.city_code, city_slug(plan.key))
-    office_hash = session.scalar(select(User.password_hash).where(User.role == Role.OFFICE.value).limit(1))
-    assert office_hash, "bootstrap creates the office accounts first"
-    cities = projects_demo.city_specs(session, list(seen.items()), CITY_SCALE)
-    return projects_demo.generate(session, cities, rng, today(), office_hash)
+    cities = projects_demo.city_specs(session, _cities(plans), CITY_SCALE)
+    return projects_demo.generate(session, cities, rng, today(), _demo_password_hash(session))
 
 
 def generate_recycling(session: Session, plans: list[Plan], rng: random.Random) -> recycling_demo.Summary:
     """Each city's recycling (see `huanxin.recycling.demo`), after trade-in (送新收旧 reads its claims)."""
-    seen: dict[str, str] = {}
-    for plan in plans:
-        seen.setdefault(plan.city_code, city_slug(plan.key))
-    office_hash = session.scalar(select(User.password_hash).where(User.role == Role.OFFICE.value).limit(1))
-    assert office_hash, "bootstrap creates the office accounts first"
-    return recycling_demo.generate(session, list(seen.items()), rng, today(), office_hash)
+    return recycling_demo.generate(session, _cities(plans), rng, today(), _demo_password_hash(session))
 
 
 def demo_walkthroughs(url: str | None = None) -> dict[str, tradein_demo.Walkthrough]:

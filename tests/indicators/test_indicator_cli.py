@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -12,18 +10,11 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from huanxin import cli as root_cli
-from huanxin import db as huanxin_db
 
 
 @pytest.fixture()
-def runner(db: Session, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    @contextmanager
-    def in_test_transaction() -> Iterator[Session]:
-        yield db
-        db.flush()
-
-    monkeypatch.setattr(huanxin_db, "transaction", in_test_transaction)  # the domain CLIs import it from db
-    return CliRunner()
+def runner(cli_runner: CliRunner) -> CliRunner:
+    return cli_runner
 
 
 def test_import_then_progress(runner: CliRunner, db: Session, tmp_path: Path) -> None:

@@ -6,8 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 import pytest
 from ledger_helpers import committed_pool
@@ -17,7 +16,6 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from huanxin import cli as root_cli
-from huanxin import db as huanxin_db
 from huanxin.errors import InvalidInput
 from huanxin.ledger import service
 from huanxin.ledger.cli import yuan_to_fen
@@ -55,14 +53,8 @@ def test_verify_passes_then_fails_on_a_corrupted_cached_balance(engine: Engine, 
 
 
 @pytest.fixture()
-def runner(db: Session, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    @contextmanager
-    def in_test_transaction() -> Iterator[Session]:
-        yield db
-        db.flush()
-
-    monkeypatch.setattr(huanxin_db, "transaction", in_test_transaction)  # the domain CLIs import it from db
-    return CliRunner()
+def runner(cli_runner: CliRunner) -> CliRunner:
+    return cli_runner
 
 
 def test_pools_and_fund(runner: CliRunner, db: Session, make_pool: Callable[..., Pool]) -> None:

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import io
 import random
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -19,7 +17,6 @@ from tests.projects.test_indicator_feed import _project
 from typer.testing import CliRunner
 
 from huanxin import cli as root_cli
-from huanxin import db as huanxin_db
 from huanxin.projects import demo_enterprises
 from huanxin.projects.models import Enterprise
 
@@ -27,14 +24,8 @@ CITY = "512000"
 
 
 @pytest.fixture()
-def runner(db: Session, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    @contextmanager
-    def in_test_transaction() -> Iterator[Session]:
-        yield db
-        db.flush()
-
-    monkeypatch.setattr(huanxin_db, "transaction", in_test_transaction)
-    return CliRunner()
+def runner(cli_runner: CliRunner) -> CliRunner:
+    return cli_runner
 
 
 def test_feed_writes_the_librarys_equipment_investment(runner: CliRunner, db: Session) -> None:
