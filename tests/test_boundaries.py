@@ -185,13 +185,28 @@ def _recycling_world(db: Session, world: World) -> None:
     """The other city's recycler (its staff, a site, a price list) and a pickup waiting at the door."""
     from tests.recycling import weighing_support as rc
 
+    from huanxin.kit.clock import CHINA
+    from huanxin.recycling.dispatch import day as planner
+    from huanxin.recycling.models import Shift, Vehicle
+
     other = rc.recycler(db, OTHER)
     rc.price(db, other, "paper", 1_20)
     person = rc.resident(db, OTHER)
     booking = rc.booking(db, other, person, [("paper", 5000, 1_20)], status="arrived")
     booking.address_masked = f"{MARK}地址"
     world.ids.update(booking_id=booking.id, site_id=other.site_id, recycler_unit_id=other.unit_id)
+    vehicle = Vehicle(city_code=OTHER, recycler_unit_id=other.unit_id, plate=f"鲁GB{uuid.uuid4().int % 9000 + 1000}",
+                      depot_site_id=other.site_id, capacity_weight_g=1_000_000, capacity_volume_l=5_000,
+                      status="active")
+    db.add(vehicle)
     db.flush()
+    day = today()
+    db.add(Shift(city_code=OTHER, vehicle_id=vehicle.id, work_date=day,
+                 starts_at=dt.datetime(day.year, day.month, day.day, 0, 0, tzinfo=CHINA),
+                 ends_at=dt.datetime(day.year, day.month, day.day, 23, 59, tzinfo=CHINA)))
+    db.flush()
+    plan = planner.run(db, OTHER, other.unit_id, day, 1.0, actor_user_id=None, actor="test")
+    world.ids.update(vehicle_id=vehicle.id, plan_id=plan.id)
 
 
 def _import_world(client: TestClient, world: World) -> None:
@@ -341,6 +356,22 @@ SAMPLES: dict[tuple[str, str], Sample] = {
         "category": "paper", "unit": "kg", "price_fen": 1_00, "effective_from": today().isoformat(), "note": "越权"}},
     ("POST", "/api/v1/recycling/bookings/{booking_id}/weighings"): lambda w: {"json": {
         "readings": [{"category": "paper", "gross_g": 6000, "tare_g": 500}]}},
+    ("POST", "/api/v1/recycling/bookings"): lambda w: {"json": {
+        "address": "越权路8号", "lat": 36.47, "lon": 119.22, "coord_system": "wgs84",
+        "day": (today() + dt.timedelta(days=1)).isoformat(), "window": "11-13", "phone": "13900139000",
+        "items": [{"category": "paper", "estimated_g": 5000}], "recycler_unit_id": w.ids["recycler_unit_id"]}},
+    ("POST", "/api/v1/recycling/bookings/{booking_id}/cancel"): lambda w: {"json": {"reason": "越权"}},
+    ("POST", "/api/v1/recycling/bookings/{booking_id}/reschedule"): lambda w: {"json": {
+        "day": (today() + dt.timedelta(days=1)).isoformat(), "window": "16-18"}},
+    ("POST", "/api/v1/recycling/bookings/{booking_id}/no-show"): lambda w: {"json": {
+        "reason": "越权", "party": "collector"}},
+    ("POST", "/api/v1/recycling/vehicles"): lambda w: {"json": {
+        "plate": "川A12345", "depot_site_id": w.ids["site_id"], "capacity_kg": 1000, "capacity_m3": 5}},
+    ("POST", "/api/v1/recycling/shifts"): lambda w: {"json": {
+        "vehicle_id": w.ids["vehicle_id"], "driver_user_id": None, "work_date": today().isoformat(),
+        "starts_at": "08:00", "ends_at": "17:00", "crew": "", "reload_site_ids": []}},
+    ("POST", "/api/v1/recycling/plans"): lambda w: {"json": {"day": today().isoformat(), "seconds": 1}},
+    ("POST", "/api/v1/recycling/stops/{booking_id}/progress"): lambda w: {"json": {"action": "depart"}},
     ("POST", "/api/v1/recycling/bookings/{booking_id}/answer"): lambda w: {"json": {"accept": True}},
     ("POST", "/api/v1/recycling/bookings/{booking_id}/settlement"): lambda w: {"json": {"method": "cash"}},
     ("POST", "/me/password"): lambda w: {"data": {"current_password": "not-the-password",
@@ -370,6 +401,9 @@ BODY_REFERS = {key for key in SAMPLES if key[1].startswith(("/tradein/me/qualifi
                } | {("POST", "/api/v1/tradein/qualifications"), ("POST", "/api/v1/tradein/qualifications/presented"),
                     ("POST", "/api/v1/tradein/claims"), ("POST", "/api/v1/tradein/car-claims"),
                     ("POST", "/api/v1/tradein/payout-batches"), ("POST", "/api/v1/tradein/me/identity/reclaim"),
+                    ("POST", "/api/v1/recycling/bookings"),  # a pickup by the other city's recycler
+                    # a vehicle at the other city's depot, a shift on its vehicle
+                    ("POST", "/api/v1/recycling/vehicles"), ("POST", "/api/v1/recycling/shifts"),
                     # a new account in the other city's unit
                     ("POST", "/api/v1/cities/{city_code}/accounts"), ("POST", "/cities/{city_code}/accounts")}
 

@@ -111,6 +111,7 @@ def _register_domains() -> None:
     from huanxin.plans import cli as plans_cli
     from huanxin.plans import import_cli
     from huanxin.projects import cli as projects_cli
+    from huanxin.recycling import cli as recycling_cli
     from huanxin.tradein import cli as tradein_cli
 
     app.add_typer(plans_cli.app, name="plans")
@@ -119,6 +120,7 @@ def _register_domains() -> None:
     app.add_typer(ledger_cli.app, name="ledger")
     app.add_typer(tradein_cli.app, name="tradein")
     app.add_typer(projects_cli.app, name="projects")
+    app.add_typer(recycling_cli.app, name="recycling")
     app.add_typer(orgs_cli.app, name="accounts")
 
 
