@@ -72,3 +72,15 @@ def test_shifts_cover_today_and_the_indicators_are_computed(db: Session, made: r
         Observation.city_code == CITY, Observation.source == "computed")))
     assert {"renewable_resource_recycling", "recycling_points_built"} <= codes
     assert made.observations > 0
+
+
+def test_todays_routes_are_planned_for_the_driver(db: Session, made: recycling_demo.Summary) -> None:
+    from huanxin.recycling.models import RoutePlan, RouteStop
+
+    plans = db.scalars(select(RoutePlan).where(RoutePlan.city_code == CITY, RoutePlan.work_date == today(),
+                                               RoutePlan.status == "current")).all()
+    assert plans and made.planned_stops > 0
+    stops = db.scalars(select(RouteStop).where(RouteStop.plan_id.in_([p.id for p in plans]),
+                                               RouteStop.kind == "booking")).all()
+    assert len(stops) == made.planned_stops
+    assert made.unserved < made.planned_stops  # planned on the eve: most of the day fits

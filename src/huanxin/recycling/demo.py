@@ -23,6 +23,7 @@ from huanxin.db import is_postgres
 from huanxin.orgs.models import User
 from huanxin.recycling import demo_bookings, demo_network, indicator_feed
 from huanxin.recycling.demo_places import COUNTIES
+from huanxin.recycling.dispatch import day as planner
 from huanxin.recycling.models import (
     Booking,
     BookingEvent,
@@ -30,6 +31,7 @@ from huanxin.recycling.models import (
     Flow,
     PriceEntry,
     RecyclerStaff,
+    RouteStop,
     ServiceArea,
     Settlement,
     Shift,
@@ -43,7 +45,8 @@ from huanxin.tradein.rules.registry import CATEGORY_LABELS
 CHUNK = 5_000
 # Trade-in claims whose old appliance is picked up by a recycler (送新收旧), per city.
 TRADE_IN_PICKUPS = 12
-ID_MODELS = (ServiceArea, Site, Vehicle, Shift, Booking)
+PLAN_SECONDS = 1.0  # the solver's time per recycler for today's routes (the dispatcher's default is 2 s)
+ID_MODELS = (ServiceArea, Site, Vehicle, Shift, Booking)  # written with explicit ids
 
 
 @dataclass
@@ -59,6 +62,8 @@ class Summary:
     trade_in: int = 0
     settlements: int = 0
     observations: int = 0
+    planned_stops: int = 0
+    unserved: int = 0
 
 
 def _next_id(session: Session, model: Any) -> int:
@@ -141,6 +146,13 @@ def generate_city(session: Session, code: str, slug: str, rng: random.Random, on
         (Weighing, made.weighings), (Settlement, made.settlements), (OutboxMessage, made.outbox)]
     for table, batch in later:
         _write(session, table, batch)
+    eve = demo_network.at(on - dt.timedelta(days=1), 18)
+    for recycler in recyclers:  # the eve's planning of today, as the dispatcher would run it
+        plan = planner.run(session, code, recycler.unit_id, on, PLAN_SECONDS, actor_user_id=recycler.dispatcher_id,
+                           actor=recycler.usernames["dispatcher"][0], as_of=eve)
+        summary.planned_stops += sum(1 for _ in session.scalars(select(RouteStop.id).where(
+            RouteStop.plan_id == plan.id, RouteStop.kind == "booking")))
+        summary.unserved += len(plan.unserved)
     summary.recyclers += len(recyclers)
     summary.sites.update(s["level"] for s in rows.sites)
     summary.areas += len(rows.areas)
@@ -176,4 +188,5 @@ def describe(summary: Summary) -> str:
     return (f"{summary.recyclers} 家回收企业，{summary.areas} 个街道社区，站点 {sites}"
             f"（{summary.gaps} 个社区未覆盖），{summary.vehicles} 辆收运车，"
             f"{summary.bookings} 单上门回收预约（{states}；其中送新收旧 {summary.trade_in} 单，"
-            f"称重改价 {summary.requoted} 单），写入 {summary.observations} 个计算观测值")
+            f"称重改价 {summary.requoted} 单），今日线路 {summary.planned_stops} 个站点"
+            f"（{summary.unserved} 单排不进），写入 {summary.observations} 个计算观测值")

@@ -22,7 +22,7 @@ from huanxin.recycling.vocab import unit_of
 from huanxin.recycling.weighing import requote
 from huanxin.tradein.outbox import PREFIX, yuan
 
-WINDOWS = ((8, 10), (10, 12), (13, 15), (15, 17))
+WINDOWS = ((9, 11), (11, 13), (14, 16), (16, 18))  # bookings.service.WINDOWS
 PAST_DAYS, FUTURE_DAYS = 7, 2
 # What residents book, by weight, and the quantity range (kg for kg categories, pieces otherwise).
 CATEGORY_WEIGHTS: dict[str, tuple[float, tuple[int, int]]] = {
@@ -238,10 +238,10 @@ class CityBookings:
             if roll < 0.15:
                 return
             self._event(row, "booked", "assigned", r.dispatcher_id, assigned_at, "")
-            if roll > 0.55 and ws.hour == 8:
+            if roll > 0.55 and ws.hour == 9:
                 self._event(row, "assigned", "on_the_way", driver,
                             min(ws - dt.timedelta(minutes=20), self.current - dt.timedelta(minutes=9)), "")
-            if 0.55 < roll <= 0.85 and ws.hour == 8:  # at the door now; some weighed, awaiting the answer
+            if 0.55 < roll <= 0.85 and ws.hour == 9:  # at the door now; some weighed, awaiting the answer
                 arrived = min(ws + dt.timedelta(minutes=10), self.current - dt.timedelta(minutes=6))
                 self._event(row, "on_the_way", "arrived", driver, arrived, "")
                 if roll > 0.70:

@@ -50,7 +50,7 @@ OPENING = {"point": "08:00-18:00", "cabinet": "全天24小时", "station": "08:0
            "centre": "08:00-18:00（周日休息）", "bulky_store": "09:00-17:00"}
 # Vehicles: (weight capacity g, volume l): the 1.5 t / 8 m³ light truck most, a 1 t van, a 3 t box truck.
 VEHICLE_TYPES = ((1_500_000, 8_000), (1_500_000, 8_000), (1_000_000, 5_000), (3_000_000, 16_000))
-SHIFT_HOURS = (8, 17)  # Asia/Shanghai
+SHIFT_HOURS = (8, 18)  # Asia/Shanghai
 PAST_SHIFT_DAYS, FUTURE_SHIFT_DAYS = 7, 2
 
 

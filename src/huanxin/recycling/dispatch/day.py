@@ -136,7 +136,8 @@ def _fixed_prefixes(session: Session, previous: RoutePlan | None) -> dict[str, t
     return {k: tuple(v) for k, v in prefixes.items()}
 
 
-def build(session: Session, city_code: str, unit_id: int, day: dt.date) -> tuple[p.DispatchProblem, _Day]:
+def build(session: Session, city_code: str, unit_id: int, day: dt.date,
+          as_of: dt.datetime | None = None) -> tuple[p.DispatchProblem, _Day]:
     origin = origin_of(day)
     previous = current_plan(session, city_code, unit_id, day)
     shifts = day_shifts(session, city_code, unit_id, day)
@@ -154,7 +155,8 @@ def build(session: Session, city_code: str, unit_id: int, day: dt.date) -> tuple
                             max(0, _seconds(b.window_end, origin)), b.service_minutes * 60, weight, volume))
     # Planning today, a route not yet under way cannot start in the past: it starts now at the
     # earliest (a route with a fixed prefix is walked from its shift start, as the check walks it).
-    clock = max(0, _seconds(now(), origin)) if origin <= now() < origin + dt.timedelta(days=1) else 0
+    moment = as_of or now()
+    clock = max(0, _seconds(moment, origin)) if origin <= moment < origin + dt.timedelta(days=1) else 0
     vehicles = tuple(p.Vehicle(f"s{s.id}", f"site{v.depot_site_id}", v.capacity_weight_g, v.capacity_volume_l,
                                _seconds(s.starts_at, origin) if f"s{s.id}" in fixed
                                else max(_seconds(s.starts_at, origin), clock), _seconds(s.ends_at, origin),
@@ -172,11 +174,12 @@ def plan_day(session: Session, scope: Scope, day: dt.date, seconds: float | None
 
 
 def run(session: Session, city_code: str, unit_id: int, day: dt.date, seconds: float, *,
-        actor_user_id: int | None, actor: str) -> RoutePlan:
-    """Plan a day for a recycler (the dispatcher's request, or the command line's)."""
+        actor_user_id: int | None, actor: str, as_of: dt.datetime | None = None) -> RoutePlan:
+    """Plan a day for a recycler (the dispatcher's request, or the command line's); `as_of`: the
+    moment the plan is made (default now; the demo plans today as on the eve of it)."""
     if is_postgres(session):  # two planning runs of one recycler at once would leave two current plans
         session.execute(select(Unit.id).where(Unit.id == unit_id).with_for_update())
-    problem, built = build(session, city_code, unit_id, day)
+    problem, built = build(session, city_code, unit_id, day, as_of)
     if not problem.vehicles and not problem.stops:
         raise InvalidInput(f"{day:%Y年%m月%d日}既没有班次也没有待派预约，无需排线", field="day")
     solved = plan_routes(problem, seconds=seconds)
