@@ -247,6 +247,19 @@ def _enterprise_body() -> dict[str, Any]:
     return {"name": "越权企业", "credit_code": "91350100M000100Y43", "industry_code": "3812", "region_code": OTHER}
 
 
+def _site_body(world: World) -> dict[str, Any]:
+    return {"level": "point", "name": "越权回收点", "address": "越权路2号", "lat": 36.47, "lon": 119.22,
+            "coord_system": "wgs84", "opening_hours": "8:00-18:00", "area_m2": 10, "capacity_kg": {"paper": 500},
+            "status": "operating", "operator_unit_id": world.ids["recycler_unit_id"]}
+
+
+def _empty_xlsx() -> bytes:
+    book = Workbook()
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
 SAMPLES: dict[tuple[str, str], Sample] = {
     ("POST", "/api/v1/tradein/qualifications"): lambda w: {"json": {
         "programme_id": w.ids["programme_id"], "category": "refrigerator", "id_number": id_number(),
@@ -365,6 +378,13 @@ SAMPLES: dict[tuple[str, str], Sample] = {
         "day": (today() + dt.timedelta(days=1)).isoformat(), "window": "16-18"}},
     ("POST", "/api/v1/recycling/bookings/{booking_id}/no-show"): lambda w: {"json": {
         "reason": "越权", "party": "collector"}},
+    ("POST", "/api/v1/recycling/sites"): lambda w: {"json": _site_body(w)},
+    ("POST", "/api/v1/recycling/sites/{site_id}"): lambda w: {"json": _site_body(w)},
+    ("POST", "/api/v1/recycling/sites/import"): lambda w: _files("sites.xlsx", _empty_xlsx(), XLSX),
+    ("POST", "/api/v1/recycling/areas/import"): lambda w: _files("areas.xlsx", _empty_xlsx(), XLSX),
+    ("POST", "/api/v1/recycling/flows"): lambda w: {"json": {
+        "from_site_id": w.ids["site_id"], "to_site_id": None, "month": "2026-03-01", "category": "paper",
+        "weight_g": 100000}},
     ("POST", "/api/v1/recycling/vehicles"): lambda w: {"json": {
         "plate": "川A12345", "depot_site_id": w.ids["site_id"], "capacity_kg": 1000, "capacity_m3": 5}},
     ("POST", "/api/v1/recycling/shifts"): lambda w: {"json": {
@@ -404,6 +424,9 @@ BODY_REFERS = {key for key in SAMPLES if key[1].startswith(("/tradein/me/qualifi
                     ("POST", "/api/v1/recycling/bookings"),  # a pickup by the other city's recycler
                     # a vehicle at the other city's depot, a shift on its vehicle
                     ("POST", "/api/v1/recycling/vehicles"), ("POST", "/api/v1/recycling/shifts"),
+                    # a flow from the other city's site (a recycler's new site is its own: the
+                    # operator in the body counts only for the office, and must be of its city)
+                    ("POST", "/api/v1/recycling/flows"),
                     # a new account in the other city's unit
                     ("POST", "/api/v1/cities/{city_code}/accounts"), ("POST", "/cities/{city_code}/accounts")}
 

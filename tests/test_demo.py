@@ -351,6 +351,8 @@ def test_a_reviewer_pays_a_demo_claim_through_the_services(db: Session) -> None:
     reviewer = db.scalars(select(User).where(User.username == "ziyang-commerce")).one()
     scope = scope_of(reviewer)
     batch = payouts.create_batch(db, scope, claim_ids=[claim.id])
+    office = db.scalars(select(User).where(User.username == "ziyang-office")).one()
+    payouts.approve(db, scope_of(office), batch)  # a second member of staff releases it (四眼原则)
     result = f"申请编号,金额（分）,状态,银行流水号,原因\n{claim.id},{claim.amount_fen},成功,B-TEST-1,\n"
     outcome = payouts.reconcile(db, scope, batch, result.encode("utf-8"))
     assert outcome.paid == 1 and claim.status == "paid"

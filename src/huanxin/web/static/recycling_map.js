@@ -1,0 +1,70 @@
+// Recycling maps (coverage, the dispatcher's routes): every <div class="rc-map" data-src="URL">
+// is drawn with ECharts (served by the app, no CDN, no online tiles) from the JSON at URL:
+// {boundary: GeoJSON Feature|FeatureCollection|null, sites: [{name, level_label, lat, lon}],
+//  points: [{name, lat, lon, kind, label}], routes: [{name, color, path: [[lon, lat], ...]}],
+//  gaps: [{name, lat, lon, label}]}. Without tiles the map is a plain lon/lat plane.
+(function () {
+  "use strict";
+
+  function rings(boundary) {
+    if (!boundary) return [];
+    var features = boundary.type === "FeatureCollection" ? boundary.features : [boundary];
+    var out = [];
+    features.forEach(function (f) {
+      var g = f.geometry || f;
+      if (g.type === "Polygon") out.push.apply(out, g.coordinates);
+      if (g.type === "MultiPolygon") g.coordinates.forEach(function (p) { out.push.apply(out, p); });
+    });
+    return out;
+  }
+
+  function scatter(name, items, color, size, symbol) {
+    return {
+      name: name, type: "scatter", symbol: symbol || "circle", symbolSize: size, itemStyle: { color: color },
+      data: items.map(function (p) { return { value: [p.lon, p.lat], name: p.name, label_: p.label || p.level_label || "" }; }),
+    };
+  }
+
+  function option(data) {
+    var series = [];
+    rings(data.boundary).forEach(function (ring, i) {
+      series.push({ name: i === 0 ? "范围" : "", type: "line", data: ring, symbol: "none", silent: true,
+                    lineStyle: { color: "#999", type: "dashed" } });
+    });
+    (data.routes || []).forEach(function (r) {
+      series.push({ name: r.name, type: "line", data: r.path, symbol: "circle", symbolSize: 4,
+                    lineStyle: { color: r.color, width: 3 }, itemStyle: { color: r.color } });
+    });
+    series.push(scatter("街道社区", data.points || [], "#8fa9c8", 6, "diamond"));
+    series.push(scatter("站点", data.sites || [], "#2f7d32", 10));
+    series.push(scatter("缺口", data.gaps || [], "#d32f2f", 16, "pin"));
+    return {
+      animation: false,
+      tooltip: { trigger: "item", formatter: function (p) {
+        var d = p.data || {};
+        return (d.name || p.seriesName) + (d.label_ ? "<br>" + d.label_ : "");
+      } },
+      legend: { top: 0, data: ["站点", "街道社区", "缺口"].concat((data.routes || []).map(function (r) { return r.name; })) },
+      grid: { left: 60, right: 20, top: 40, bottom: 40 },
+      xAxis: { type: "value", scale: true, name: "经度", axisLabel: { formatter: function (v) { return v.toFixed(3); } } },
+      yAxis: { type: "value", scale: true, name: "纬度", axisLabel: { formatter: function (v) { return v.toFixed(3); } } },
+      dataZoom: [{ type: "inside", xAxisIndex: 0 }, { type: "inside", yAxisIndex: 0 }],
+      series: series,
+    };
+  }
+
+  function draw(el) {
+    if (typeof echarts === "undefined") { el.textContent = "地图组件未加载。"; return; }
+    fetch(el.getAttribute("data-src"), { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { if (!r.ok) throw new Error(String(r.status)); return r.json(); })
+      .then(function (data) {
+        var chart = echarts.init(el);
+        chart.setOption(option(data));
+        window.addEventListener("resize", function () { chart.resize(); });
+      })
+      .catch(function () { el.textContent = "地图数据读取失败，请刷新页面重试。"; });
+  }
+
+  function start() { document.querySelectorAll(".rc-map[data-src]").forEach(draw); }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start); else start();
+})();
