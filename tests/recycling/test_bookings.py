@@ -18,7 +18,8 @@ from tests.recycling import weighing_support as ws
 from huanxin.errors import Conflict, Forbidden, InvalidInput, NotFound
 from huanxin.kit import pii
 from huanxin.kit.clock import now, today
-from huanxin.recycling.bookings import coords, service, status
+from huanxin.recycling import coords
+from huanxin.recycling.bookings import service, status
 from huanxin.recycling.bookings.service import BookingInput, ItemInput
 from huanxin.recycling.models import Booking, BookingEvent, Site
 

@@ -18,8 +18,9 @@ from tests.tradein.claims_support import user
 
 from huanxin.errors import Forbidden, InvalidInput, NotFound
 from huanxin.orgs.roles import Role
+from huanxin.recycling import coords
 from huanxin.recycling.models import ServiceArea, Site
-from huanxin.recycling.network import coords, excel
+from huanxin.recycling.network import excel
 from huanxin.recycling.network import service as network
 from huanxin.recycling.network.service import FlowInput, SiteInput
 

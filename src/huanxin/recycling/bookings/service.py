@@ -28,9 +28,9 @@ from huanxin.kit.limits import Schema
 from huanxin.orgs.models import Unit
 from huanxin.orgs.roles import Role
 from huanxin.orgs.scope import Scope
-from huanxin.recycling import geo, prices
+from huanxin.recycling import coords, geo, prices
 from huanxin.recycling import repository as repo
-from huanxin.recycling.bookings import coords, status
+from huanxin.recycling.bookings import status
 from huanxin.recycling.models import Booking, BookingEvent, BookingItem, Site
 from huanxin.recycling.vocab import CATEGORIES, UNITS, unit_of
 from huanxin.tradein import repository as tradein_repo

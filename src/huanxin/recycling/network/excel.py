@@ -27,9 +27,8 @@ from huanxin.orgs.models import Unit
 from huanxin.orgs.roles import Role
 from huanxin.orgs.scope import Scope
 from huanxin.projects.enterprises_excel import merged_ranges
-from huanxin.recycling import vocab
+from huanxin.recycling import coords, vocab
 from huanxin.recycling.models import ServiceArea, Site
-from huanxin.recycling.network import coords
 from huanxin.recycling.network import service as network
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -21,10 +21,10 @@ from huanxin.kit import uploads
 from huanxin.kit.clock import today
 from huanxin.orgs.roles import Role
 from huanxin.orgs.scope import Scope
+from huanxin.recycling import coords, vocab
 from huanxin.recycling import repository as repo
-from huanxin.recycling import vocab
 from huanxin.recycling.models import Site
-from huanxin.recycling.network import coords, excel
+from huanxin.recycling.network import excel
 from huanxin.recycling.network import service as network
 from huanxin.web.deps import CurrentScope, DbSession
 from huanxin.web.form_pages import FormCall, form_page

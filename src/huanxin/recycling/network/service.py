@@ -24,10 +24,9 @@ from huanxin.kit import audit
 from huanxin.kit.clock import now
 from huanxin.orgs.roles import Role
 from huanxin.orgs.scope import Scope
-from huanxin.recycling import coverage, vocab
+from huanxin.recycling import coords, coverage, vocab
 from huanxin.recycling import repository as repo
 from huanxin.recycling.models import Flow, ServiceArea, Site
-from huanxin.recycling.network import coords
 
 COORD_SYSTEMS = {"wgs84": "WGS-84（GPS）", "gcj02": "GCJ-02（高德/腾讯地图）"}
 AREA_KINDS = {"street": "街道（乡镇）", "community": "社区（村）"}

@@ -1,6 +1,6 @@
-"""GCJ-02 (the "Mars" coordinates of Chinese web maps) to and from WGS-84. Sites are stored in
-WGS-84 (what the distances and the solver use); a site typed from a Chinese map app is in GCJ-02,
-so the form says which one was entered and the entry is converted. The forward formula is the
+"""GCJ-02 (the "Mars" coordinates of Chinese web maps) to and from WGS-84. Sites and bookings are
+stored in WGS-84 (what the distances and the solver use); a point typed from a Chinese map app is in
+GCJ-02, so the form says which one was entered and the entry is converted. The forward formula is the
 published one; the inverse is found by iterating it (error well under a metre)."""
 
 from __future__ import annotations
@@ -11,7 +11,17 @@ _A = 6378245.0
 _EE = 0.00669342162296594323
 
 
+# Mainland China, roughly: a booking outside it is refused (no city of ours lies there).
+CHINA_LAT = (3.86, 53.55)
+CHINA_LON = (73.66, 135.05)
+
+
+def in_china(lat: float, lon: float) -> bool:
+    return CHINA_LAT[0] <= lat <= CHINA_LAT[1] and CHINA_LON[0] <= lon <= CHINA_LON[1]
+
+
 def _in_china(lat: float, lon: float) -> bool:
+    """Where the GCJ-02 offset is applied (a wider box than `in_china`)."""
     return 72.004 <= lon <= 137.8347 and 0.8293 <= lat <= 55.8271
 
 
