@@ -4,11 +4,14 @@ spreadsheet or CSV export (the export side: `safe_cell`, `append_row`, `safe_csv
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, TextIO
 
+from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 
@@ -95,3 +98,14 @@ class SafeCsvWriter:
 
 def safe_csv_writer(out: TextIO) -> SafeCsvWriter:
     return SafeCsvWriter(out)
+
+
+def list_sheet_bytes(book: Workbook, sheet: Worksheet, widths: Iterable[float]) -> bytes:
+    """A list's finishing touches, the same in every export: column widths, the header row kept in
+    view, and the file's bytes."""
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -19,13 +19,13 @@ from typing import Any
 from xml.etree import ElementTree
 
 from openpyxl import Workbook
-from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.utils import range_boundaries
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from huanxin.errors import DomainError, Forbidden, InvalidInput
 from huanxin.kit import audit, pii, uploads
-from huanxin.kit.excel import RowError, append_row, unquote_cell
+from huanxin.kit.excel import RowError, append_row, list_sheet_bytes, unquote_cell
 from huanxin.kit.parse_process import run_parse
 from huanxin.orgs.roles import Role
 from huanxin.orgs.scope import Scope
@@ -82,12 +82,7 @@ def export_workbook(session: Session, scope: Scope, city_code: str,
             e.region_code, regions.get(e.region_code, e.region_code), YES if e.above_scale else NO,
             "、".join(service.flag_labels(e)), e.contact_name, pii.mask_phone(phone) if phone else "",
             e.address])
-    for index, column in enumerate(COLUMNS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = column.width
-    sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return list_sheet_bytes(book, sheet, [c.width for c in COLUMNS])
 
 
 # ---- import ---------------------------------------------------------------------------------------

@@ -8,20 +8,18 @@ exported cell neutralised by kit.excel.append_row."""
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from huanxin.errors import DomainError, Forbidden, InvalidInput
 from huanxin.kit import audit, uploads
-from huanxin.kit.excel import RowError, append_row, unquote_cell
+from huanxin.kit.excel import RowError, append_row, list_sheet_bytes, unquote_cell
 from huanxin.kit.parse_process import run_parse
 from huanxin.orgs.models import Unit
 from huanxin.orgs.roles import Role
@@ -181,12 +179,7 @@ def export_sites(session: Session, scope: Scope) -> bytes:
                            COORD_LABEL.get(s.coord_system, "WGS-84"), s.opening_hours, s.area_m2,
                            capacity_text(s.capacity_kg), vocab.SITE_STATUSES.get(s.status, ""), s.region_code,
                            operators.get(s.operator_unit_id, "")])
-    for index, width in enumerate((10, 14, 28, 36, 12, 12, 10, 16, 12, 30, 10, 12, 24), start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return list_sheet_bytes(book, sheet, (10, 14, 28, 36, 12, 12, 10, 16, 12, 30, 10, 12, 24))
 
 
 # ---- sites: import -----------------------------------------------------------------------------
