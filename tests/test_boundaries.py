@@ -201,12 +201,13 @@ def _recycling_world(db: Session, world: World) -> None:
     db.add(vehicle)
     db.flush()
     day = today()
-    db.add(Shift(city_code=OTHER, vehicle_id=vehicle.id, work_date=day,
-                 starts_at=dt.datetime(day.year, day.month, day.day, 0, 0, tzinfo=CHINA),
-                 ends_at=dt.datetime(day.year, day.month, day.day, 23, 59, tzinfo=CHINA)))
+    shift = Shift(city_code=OTHER, vehicle_id=vehicle.id, work_date=day,
+                  starts_at=dt.datetime(day.year, day.month, day.day, 0, 0, tzinfo=CHINA),
+                  ends_at=dt.datetime(day.year, day.month, day.day, 23, 59, tzinfo=CHINA))
+    db.add(shift)
     db.flush()
     plan = planner.run(db, OTHER, other.unit_id, day, 1.0, actor_user_id=None, actor="test")
-    world.ids.update(vehicle_id=vehicle.id, plan_id=plan.id)
+    world.ids.update(vehicle_id=vehicle.id, shift_id=shift.id, plan_id=plan.id)
 
 
 def _import_world(client: TestClient, world: World) -> None:
@@ -390,6 +391,15 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ("POST", "/api/v1/recycling/shifts"): lambda w: {"json": {
         "vehicle_id": w.ids["vehicle_id"], "driver_user_id": None, "work_date": today().isoformat(),
         "starts_at": "08:00", "ends_at": "17:00", "crew": "", "reload_site_ids": []}},
+    ("PUT", "/api/v1/recycling/vehicles/{vehicle_id}"): lambda w: {"json": {
+        "depot_site_id": w.ids["site_id"], "capacity_kg": 1000, "capacity_m3": 5, "status": "repair"}},
+    ("PUT", "/api/v1/recycling/shifts/{shift_id}"): lambda w: {"json": {
+        "driver_user_id": None, "starts_at": "08:00", "ends_at": "17:00", "crew": ""}},
+    ("POST", "/recycling/dispatch/vehicles/{vehicle_id}"): lambda w: {"data": {
+        "depot_site_id": str(w.ids["site_id"]), "capacity_kg": "1000", "capacity_m3": "5", "status": "repair",
+        "day": today().isoformat()}},
+    ("POST", "/recycling/dispatch/shifts/{shift_id}"): lambda w: {"data": {
+        "starts_at": "08:00", "ends_at": "17:00", "action": "remove", "day": today().isoformat()}},
     ("POST", "/api/v1/recycling/plans"): lambda w: {"json": {"day": today().isoformat(), "seconds": 1}},
     ("POST", "/api/v1/recycling/stops/{booking_id}/progress"): lambda w: {"json": {"action": "depart"}},
     ("POST", "/api/v1/recycling/bookings/{booking_id}/answer"): lambda w: {"json": {"accept": True}},

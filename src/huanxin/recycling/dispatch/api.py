@@ -3,9 +3,12 @@ recycler's users read their own; another recycler's vehicle or plan answers 404.
 
     GET  /recycling/vehicles
     POST /recycling/vehicles                {plate, depot_site_id, capacity_kg, capacity_m3}
+    PUT  /recycling/vehicles/{id}           {depot_site_id, capacity_kg, capacity_m3, status: active|repair|retired}
     GET  /recycling/shifts?day=
     POST /recycling/shifts                  {vehicle_id, driver_user_id, work_date, starts_at, ends_at, crew,
                                              reload_site_ids}
+    PUT  /recycling/shifts/{id}             {driver_user_id, starts_at, ends_at, crew} (next: "" or re-plan)
+    DELETE /recycling/shifts/{id}           only a shift no plan has used
     POST /recycling/plans                   {day, seconds}: plan or re-plan the day
     GET  /recycling/plans?day=
     GET  /recycling/plans/{id}
@@ -23,7 +26,7 @@ from huanxin.kit.clock import aware, today
 from huanxin.kit.limits import Schema
 from huanxin.recycling import repository as repo
 from huanxin.recycling.bookings import status
-from huanxin.recycling.dispatch import crew, fleet, mapdata
+from huanxin.recycling.dispatch import crew, fleet, fleet_edit, mapdata
 from huanxin.recycling.dispatch import day as planner
 from huanxin.recycling.models import Shift, Vehicle
 from huanxin.web.deps import CurrentScope, DbSession
@@ -43,7 +46,7 @@ class ProgressIn(Schema):
 def vehicle_out(v: Vehicle) -> dict[str, Any]:
     return {"id": v.id, "plate": v.plate, "depot_site_id": v.depot_site_id, "capacity_weight_g": v.capacity_weight_g,
             "capacity_volume_l": v.capacity_volume_l, "status": v.status,
-            "status_label": {"active": "运营", "repair": "维修", "retired": "已停用"}.get(v.status)}
+            "status_label": fleet_edit.VEHICLE_STATUS.get(v.status)}
 
 
 def shift_out(s: Shift) -> dict[str, Any]:
@@ -62,6 +65,11 @@ def add_vehicle(body: fleet.VehicleInput, db: DbSession, scope: CurrentScope) ->
     return vehicle_out(fleet.add_vehicle(db, scope, body))
 
 
+@router.put("/recycling/vehicles/{vehicle_id}")
+def update_vehicle(vehicle_id: int, body: fleet_edit.VehicleEdit, db: DbSession, scope: CurrentScope) -> dict[str, Any]:
+    return vehicle_out(fleet_edit.update_vehicle(db, scope, vehicle_id, body))
+
+
 @router.get("/recycling/shifts")
 def list_shifts(db: DbSession, scope: CurrentScope, day: dt.date | None = None) -> dict[str, Any]:
     return {"shifts": [shift_out(s) for s in fleet.shifts_of(db, scope, day or today())]}
@@ -70,6 +78,17 @@ def list_shifts(db: DbSession, scope: CurrentScope, day: dt.date | None = None) 
 @router.post("/recycling/shifts", status_code=201)
 def add_shift(body: fleet.ShiftInput, db: DbSession, scope: CurrentScope) -> dict[str, Any]:
     return shift_out(fleet.add_shift(db, scope, body))
+
+
+@router.put("/recycling/shifts/{shift_id}")
+def update_shift(shift_id: int, body: fleet_edit.ShiftEdit, db: DbSession, scope: CurrentScope) -> dict[str, Any]:
+    shift, next_step = fleet_edit.update_shift(db, scope, shift_id, body)
+    return shift_out(shift) | {"next": next_step}
+
+
+@router.delete("/recycling/shifts/{shift_id}", status_code=204)
+def remove_shift(shift_id: int, db: DbSession, scope: CurrentScope) -> None:
+    fleet_edit.remove_shift(db, scope, shift_id)
 
 
 @router.post("/recycling/plans", status_code=201)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from huanxin.errors import InvalidInput, NotFound
 from huanxin.kit import audit
-from huanxin.kit.clock import CHINA
+from huanxin.kit.clock import CHINA, aware
 from huanxin.kit.limits import Schema
 from huanxin.orgs.models import User
 from huanxin.orgs.scope import Scope
@@ -64,7 +64,7 @@ def drivers_of(session: Session, scope: Scope) -> list[User]:
     return list(session.scalars(select(User).where(User.id.in_(ids)).order_by(User.username)))
 
 
-def _depot(session: Session, scope: Scope, site_id: int, field: str) -> int:
+def depot_of(session: Session, scope: Scope, site_id: int, field: str) -> int:
     """An operating station or centre of the caller's recycler (where a vehicle starts or unloads)."""
     try:
         site = repo.get_site(session, scope, site_id, own=True)
@@ -75,6 +75,13 @@ def _depot(session: Session, scope: Scope, site_id: int, field: str) -> int:
     return site.id
 
 
+def check_capacity(capacity_kg: int, capacity_m3: float) -> None:
+    if not 0 < capacity_kg <= MAX_CAPACITY_KG:
+        raise InvalidInput(f"载重必须大于0且不超过{MAX_CAPACITY_KG}公斤", field="capacity_kg")
+    if not 0 < capacity_m3 <= MAX_CAPACITY_M3:
+        raise InvalidInput(f"容积必须大于0且不超过{MAX_CAPACITY_M3}立方米", field="capacity_m3")
+
+
 def add_vehicle(session: Session, scope: Scope, data: VehicleInput) -> Vehicle:
     unit_id = repo.require_function(session, scope, "dispatcher")
     plate = data.plate.strip().upper().replace(" ", "").replace("·", "")
@@ -82,11 +89,8 @@ def add_vehicle(session: Session, scope: Scope, data: VehicleInput) -> Vehicle:
         raise InvalidInput("车牌号格式不正确，例如 川A12345", field="plate")
     if session.scalar(select(Vehicle.id).where(Vehicle.city_code == scope.city_code, Vehicle.plate == plate)):
         raise InvalidInput(f"车牌号 {plate} 已登记", field="plate")
-    if not 0 < data.capacity_kg <= MAX_CAPACITY_KG:
-        raise InvalidInput(f"载重必须大于0且不超过{MAX_CAPACITY_KG}公斤", field="capacity_kg")
-    if not 0 < data.capacity_m3 <= MAX_CAPACITY_M3:
-        raise InvalidInput(f"容积必须大于0且不超过{MAX_CAPACITY_M3}立方米", field="capacity_m3")
-    depot = _depot(session, scope, data.depot_site_id, "depot_site_id")
+    check_capacity(data.capacity_kg, data.capacity_m3)
+    depot = depot_of(session, scope, data.depot_site_id, "depot_site_id")
     vehicle = Vehicle(city_code=scope.city_code, recycler_unit_id=unit_id, plate=plate, depot_site_id=depot,
                       capacity_weight_g=data.capacity_kg * 1000,
                       capacity_volume_l=max(1, round(data.capacity_m3 * 1000)), status="active")
@@ -97,11 +101,32 @@ def add_vehicle(session: Session, scope: Scope, data: VehicleInput) -> Vehicle:
     return vehicle
 
 
-def _clock(text: str, day: dt.date, field: str, label: str) -> dt.datetime:
+def clock(text: str, day: dt.date, field: str, label: str) -> dt.datetime:
     match = _CLOCK.fullmatch(text.strip())
     if match is None:
         raise InvalidInput(f"{label}“{text[:10]}”不是有效时间，请按 08:30 格式填写", field=field)
     return dt.datetime(day.year, day.month, day.day, int(match.group(1)), int(match.group(2)), tzinfo=CHINA)
+
+
+def aware_at(at: dt.datetime) -> dt.datetime:
+    """A stored time as an aware China time, to compare with times read from a form."""
+    return aware(at).astimezone(CHINA)
+
+
+def check_driver(session: Session, scope: Scope, driver_user_id: int | None) -> None:
+    if driver_user_id is not None and driver_user_id not in {u.id for u in drivers_of(session, scope)}:
+        raise InvalidInput("所选司机不是本企业登记的司机（收运员）", field="driver_user_id")
+
+
+def check_no_clash(session: Session, vehicle_id: int, day: dt.date, starts: dt.datetime, ends: dt.datetime, *,
+                   field: str, plate: str, other_than: int | None = None) -> None:
+    """A vehicle works one shift at a time."""
+    query = select(Shift.id).where(Shift.vehicle_id == vehicle_id, Shift.work_date == day,
+                                   Shift.starts_at < ends, Shift.ends_at > starts)
+    if other_than is not None:
+        query = query.where(Shift.id != other_than)
+    if session.scalar(query.limit(1)):
+        raise InvalidInput(f"车辆 {plate} 当天该时段已有班次", field=field)
 
 
 def add_shift(session: Session, scope: Scope, data: ShiftInput) -> Shift:
@@ -112,17 +137,13 @@ def add_shift(session: Session, scope: Scope, data: ShiftInput) -> Shift:
         raise InvalidInput("未找到该车辆，请选择本企业的车辆", field="vehicle_id") from None
     if vehicle.status != "active":
         raise InvalidInput(f"车辆 {vehicle.plate} 不在运营状态，不能排班", field="vehicle_id")
-    starts = _clock(data.starts_at, data.work_date, "starts_at", "开始时间")
-    ends = _clock(data.ends_at, data.work_date, "ends_at", "结束时间")
+    starts = clock(data.starts_at, data.work_date, "starts_at", "开始时间")
+    ends = clock(data.ends_at, data.work_date, "ends_at", "结束时间")
     if ends <= starts:
         raise InvalidInput("结束时间必须晚于开始时间", field="ends_at")
-    if data.driver_user_id is not None and data.driver_user_id not in {u.id for u in drivers_of(session, scope)}:
-        raise InvalidInput("所选司机不是本企业登记的司机（收运员）", field="driver_user_id")
-    reloads = [_depot(session, scope, sid, "reload_site_ids") for sid in dict.fromkeys(data.reload_site_ids)]
-    clash = session.scalar(select(Shift.id).where(Shift.vehicle_id == vehicle.id, Shift.work_date == data.work_date,
-                                                  Shift.starts_at < ends, Shift.ends_at > starts))
-    if clash:
-        raise InvalidInput(f"车辆 {vehicle.plate} 当天该时段已有班次", field="starts_at")
+    check_driver(session, scope, data.driver_user_id)
+    reloads = [depot_of(session, scope, sid, "reload_site_ids") for sid in dict.fromkeys(data.reload_site_ids)]
+    check_no_clash(session, vehicle.id, data.work_date, starts, ends, field="starts_at", plate=vehicle.plate)
     shift = Shift(city_code=scope.city_code, vehicle_id=vehicle.id, work_date=data.work_date, starts_at=starts,
                   ends_at=ends, driver_user_id=data.driver_user_id, crew=data.crew.strip(), reload_site_ids=reloads)
     session.add(shift)

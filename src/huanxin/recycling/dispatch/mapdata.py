@@ -45,6 +45,6 @@ def plan_map(session: Session, scope: Scope, plan: RoutePlan) -> dict[str, Any]:
                 path.append([sites[s.site_id].lon, sites[s.site_id].lat])
         routes.append({"name": f"{vehicle.plate}（班次{n + 1}）", "color": COLORS[n % len(COLORS)], "path": path})
     return {"boundary": None,
-            "sites": [{"name": s.name, "level": SITE_LEVELS.get(s.level, s.level), "lat": s.lat, "lon": s.lon}
+            "sites": [{"name": s.name, "level_label": SITE_LEVELS.get(s.level, s.level), "lat": s.lat, "lon": s.lon}
                       for s in sites.values()],
             "points": points, "routes": routes, "gaps": []}

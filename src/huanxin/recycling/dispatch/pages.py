@@ -18,7 +18,7 @@ from huanxin.kit.clock import CHINA, aware, parse_date, today
 from huanxin.orgs.scope import Scope
 from huanxin.recycling import repository as repo
 from huanxin.recycling.bookings import status
-from huanxin.recycling.dispatch import crew, fleet
+from huanxin.recycling.dispatch import crew, fleet, fleet_edit
 from huanxin.recycling.dispatch import day as planner
 from huanxin.recycling.models import Site
 from huanxin.recycling.vocab import DEPOT_LEVELS, SITE_LEVELS
@@ -29,6 +29,8 @@ from huanxin.web.templating import render
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form()]
 FLASH = {"planned": "已完成排线，派单结果已通知居民。", "vehicle": "已登记车辆。", "shift": "已添加班次。",
+         "vehicle_saved": "已保存车辆。", "shift_saved": "已保存班次。",
+         "shift_replan": "已保存班次。" + fleet_edit.REPLAN, "shift_removed": "已删除班次。",
          "depart": "已出发。", "arrive": "已到达，请称重。", "absent": "已登记未遇到居民。"}
 
 
@@ -76,7 +78,7 @@ def _dispatch_page(request: Request, db: DbSession, scope: Scope, day: dt.date, 
                   labels=status.STATUS_LABELS, window_text=status.window_text, booking_no=status.booking_no,
                   shifts=fleet.shifts_of(db, scope, day), vehicles=vehicles, plates={v.id: v.plate for v in vehicles},
                   drivers=drivers, driver_names={u.id: u.display_name for u in drivers}, depots=_depots(db, scope),
-                  site_levels=SITE_LEVELS, plan=plan, summary=summary, hm=hm,
+                  site_levels=SITE_LEVELS, vehicle_status=fleet_edit.VEHICLE_STATUS, plan=plan, summary=summary, hm=hm,
                   iso_hm=lambda text: dt.datetime.fromisoformat(text).strftime("%H:%M"),
                   versions=planner.plans_of_day(db, scope, day), default_seconds=planner.DEFAULT_SECONDS)
 
@@ -123,6 +125,34 @@ def shift_submit(db: DbSession, scope: CurrentScope, vehicle_id: Text = "", driv
         driver_user_id=_int(driver_user_id, "driver_user_id", "司机") if driver_user_id.strip() else None,
         crew=crew[:80]))
     return RedirectResponse(f"/recycling/dispatch?day={when.isoformat()}&done=shift", status_code=303)
+
+
+@router.post("/recycling/dispatch/vehicles/{vehicle_id}", response_class=HTMLResponse)
+@form_page(_back, form="vehicle-{vehicle_id}")
+def vehicle_edit_submit(vehicle_id: int, db: DbSession, scope: CurrentScope, depot_site_id: Text = "",
+                        capacity_kg: Text = "", capacity_m3: Text = "", status: Text = "", day: Text = "") -> Response:
+    if status not in fleet_edit.VEHICLE_STATUS:
+        raise InvalidInput("请选择车辆状态", field="status")
+    fleet_edit.update_vehicle(db, scope, vehicle_id, fleet_edit.VehicleEdit(
+        depot_site_id=_int(depot_site_id, "depot_site_id", "场站"),
+        capacity_kg=_int(capacity_kg, "capacity_kg", "载重"),
+        capacity_m3=_number(capacity_m3, "capacity_m3", "容积"), status=status))
+    return RedirectResponse(f"/recycling/dispatch?day={_day(day).isoformat()}&done=vehicle_saved", status_code=303)
+
+
+@router.post("/recycling/dispatch/shifts/{shift_id}", response_class=HTMLResponse)
+@form_page(_back, form="shift-{shift_id}")
+def shift_edit_submit(shift_id: int, db: DbSession, scope: CurrentScope, driver_user_id: Text = "",
+                      starts_at: Text = "", ends_at: Text = "", crew: Text = "", day: Text = "",
+                      action: Text = "save") -> Response:
+    if action == "remove":
+        fleet_edit.remove_shift(db, scope, shift_id)
+        return RedirectResponse(f"/recycling/dispatch?day={_day(day).isoformat()}&done=shift_removed", status_code=303)
+    shift, next_step = fleet_edit.update_shift(db, scope, shift_id, fleet_edit.ShiftEdit(
+        driver_user_id=_int(driver_user_id, "driver_user_id", "司机") if driver_user_id.strip() else None,
+        starts_at=starts_at[:5], ends_at=ends_at[:5], crew=crew[:80]))
+    done = "shift_replan" if next_step else "shift_saved"
+    return RedirectResponse(f"/recycling/dispatch?day={shift.work_date.isoformat()}&done={done}", status_code=303)
 
 
 # ---- the driver's route -----------------------------------------------------------------------
