@@ -4,6 +4,7 @@ recycling indicators (counted once with the trade-in feed)."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -167,3 +168,21 @@ def test_tonnage_counts_pickups_and_point_dropoffs_but_not_the_flows_onward(db: 
     written = indicator_feed.feed_indicators(db, rc.city_code, month.year, month.month).written
     assert written["renewable_resource_recycling"] == round((before.pickup_g + before.dropoff_g) / 1e6, 3)
     assert written["recycling_points_built"] >= 1
+
+
+def test_the_month_end_command_writes_the_recycling_indicators(db: Session, cli_runner: Any) -> None:
+    from huanxin.recycling import cli
+
+    rc, res, booking = _weighed(db)
+    weighing.answer(db, ws.scope_of(db, res), booking.id, accept=True)
+    settlement.settle(db, rc.scope(db), booking.id, method="cash", idempotency_key=uuid.uuid4().hex)
+    day = today()
+    ran = cli_runner.invoke(cli.app, ["feed", "--city", rc.city_code, "--year", str(day.year),
+                                      "--month", str(day.month)])
+    assert ran.exit_code == 0, ran.output
+    assert "写入 renewable_resource_recycling" in ran.output
+    obs = db.scalar(select(Observation).where(Observation.city_code == rc.city_code, Observation.year == day.year,
+                                              Observation.indicator_code == "renewable_resource_recycling"))
+    assert obs is not None and obs.value > 0
+    bad = cli_runner.invoke(cli.app, ["feed", "--city", rc.city_code, "--month", "13"])
+    assert bad.exit_code == 2 and "月份必须在 1 到 12 之间" in bad.output
