@@ -59,23 +59,10 @@ def feed(
     month: Annotated[int | None, typer.Option("--month", help="截至月份（1–12），默认本月")] = None,
 ) -> None:
     """按项目库重新计算本市（及各县区）设备投资等指标的年内累计值（已有统计数的年份以统计数为准）。"""
-    from huanxin.db import transaction
-    from huanxin.kit.clock import today
+    from huanxin.indicators.feed_command import run_month_feed
     from huanxin.projects import indicator_feed
 
-    day = today()
-    year, month = year or day.year, month or day.month
-    if not 1 <= month <= 12:
-        typer.echo("月份必须在 1 到 12 之间（--month）", err=True)
-        raise typer.Exit(2)
-    with transaction() as session:
-        result = indicator_feed.feed_indicators(session, city, year, month)
-    for code, value in result.written.items():
-        typer.echo(f"写入 {code} = {value:g}（{year}年1-{month}月）")
-    for (code, region), value in result.regions_written.items():
-        typer.echo(f"写入 {code}@{region} = {value:g}")
-    for code, why in result.skipped.items():
-        typer.echo(f"未写 {code}：{why}")
+    run_month_feed(city, year, month, indicator_feed.feed_indicators)
 
 
 @app.command("export-enterprises")

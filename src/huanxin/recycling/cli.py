@@ -84,18 +84,7 @@ def feed(
 ) -> None:
     """按回收台账重新计算本市废旧家电回收量、再生资源回收量和回收网点数的年内累计值（月末定时运行；
     已有录入或导入统计数的年份以统计数为准）。"""
-    from huanxin.db import transaction
-    from huanxin.kit.clock import today
+    from huanxin.indicators.feed_command import run_month_feed
     from huanxin.recycling import indicator_feed
 
-    day = today()
-    year, month = year or day.year, month or day.month
-    if not 1 <= month <= 12:
-        typer.echo("月份必须在 1 到 12 之间（--month）", err=True)
-        raise typer.Exit(2)
-    with transaction() as session:
-        result = indicator_feed.feed_indicators(session, city, year, month)
-    for code, value in result.written.items():
-        typer.echo(f"写入 {code} = {value:g}（{year}年1-{month}月）")
-    for code, why in result.skipped.items():
-        typer.echo(f"未写 {code}：{why}")
+    run_month_feed(city, year, month, indicator_feed.feed_indicators)
