@@ -61,19 +61,22 @@ def test_a_busy_tokens_scope_is_refreshed_in_the_background(
     monkeypatch.setattr(scope_cache, "refresh_due", REAL_REFRESH_DUE)  # the app fixture turns it off
     monkeypatch.setattr(scope_cache, "REFRESH_AFTER_SECONDS", 0.0)
     monkeypatch.setattr(scope_cache, "TTL_SECONDS", 600.0)  # only the refresh can end it here
-    headers = api_token(client, "ziyang-office")
-    assert client.get("/api/v1/me", headers=headers).status_code == 200  # signs in, cached
-    for row in db.scalars(select(UserSession)):
-        row.expires_at = row.expires_at - dt.timedelta(days=2)
-    db.flush()
-    token = headers["Authorization"].removeprefix("Bearer ")
-    assert scope_cache.get(token) is not None
-    assert client.get("/api/v1/me", headers=headers).status_code == 200  # the cached scope, refreshed behind it
-    deadline = time.monotonic() + 30  # a generous bound: under a loaded CI machine 5 s was once too short
-    while scope_cache.get(token) is not None and time.monotonic() < deadline:
-        time.sleep(0.01)  # the refresh runs in a worker thread
-    assert scope_cache.get(token) is None
-    assert client.get("/api/v1/me", headers=headers).status_code == 401
+    # One event loop for the whole test (the client as a context manager): without it each request
+    # runs on a loop of its own that ends with the request, and may end the refresh task with it.
+    with client:
+        headers = api_token(client, "ziyang-office")
+        assert client.get("/api/v1/me", headers=headers).status_code == 200  # signs in, cached
+        for row in db.scalars(select(UserSession)):
+            row.expires_at = row.expires_at - dt.timedelta(days=2)
+        db.flush()
+        token = headers["Authorization"].removeprefix("Bearer ")
+        assert scope_cache.get(token) is not None
+        assert client.get("/api/v1/me", headers=headers).status_code == 200  # the cached scope, refreshed behind it
+        deadline = time.monotonic() + 30  # a generous bound: under a loaded CI machine 5 s was once too short
+        while scope_cache.get(token) is not None and time.monotonic() < deadline:
+            time.sleep(0.01)  # the refresh runs in a worker thread
+        assert scope_cache.get(token) is None
+        assert client.get("/api/v1/me", headers=headers).status_code == 401
 
 
 def test_a_scope_is_refreshed_once_at_a_time() -> None:
