@@ -67,6 +67,17 @@ def unquote_cell(value: Any) -> Any:
     return value
 
 
+def cell_text(value: Any) -> str:
+    """A read cell as the text a user typed: un-quoted (unquote_cell), a whole float as an integer
+    (openpyxl reads 13800000000 as 13800000000.0), blank for an empty cell, trimmed."""
+    value = unquote_cell(value)
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
 def _xlsx_cell(sheet: Worksheet, value: Any) -> Cell:
     # Row and column are placeholders: `sheet.append` places a Cell it is given in the new row.
     if not isinstance(value, str):

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from huanxin.errors import DomainError, Forbidden, InvalidInput
 from huanxin.kit import audit, pii, uploads
-from huanxin.kit.excel import RowError, append_row, list_sheet_bytes, unquote_cell
+from huanxin.kit.excel import RowError, append_row, cell_text, list_sheet_bytes
 from huanxin.kit.parse_process import run_parse
 from huanxin.orgs.roles import Role
 from huanxin.orgs.scope import Scope
@@ -116,12 +116,7 @@ class SheetRow:
     cells: dict[str, Any]
 
     def text(self, key: str) -> str:
-        value = unquote_cell(self.cells.get(key))
-        if value is None:
-            return ""
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        return str(value).strip()
+        return cell_text(self.cells.get(key))
 
 
 def import_workbook(session: Session, scope: Scope, city_code: str, data: bytes,

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from huanxin.errors import DomainError, Forbidden, InvalidInput
 from huanxin.kit import audit, uploads
-from huanxin.kit.excel import RowError, append_row, list_sheet_bytes, unquote_cell
+from huanxin.kit.excel import RowError, append_row, cell_text, list_sheet_bytes
 from huanxin.kit.parse_process import run_parse
 from huanxin.orgs.models import Unit
 from huanxin.orgs.roles import Role
@@ -72,12 +72,7 @@ class Row:
     headers: dict[str, str]
 
     def text(self, key: str) -> str:
-        value = unquote_cell(self.cells.get(key))
-        if value is None:
-            return ""
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        return str(value).strip()
+        return cell_text(self.cells.get(key))
 
     def error(self, key: str, message: str) -> RowError:
         header = self.headers.get(key, "")
