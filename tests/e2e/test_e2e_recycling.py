@@ -74,6 +74,10 @@ def test_a_pickup_from_booking_to_receipt(server: Server, login_as: LoginAs) -> 
     dispatcher.get_by_role("button", name="排线").click()
     expect(dispatcher.locator("main")).to_contain_text("第1版")
     expect(dispatcher.locator("[data-testid=route-map] canvas").first).to_be_visible()
+    legend = dispatcher.evaluate(  # the city's county borders are drawn, named as such in the legend
+        "() => echarts.getInstanceByDom(document.querySelector('[data-testid=route-map]'))"
+        ".getOption().series.map(s => s.name)")
+    assert "行政边界（区县）" in legend
 
     # The driver's page shows the stop; the driver departs, arrives and weighs 12.5 kg.
     driver = login_as(rc.driver, next=f"/recycling/driver?day={tomorrow}", password=STAFF_PASSWORD)

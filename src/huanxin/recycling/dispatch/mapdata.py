@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from huanxin.orgs.boundary import city_boundary
 from huanxin.orgs.scope import Scope
 from huanxin.recycling import repository as repo
 from huanxin.recycling.bookings import status
@@ -44,7 +45,7 @@ def plan_map(session: Session, scope: Scope, plan: RoutePlan) -> dict[str, Any]:
             elif s.site_id:
                 path.append([sites[s.site_id].lon, sites[s.site_id].lat])
         routes.append({"name": f"{vehicle.plate}（班次{n + 1}）", "color": COLORS[n % len(COLORS)], "path": path})
-    return {"boundary": None,
+    return {"boundary": city_boundary(session, plan.city_code),
             "sites": [{"name": s.name, "level_label": SITE_LEVELS.get(s.level, s.level), "lat": s.lat, "lon": s.lon}
                       for s in sites.values()],
             "points": points, "routes": routes, "gaps": []}

@@ -26,6 +26,7 @@ from starlette.concurrency import run_in_threadpool
 
 from huanxin.kit import uploads
 from huanxin.kit.limits import Schema, ShortText
+from huanxin.orgs.boundary import city_boundary
 from huanxin.orgs.scope import Scope
 from huanxin.recycling import coverage, vocab
 from huanxin.recycling import repository as repo
@@ -142,7 +143,8 @@ def coverage_map(db: DbSession, scope: CurrentScope, per_point_urban: int | None
     norm = network.norm_of(per_point_urban, per_point_town, radius_m)
     areas = network.areas_of_city(db, scope.city_code)
     sites = network.sites_of_city(db, scope)
-    return mapdata.coverage_map(areas, sites, coverage.analyse(areas, sites, norm))
+    return mapdata.coverage_map(areas, sites, coverage.analyse(areas, sites, norm),
+                                city_boundary(db, scope.city_code))
 
 
 def flow_out(f: Flow) -> dict[str, Any]:

