@@ -106,6 +106,7 @@ def test_the_same_key_twice_makes_one_booking(db: Session) -> None:
      "items.1.pieces"),
     ({"items": [ItemInput(category="glass", estimated_g=1000)]}, "items.0.category"),  # no price: not collected
     ({"lat": 39.9, "lon": 116.4}, "lat"),  # Beijing: far from every site of the city
+    ({"lat": 30.10, "lon": 104.30}, "lat"),  # 简阳 (成都), 33 km from the site but outside 资阳's border
     ({"lat": 104.63, "lon": 30.12}, "lat"),  # swapped
     ({"phone": "12345"}, "phone"),
     ({"address": ""}, "address"),

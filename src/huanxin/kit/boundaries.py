@@ -14,6 +14,7 @@ imported, labelled as such."""
 from __future__ import annotations
 
 import json
+import math
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ PACKAGE_DIR = Path(__file__).resolve().parents[3] / "node_modules" / "echarts-ch
 # ECharts' compressed format: each coordinate is (char code - 64), zigzag-encoded, as a delta
 # from the previous point, the first from the ring's offset; the integers are 1/1024 degree.
 _SCALE = 1024.0
+_METRES_PER_DEGREE = 111_320.0  # of latitude; longitude shrinks by cos(latitude)
 _PROVINCE_SUFFIXES = ("省", "壮族自治区", "回族自治区", "维吾尔自治区", "自治区")
 Ring = list[list[float]]
 
@@ -98,6 +100,24 @@ def contains(collection: dict[str, Any], lon: float, lat: float) -> bool:
         for polygon in polygons:
             if polygon and _inside(polygon[0], lon, lat):
                 return True
+    return False
+
+
+def near(collection: dict[str, Any], lon: float, lat: float, tolerance_m: float) -> bool:
+    """Inside, or within tolerance_m of a border vertex (vertices lie about 100 m apart): the
+    data's precision and unstated datum (GCJ-02 lies a few hundred metres off WGS-84) must not
+    refuse a household on the border."""
+    if contains(collection, lon, lat):
+        return True
+    east_scale = math.cos(math.radians(lat))
+    limit = (tolerance_m / _METRES_PER_DEGREE) ** 2
+    for feature in collection["features"]:
+        geometry = feature["geometry"]
+        polygons = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+        for polygon in polygons:
+            for ring in polygon:
+                if any(((x - lon) * east_scale) ** 2 + (y - lat) ** 2 <= limit for x, y in ring):
+                    return True
     return False
 
 

@@ -22,9 +22,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from huanxin.errors import Conflict, Forbidden, InvalidInput
-from huanxin.kit import pii
+from huanxin.kit import boundaries, pii
 from huanxin.kit.clock import CHINA, aware, now, today
 from huanxin.kit.limits import Schema
+from huanxin.orgs.boundary import city_boundary
 from huanxin.orgs.models import Unit
 from huanxin.orgs.roles import Role
 from huanxin.orgs.scope import Scope
@@ -43,6 +44,7 @@ MAX_ITEMS = 20
 # A booking farther than this from every operating site of the city is not in the city (a slip
 # of the map, or swapped latitude and longitude): no recycler of ours would drive there.
 MAX_SITE_DISTANCE_M = 60_000
+BORDER_TOLERANCE_M = 2_000  # see kit.boundaries.near
 MAX_KG_G = 2_000_000  # 2 t of household material: beyond it, a typo
 MAX_PIECES = 50
 COORD_SYSTEMS = {"gcj02": "GCJ-02（国内地图）", "wgs84": "WGS-84（GPS）"}
@@ -137,7 +139,11 @@ def _operating_sites(session: Session, city_code: str) -> list[Site]:
 
 def _recycler(session: Session, scope: Scope, chosen: int | None, lat: float, lon: float) -> int:
     """The chosen recycler of the city, or the operator of the nearest site; 422 if the point is
-    farther than MAX_SITE_DISTANCE_M from every site of the city (outside the city)."""
+    outside the city's administrative boundary (where known) or farther than MAX_SITE_DISTANCE_M
+    from every site of the city."""
+    drawn = city_boundary(session, scope.city_code)
+    if drawn is not None and not boundaries.near(drawn, lon, lat, BORDER_TOLERANCE_M):
+        raise InvalidInput("该位置不在本市上门回收的服务范围内，请检查地图选点", field="lat")
     sites = _operating_sites(session, scope.city_code)
     nearest = min(sites, key=lambda s: geo.haversine_m(lat, lon, s.lat, s.lon), default=None)
     if nearest is None or geo.haversine_m(lat, lon, nearest.lat, nearest.lon) > MAX_SITE_DISTANCE_M:
