@@ -13,7 +13,7 @@ from collections.abc import Callable
 from playwright.sync_api import Page, expect
 from sqlalchemy.orm import Session
 from tests.conftest import PASSWORD as STAFF_PASSWORD
-from tests.e2e.support import Server, china_today, server_db_url
+from tests.e2e.support import Server, china_today, screenshot, server_db_url
 from tests.recycling import weighing_support as ws
 
 from huanxin.db import make_engine
@@ -78,6 +78,8 @@ def test_a_pickup_from_booking_to_receipt(server: Server, login_as: LoginAs) -> 
         "() => echarts.getInstanceByDom(document.querySelector('[data-testid=route-map]'))"
         ".getOption().series.map(s => s.name)")
     assert "行政边界（区县）" in legend
+    dispatcher.locator("[data-testid=route-map]").scroll_into_view_if_needed()
+    screenshot(dispatcher, "recycling-dispatch")
 
     # The driver's page shows the stop; the driver departs, arrives and weighs 12.5 kg.
     driver = login_as(rc.driver, next=f"/recycling/driver?day={tomorrow}", password=STAFF_PASSWORD)

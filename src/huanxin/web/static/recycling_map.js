@@ -37,7 +37,7 @@
     var outline = boundaryName(data.boundary);
     rings(data.boundary).forEach(function (ring, i) {
       series.push({ name: i === 0 ? outline : "", type: "line", data: ring, symbol: "none", silent: true,
-                    lineStyle: { color: "#999", type: "dashed" } });
+                    lineStyle: { color: "#999", type: "dashed" }, itemStyle: { color: "#999" } });
     });
     (data.routes || []).forEach(function (r) {
       series.push({ name: r.name, type: "line", data: r.path, symbol: "circle", symbolSize: 4,
@@ -52,13 +52,28 @@
         var d = p.data || {};
         return (d.name || p.seriesName) + (d.label_ ? "<br>" + d.label_ : "");
       } },
-      legend: { top: 0, data: ["站点", "街道社区", "缺口"].concat((data.routes || []).map(function (r) { return r.name; })) },
+      legend: { top: 0, data: (rings(data.boundary).length ? [outline] : []).concat(["站点", "街道社区", "缺口"]).concat((data.routes || []).map(function (r) { return r.name; })) },
       grid: { left: 60, right: 20, top: 40, bottom: 40 },
       xAxis: { type: "value", scale: true, name: "经度", axisLabel: { formatter: function (v) { return v.toFixed(3); } } },
       yAxis: { type: "value", scale: true, name: "纬度", axisLabel: { formatter: function (v) { return v.toFixed(3); } } },
-      dataZoom: [{ type: "inside", xAxisIndex: 0 }, { type: "inside", yAxisIndex: 0 }],
+      dataZoom: zoom(data),
       series: series,
     };
+  }
+
+  // A day's routes span a few kilometres of a city drawn whole: open on the routes (wheel or pinch
+  // zooms out to the city); filterMode "none" keeps lines that leave the window drawn.
+  function zoom(data) {
+    var xs = [], ys = [];
+    (data.routes || []).forEach(function (r) { r.path.forEach(function (p) { xs.push(p[0]); ys.push(p[1]); }); });
+    var x = { type: "inside", xAxisIndex: 0, filterMode: "none" }, y = { type: "inside", yAxisIndex: 0, filterMode: "none" };
+    if (xs.length) {
+      var padX = Math.max(0.01, (Math.max.apply(null, xs) - Math.min.apply(null, xs)) * 0.15);
+      var padY = Math.max(0.01, (Math.max.apply(null, ys) - Math.min.apply(null, ys)) * 0.15);
+      x.startValue = Math.min.apply(null, xs) - padX; x.endValue = Math.max.apply(null, xs) + padX;
+      y.startValue = Math.min.apply(null, ys) - padY; y.endValue = Math.max.apply(null, ys) + padY;
+    }
+    return [x, y];
   }
 
   function draw(el) {
