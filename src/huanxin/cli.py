@@ -107,6 +107,7 @@ def pii_rotate() -> None:
 def _register_domains() -> None:
     from huanxin.indicators import cli as indicators_cli
     from huanxin.ledger import cli as ledger_cli
+    from huanxin.matching import cli as matching_cli
     from huanxin.orgs import cli as orgs_cli
     from huanxin.plans import cli as plans_cli
     from huanxin.plans import import_cli
@@ -122,6 +123,7 @@ def _register_domains() -> None:
     app.add_typer(projects_cli.app, name="projects")
     app.add_typer(recycling_cli.app, name="recycling")
     app.add_typer(orgs_cli.app, name="accounts")
+    app.add_typer(matching_cli.app, name="match")
 
 
 _register_domains()
