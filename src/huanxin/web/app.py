@@ -39,6 +39,7 @@ from huanxin.recycling.bookings import api as recycling_bookings_api
 from huanxin.recycling.bookings import pages as recycling_bookings_pages
 from huanxin.recycling.dispatch import api as recycling_dispatch_api
 from huanxin.recycling.dispatch import pages as recycling_dispatch_pages
+from huanxin.recycling.invoicing import api as recycling_invoicing_api
 from huanxin.recycling.network import api as recycling_network_api
 from huanxin.recycling.network import pages as recycling_network_pages
 from huanxin.recycling.weighing import api as recycling_weighing_api
@@ -97,7 +98,8 @@ def create_app() -> FastAPI:
     # the order they are added, and the pages add many.
     for api in (tradein_api, payouts_api, retailers_api, whatif_api, orgs_api, plans_api, indicators_api, import_api,
                 ledger_api, projects_api, project_batches_api, project_lists_api, enterprises_api,
-                recycling_network_api, recycling_bookings_api, recycling_dispatch_api, recycling_weighing_api):
+                recycling_network_api, recycling_bookings_api, recycling_dispatch_api, recycling_weighing_api,
+                recycling_invoicing_api):
         app.include_router(api.router, prefix="/api/v1")
     for module in (
         orgs_pages, plans_pages, indicators_pages, plans_exports, import_pages, ledger_pages, tradein_pages,
