@@ -208,6 +208,17 @@ def _recycling_world(db: Session, world: World) -> None:
     db.flush()
     plan = planner.run(db, OTHER, other.unit_id, day, 1.0, actor_user_id=None, actor="test")
     world.ids.update(vehicle_id=vehicle.id, shift_id=shift.id, plan_id=plan.id)
+    _invoicing_world(db, world, other)
+
+
+def _invoicing_world(db: Session, world: World, other: Any) -> None:
+    """The other city's qualification (unverified), seller (MARK in the bank's name) and pre-invoice."""
+    from tests.recycling import invoicing_support as inv
+
+    world.ids["qualification_id"] = inv.qualify(db, other, verified=False)
+    inv.qualify(db, other)
+    seller = inv.seller(db, other, bank_name=f"{MARK}银行")
+    world.ids.update(seller_id=seller.id, invoice_id=inv.pre_invoice(db, other, seller, 100).id)
 
 
 def _import_world(client: TestClient, world: World) -> None:
@@ -401,6 +412,22 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ("POST", "/recycling/dispatch/shifts/{shift_id}"): lambda w: {"data": {
         "starts_at": "08:00", "ends_at": "17:00", "action": "remove", "day": today().isoformat()}},
     ("POST", "/api/v1/recycling/plans"): lambda w: {"json": {"day": today().isoformat(), "seconds": 1}},
+    ("POST", "/api/v1/secondhand/devices"): lambda w: {"json": {
+        "device_type": "phone", "brand": "越权", "model": "X1", "imei": "490154203237518", "media_type": "flash"}},
+    ("POST", "/api/v1/secondhand/complaints"): lambda w: {"json": {
+        "dealer_unit_id": w.ids["recycler_unit_id"], "received_on": today().isoformat(), "summary": "越权投诉"}},
+    ("POST", "/api/v1/recycling/sellers"): lambda w: {"json": {
+        "name": "越权者", "id_number": id_number(), "phone": "13900002222", "bank_card": "6222020200112233441",
+        "bank_name": "越权银行", "authorised": True}},
+    ("POST", "/api/v1/recycling/invoices"): lambda w: {"json": {
+        "seller_id": w.ids["seller_id"], "lines": [{"category": "paper", "tax_code": "1" * 19, "weight_g": 1000,
+                                                    "unit_price_fen": 100}]}},
+    ("POST", "/api/v1/recycling/invoices/{invoice_id}/confirm"): lambda w: {"json": {"code": "123456"}},
+    ("POST", "/api/v1/recycling/invoices/{invoice_id}/payment"): lambda w: {"json": {"payment_ref": "越权流水1234"}},
+    ("POST", "/api/v1/recycling/invoices/{invoice_id}/reverse"): lambda w: {"json": {"reason": "越权红冲"}},
+    ("POST", "/recycling/invoicing"): lambda w: {"data": {
+        "seller_id": str(w.ids["seller_id"]), "idempotency_key": "walk", "line-0-category": "paper",
+        "line-0-tax_code": "1" * 19, "line-0-quantity": "1", "line-0-price": "1"}},
     ("POST", "/api/v1/recycling/stops/{booking_id}/progress"): lambda w: {"json": {"action": "depart"}},
     ("POST", "/api/v1/recycling/bookings/{booking_id}/answer"): lambda w: {"json": {"accept": True}},
     ("POST", "/api/v1/recycling/bookings/{booking_id}/settlement"): lambda w: {"json": {"method": "cash"}},
@@ -411,7 +438,7 @@ SAMPLES: dict[tuple[str, str], Sample] = {
 
 
 def _path(template: str, world: World) -> str:
-    values = {**world.ids, "city_code": OTHER, "batch_id": world.ids.get("batch_id", 0), "action": "suspend",
+    values = {"device_id": 0, **world.ids, "city_code": OTHER, "batch_id": world.ids.get("batch_id", 0), "action": "suspend",
               "indicator_code": "equipment_investment_growth"}
     return re.sub(r"{(\w+)}", lambda m: str(values[m.group(1)]), template)
 
@@ -437,6 +464,10 @@ BODY_REFERS = {key for key in SAMPLES if key[1].startswith(("/tradein/me/qualifi
                     # a flow from the other city's site (a recycler's new site is its own: the
                     # operator in the body counts only for the office, and must be of its city)
                     ("POST", "/api/v1/recycling/flows"),
+                    # a pre-invoice for the other city's seller
+                    ("POST", "/api/v1/recycling/invoices"), ("POST", "/recycling/invoicing"),
+                    # a complaint against the other city's dealer
+                    ("POST", "/api/v1/secondhand/complaints"),
                     # a new account in the other city's unit
                     ("POST", "/api/v1/cities/{city_code}/accounts"), ("POST", "/cities/{city_code}/accounts")}
 

@@ -84,3 +84,24 @@ def test_todays_routes_are_planned_for_the_driver(db: Session, made: recycling_d
                                                RouteStop.kind == "booking")).all()
     assert len(stops) == made.planned_stops
     assert made.unserved < made.planned_stops  # planned on the eve: most of the day fits
+
+
+def test_recyclers_have_verified_filings_and_invoices_inside_the_rules(db: Session,
+                                                                      made: recycling_demo.Summary) -> None:
+    from huanxin.recycling.invoice_models import RecyclerQualification, ReverseInvoice
+    from huanxin.recycling.invoicing import qualifications, service
+
+    units = {q.unit_id for q in db.scalars(select(RecyclerQualification).where(RecyclerQualification.city_code == CITY))}
+    assert units and all(qualifications.valid_on(db, u, today()) for u in units)
+    invoices = list(db.scalars(select(ReverseInvoice).where(ReverseInvoice.city_code == CITY)))
+    assert len(invoices) == made.invoices >= 300
+    kinds = Counter((i.kind, i.status) for i in invoices)
+    assert kinds[("red", "issued")] == kinds[("blue", "reversed")] > 0 and kinds[("blue", "pending")] >= 0
+    by_id = {i.id: i for i in invoices}
+    for red in (i for i in invoices if i.kind == "red"):
+        blue = by_id[red.reverses_id or 0]
+        assert red.amount_fen == -blue.amount_fen and red.quota_month == blue.quota_month
+    for person in {i.person_key for i in invoices}:
+        assert service.used_in_window(db, person, today()) <= 500_000_000
+    taxed = [i for i in invoices if i.kind == "blue" and i.status != "pending"]
+    assert all(i.iit_fen == (i.amount_fen * 5 + 500) // 1000 for i in taxed)

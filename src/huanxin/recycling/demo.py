@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from huanxin.db import is_postgres
 from huanxin.orgs.models import User
-from huanxin.recycling import demo_bookings, demo_network, indicator_feed
+from huanxin.recycling import demo_bookings, demo_invoicing, demo_network, indicator_feed
 from huanxin.recycling.demo_places import COUNTIES
 from huanxin.recycling.dispatch import day as planner
 from huanxin.recycling.models import (
@@ -64,6 +64,7 @@ class Summary:
     observations: int = 0
     planned_stops: int = 0
     unserved: int = 0
+    invoices: int = 0
 
 
 def _next_id(session: Session, model: Any) -> int:
@@ -153,6 +154,10 @@ def generate_city(session: Session, code: str, slug: str, rng: random.Random, on
         summary.planned_stops += sum(1 for _ in session.scalars(select(RouteStop.id).where(
             RouteStop.plan_id == plan.id, RouteStop.kind == "booking")))
         summary.unserved += len(plan.unserved)
+    office = session.scalar(select(User.id).where(User.city_code == code, User.role == "office").order_by(User.id)
+                            .limit(1))  # the office verifies the filings
+    summary.invoices += demo_invoicing.generate_city(
+        session, code, [demo_invoicing.Recycler(r.unit_id, r.dispatcher_id) for r in recyclers], office, rng, on)
     summary.recyclers += len(recyclers)
     summary.sites.update(s["level"] for s in rows.sites)
     summary.areas += len(rows.areas)
@@ -189,4 +194,5 @@ def describe(summary: Summary) -> str:
             f"（{summary.gaps} 个社区未覆盖），{summary.vehicles} 辆收运车，"
             f"{summary.bookings} 单上门回收预约（{states}；其中送新收旧 {summary.trade_in} 单，"
             f"称重改价 {summary.requoted} 单），今日线路 {summary.planned_stops} 个站点"
-            f"（{summary.unserved} 单排不进），写入 {summary.observations} 个计算观测值")
+            f"（{summary.unserved} 单排不进），反向发票 {summary.invoices} 张，"
+            f"写入 {summary.observations} 个计算观测值")

@@ -40,6 +40,7 @@ from huanxin.recycling.bookings import pages as recycling_bookings_pages
 from huanxin.recycling.dispatch import api as recycling_dispatch_api
 from huanxin.recycling.dispatch import pages as recycling_dispatch_pages
 from huanxin.recycling.invoicing import api as recycling_invoicing_api
+from huanxin.recycling.invoicing import pages as recycling_invoicing_pages
 from huanxin.recycling.network import api as recycling_network_api
 from huanxin.recycling.network import pages as recycling_network_pages
 from huanxin.recycling.weighing import api as recycling_weighing_api
@@ -106,6 +107,7 @@ def create_app() -> FastAPI:
         project_lists_pages, projects_pages,  # the lists' /projects/lists… before /projects/{project_id}
         enterprise_pages,
         recycling_network_pages, recycling_bookings_pages, recycling_dispatch_pages, recycling_weighing_pages,
+        recycling_invoicing_pages,
     ):
         app.include_router(module.router)
 

@@ -95,6 +95,13 @@ def lines_of(session: Session, invoice: ReverseInvoice) -> list[ReverseInvoiceLi
                                 .order_by(ReverseInvoiceLine.position)))
 
 
+def messages_of(session: Session, invoice: ReverseInvoice) -> list[str]:
+    """The texts sent to the seller about this invoice (shown on the page outside production only:
+    no SMS gateway is connected, see docs/reverse-invoicing.md)."""
+    return list(session.scalars(select(SellerMessage.body).where(SellerMessage.invoice_id == invoice.id)
+                                .order_by(SellerMessage.id)))
+
+
 def used_in_window(session: Session, person_key: str, on: dt.date) -> int:
     first, last = rules.window(on)
     return int(session.scalar(select(func.coalesce(func.sum(ReverseInvoice.amount_fen), 0)).where(
