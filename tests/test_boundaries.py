@@ -28,7 +28,7 @@ from sqlalchemy import Table, select, text
 from sqlalchemy.orm import Session
 from tests.conftest import PASSWORD, api_token
 from tests.plans.support import plan_of
-from tests.tradein.claims_support import City, holder, id_number, resident, setup_city
+from tests.tradein.claims_support import City, holder, id_number, resident, setup_city, vin
 
 from huanxin.db import Base
 from huanxin.kit.clock import now, today
@@ -209,6 +209,8 @@ def _recycling_world(db: Session, world: World) -> None:
     plan = planner.run(db, OTHER, other.unit_id, day, 1.0, actor_user_id=None, actor="test")
     world.ids.update(vehicle_id=vehicle.id, shift_id=shift.id, plan_id=plan.id)
     _invoicing_world(db, world, other)
+    from tests.secondhand.support import other_city_world
+    world.ids.update(other_city_world(db, OTHER, MARK))
 
 
 def _invoicing_world(db: Session, world: World, other: Any) -> None:
@@ -415,7 +417,10 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ("POST", "/api/v1/secondhand/devices"): lambda w: {"json": {
         "device_type": "phone", "brand": "越权", "model": "X1", "imei": "490154203237518", "media_type": "flash"}},
     ("POST", "/api/v1/secondhand/complaints"): lambda w: {"json": {
-        "dealer_unit_id": w.ids["recycler_unit_id"], "received_on": today().isoformat(), "summary": "越权投诉"}},
+        "dealer_unit_id": w.ids["dealer_unit_id"], "received_on": today().isoformat(), "summary": "越权投诉"}},
+    ("POST", "/api/v1/secondhand/cars"): lambda w: {"json": {
+        "vin": vin(), "plate": "川A12345", "first_registered_on": "2019-05-20",
+        "inspection_summary": "越权登记"}},
     ("POST", "/api/v1/recycling/sellers"): lambda w: {"json": {
         "name": "越权者", "id_number": id_number(), "phone": "13900002222", "bank_card": "6222020200112233441",
         "bank_name": "越权银行", "authorised": True}},
@@ -438,7 +443,7 @@ SAMPLES: dict[tuple[str, str], Sample] = {
 
 
 def _path(template: str, world: World) -> str:
-    values = {"device_id": 0, **world.ids, "city_code": OTHER, "batch_id": world.ids.get("batch_id", 0), "action": "suspend",
+    values = {**world.ids, "city_code": OTHER, "batch_id": world.ids.get("batch_id", 0), "action": "suspend",
               "indicator_code": "equipment_investment_growth"}
     return re.sub(r"{(\w+)}", lambda m: str(values[m.group(1)]), template)
 

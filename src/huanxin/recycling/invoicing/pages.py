@@ -5,6 +5,7 @@ issue, the payment and the red-letter reversal. Errors are shown beside the fiel
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from typing import Annotated
 
@@ -14,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from huanxin.config import get_settings
 from huanxin.errors import InvalidInput
 from huanxin.kit import uploads
+from huanxin.kit.clock import CHINA, now
 from huanxin.orgs.roles import Role
 from huanxin.orgs.scope import Scope
 from huanxin.recycling import repository as repo
@@ -40,13 +42,15 @@ def _home(request: Request, db: DbSession, scope: Scope, month: str = "", done: 
     day = service.today_in_china()
     writer = scope.role == Role.RECYCLER and bool(set(sellers.WRITERS) & repo.staff_functions(db, scope))
     units = {u.id: u.name for u in repo.recyclers_of_city(db, scope.city_code)}
+    weighings = service.unbilled_weighings(db, scope.unit_id, now() - dt.timedelta(days=60)) \
+        if writer and scope.unit_id else []
     return render(request, "recycling/invoicing/home.html", qualifications=qualifications.listed(db, scope),
                   sellers=sellers.listed(db, scope), invoices=service.listed(db, scope, month=chosen), units=units,
                   kinds=qualifications.KINDS, state_label=qualifications.state_label, day=day, writer=writer,
                   verifier=scope.role in qualifications.VERIFIERS, categories=CATEGORIES, units_of=UNITS,
                   unit_of=unit_of, lines=range(LINES_ON_FORM), labels=service.STATUS_LABELS, yuan=rules.yuan,
                   month=month, this_month=f"{rules.month_of(day):%Y-%m}", key=secrets.token_urlsafe(16),
-                  reported=rules.reported_change(day), flash=FLASHES.get(done))
+                  reported=rules.reported_change(day), flash=FLASHES.get(done), weighings=weighings, china=CHINA)
 
 
 @router.get(HOME, response_class=HTMLResponse)
@@ -91,7 +95,10 @@ def seller_add(db: DbSession, scope: CurrentScope, name: Text = "", id_number: T
 
 
 def lines_from_form(values: dict[str, str]) -> list[service.LineInput]:
-    out: list[service.LineInput] = []
+    """The weighings ticked on the form (each with its tax code), then the lines typed in."""
+    out: list[service.LineInput] = [
+        service.LineInput(weighing_id=int(key[6:]), tax_code=values.get(f"{key}-tax_code", "").strip())
+        for key in sorted(values) if key.startswith("weigh-") and key[6:].isdigit() and values[key] in ("1", "on")]
     for n in range(LINES_ON_FORM):
         category = values.get(f"line-{n}-category", "")
         quantity = values.get(f"line-{n}-quantity", "").strip()

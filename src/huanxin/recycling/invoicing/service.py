@@ -95,6 +95,17 @@ def lines_of(session: Session, invoice: ReverseInvoice) -> list[ReverseInvoiceLi
                                 .order_by(ReverseInvoiceLine.position)))
 
 
+def unbilled_weighings(session: Session, unit_id: int, since: dt.datetime, limit: int = 50) -> list[Weighing]:
+    """The recycler's priced weighings since `since` that no standing invoice bills (the form's list)."""
+    own_booking = select(Booking.id).where(Booking.recycler_unit_id == unit_id)
+    own_site = select(Site.id).where(Site.operator_unit_id == unit_id)
+    billed = select(InvoicedWeighing.weighing_id)
+    return list(session.scalars(select(Weighing).where(
+        Weighing.weighed_at >= since, Weighing.amount_fen > 0, Weighing.id.not_in(billed),
+        (Weighing.booking_id.in_(own_booking)) | (Weighing.booking_id.is_(None) & Weighing.site_id.in_(own_site)))
+        .order_by(Weighing.id.desc()).limit(limit)))
+
+
 def messages_of(session: Session, invoice: ReverseInvoice) -> list[str]:
     """The texts sent to the seller about this invoice (shown on the page outside production only:
     no SMS gateway is connected, see docs/reverse-invoicing.md)."""
