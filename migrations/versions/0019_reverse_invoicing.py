@@ -4,7 +4,7 @@ One row per natural person (recycling_invoice_person) is what the quota check lo
 billed by at most one standing invoice (recycling_invoiced_weighing). See recycling/invoice_models.py.
 
 Revision ID: 0019
-Revises: 0016
+Revises: 0017
 Create Date: 2026-12-03 13:21:58.351003
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ from alembic import op
 
 
 revision = '0019'
-down_revision = '0016'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 

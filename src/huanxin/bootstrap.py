@@ -67,6 +67,7 @@ def create_users(session: Session, plan: Plan, password: str = DEMO_PASSWORD) ->
         (f"{slug}-commerce", Role.REVIEWER, _unit_named(units, COMMERCE_UNIT_HINTS), "以旧换新审核员"),
     ]
     dept_no = 0
+    used: set[str] = set()  # a zone in a county shares its region code: the first keeps the name
     for unit in units:
         if orgs_service.represented_by_members(unit, units):
             continue
@@ -74,7 +75,8 @@ def create_users(session: Session, plan: Plan, password: str = DEMO_PASSWORD) ->
             dept_no += 1
             wanted.append((f"{slug}-dept{dept_no:02d}", Role.DEPARTMENT, unit, unit.name))
         elif unit.kind in ("county", "zone", "town"):
-            suffix = unit.region_code or f"z{unit.id}"
+            suffix = unit.region_code if unit.region_code and unit.region_code not in used else f"z{unit.id}"
+            used.add(suffix)
             wanted.append((f"{slug}-county-{suffix}", Role.COUNTY, unit, unit.name))
     logins = []
     for username, role, owner, display in wanted:

@@ -101,3 +101,35 @@ def test_every_made_code_passes_and_any_single_change_of_the_last_is_refused(bod
         if other != code[17]:
             with pytest.raises(InvalidInput):
                 cc.validate(code[:17] + other)
+
+
+# ---- one check for every domain -----------------------------------------------------------------
+
+def test_trade_ins_check_is_the_same_one_naming_the_wrong_part() -> None:
+    """kit.identifiers.validate_credit_code (trade-in's retailers) reads the same parts: a code with
+    a right 18th character but no registration authority at position 1 was accepted before."""
+    from huanxin.kit.identifiers import validate_credit_code
+
+    first17 = "01512000" + "MA62T7K1" + cc.organisation_check_char("MA62T7K1")
+    code = cc.complete(first17)
+    for check in (validate_credit_code, cc.validate):
+        with pytest.raises(InvalidInput) as caught:
+            check(code, "credit_code")
+        assert caught.value.field == "credit_code"
+        assert caught.value.message.startswith("统一社会信用代码第1位“0”不是登记管理部门代码")
+    good = make()
+    assert validate_credit_code(" " + good.lower() + " ") == cc.validate(good) == good
+
+
+def test_only_the_projects_read_the_organisation_codes_own_check_character() -> None:
+    from huanxin.kit.identifiers import validate_credit_code
+
+    body = "MA62T7K1"
+    right = cc.organisation_check_char(body)
+    wrong = "0" if right != "0" else "1"
+    code = cc.complete("91512002" + body + wrong)
+    assert validate_credit_code(code) == code  # trade-in: position 17 not checked yet
+    assert "第17位（组织机构代码校验位）" in message(code)
+    with pytest.raises(InvalidInput) as caught:
+        validate_credit_code(code[:17] + ("0" if code[17] != "0" else "1"), "credit_code")
+    assert "统一社会信用代码校验位不正确，应为" in caught.value.message

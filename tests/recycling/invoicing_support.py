@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 from tests.recycling import weighing_support as ws
 from tests.tradein.claims_support import id_number, user
 
-from huanxin.kit import pii
 from huanxin.kit.clock import today
 from huanxin.kit.identifiers import luhn_ok
 from huanxin.orgs.roles import Role
@@ -67,8 +66,8 @@ def code_of(session: Session, invoice: ReverseInvoice) -> str:
 
 
 def pre_invoice(session: Session, rc: ws.Recycler, who: InvoiceSeller, yuan: int) -> ReverseInvoice:
-    return service.make_pre_invoice(session, rc.scope(session, "dispatcher"),
-                                    service.PreInvoiceInput(seller_id=who.id, lines=lines(yuan)), uuid.uuid4().hex).invoice
+    body = service.PreInvoiceInput(seller_id=who.id, lines=lines(yuan))
+    return service.make_pre_invoice(session, rc.scope(session, "dispatcher"), body, uuid.uuid4().hex).invoice
 
 
 def issued(session: Session, rc: ws.Recycler, who: InvoiceSeller, yuan: int) -> ReverseInvoice:

@@ -91,7 +91,8 @@ def test_recyclers_have_verified_filings_and_invoices_inside_the_rules(db: Sessi
     from huanxin.recycling.invoice_models import RecyclerQualification, ReverseInvoice
     from huanxin.recycling.invoicing import qualifications, service
 
-    units = {q.unit_id for q in db.scalars(select(RecyclerQualification).where(RecyclerQualification.city_code == CITY))}
+    filings = db.scalars(select(RecyclerQualification).where(RecyclerQualification.city_code == CITY))
+    units = {q.unit_id for q in filings}
     assert units and all(qualifications.valid_on(db, u, today()) for u in units)
     invoices = list(db.scalars(select(ReverseInvoice).where(ReverseInvoice.city_code == CITY)))
     assert len(invoices) == made.invoices >= 300

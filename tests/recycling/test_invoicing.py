@@ -21,6 +21,7 @@ from tests.recycling import weighing_support as ws
 from tests.tradein.claims_support import bad_id_number
 
 from huanxin.errors import Conflict, Forbidden, InvalidInput, NotFound
+from huanxin.kit import pii
 from huanxin.kit.clock import now, today
 from huanxin.recycling.invoice_models import ReverseInvoice
 from huanxin.recycling.invoicing import rules, service
@@ -75,7 +76,7 @@ def test_a_bad_id_check_digit_is_named_and_a_seller_is_onboarded_once(db: Sessio
     who = inv.seller(db, rc)
     assert who.id_masked.count("*") >= 8 and "张" in who.name_masked
     with pytest.raises(Conflict):
-        inv.seller(db, rc, id_number=inv.pii.decrypt(who.id_enc))
+        inv.seller(db, rc, id_number=pii.decrypt(who.id_enc))
 
 
 def test_the_seller_confirms_by_code_then_the_invoice_is_issued_tax_exempt(db: Session) -> None:
@@ -259,7 +260,8 @@ def test_the_api_walks_an_invoice_and_keeps_cities_and_recyclers_apart(client: T
     missing = client.post("/api/v1/recycling/invoices", headers=headers, json=body)
     assert missing.status_code == 422 and missing.json()["field"] == "Idempotency-Key"
     made = client.post("/api/v1/recycling/invoices", headers={**headers, "Idempotency-Key": "inv-1"}, json=body)
-    assert made.status_code == 201 and made.json()["amount_fen"] == 30_000 and made.json()["status_label"] == "待出售方确认"
+    assert made.status_code == 201 and made.json()["amount_fen"] == 30_000
+    assert made.json()["status_label"] == "待出售方确认"
     replay = client.post("/api/v1/recycling/invoices", headers={**headers, "Idempotency-Key": "inv-1"}, json=body)
     assert replay.status_code == 200 and replay.json()["id"] == made.json()["id"]
     invoice_id = made.json()["id"]

@@ -28,6 +28,11 @@ URBAN = ("城管", "城市管理")
 
 DEFAULT_OWNERS: dict[str, tuple[str, ...]] = {
     "equipment_investment": DEVELOPMENT,
+    # The key project library's own figures (projects.indicator_feed): the plans give the library
+    # (建立全市设备更新和回收循环利用重点项目库) to 市发展改革委, which answers for what it counts.
+    "projects_started": DEVELOPMENT,
+    "projects_completed": DEVELOPMENT,
+    "projects_energy_saved": DEVELOPMENT,
     "circular_transformation_parks": DEVELOPMENT,
     "project_financing_matching_coverage": DEVELOPMENT,
     "digital_rd_tool_penetration": INDUSTRY,

@@ -213,14 +213,39 @@ def kind_by_name(name: str, declared: str) -> str:
     return declared
 
 
+# Units at county level: their users' scope (Scope.region_code) is the unit's GB/T 2260 code.
+COUNTY_LEVEL_KINDS = ("county", "zone", "town")
+
+
+def county_region_of(session: Session, city_code: str, name: str, kind: str) -> str | None:
+    """The GB/T 2260 code a county-level unit works in when its plan names none: the city's county
+    whose name the unit's begins with (平定县人民政府 → 140321), else, in a county-level city running
+    its own programme (安丘市 370784), the city itself, whose towns, 街道 and zones all lie in it.
+    None where it cannot be told (a prefecture city's 高新区管委会): never a guess."""
+    if kind not in COUNTY_LEVEL_KINDS:
+        return None
+    counties = [r for r in child_regions(session, city_code) if r.level == "county"]
+    named = [r.code for r in counties if name.startswith(r.name)]
+    if len(named) == 1:
+        return named[0]
+    city = session.get(Region, city_code)
+    return city_code if city is not None and city.level == "county" else None
+
+
 def ensure_unit(
     session: Session, *, city_code: str, name: str, kind: str, aliases: list[str], region_code: str | None,
 ) -> Unit:
+    """The unit of the city with this name, created when new. A county-level unit without a region
+    code gets the one county_region_of tells (also an existing unit that lacks it)."""
     unit = session.scalar(select(Unit).where(Unit.city_code == city_code, Unit.name == name))
     if unit is None:
-        unit = Unit(city_code=city_code, name=name, kind=kind_by_name(name, kind), region_code=region_code)
+        kind = kind_by_name(name, kind)
+        region_code = region_code or county_region_of(session, city_code, name, kind)
+        unit = Unit(city_code=city_code, name=name, kind=kind, region_code=region_code)
         session.add(unit)
         session.flush()
+    elif unit.region_code is None:
+        unit.region_code = region_code or county_region_of(session, city_code, name, unit.kind)
     have = {a.alias for a in unit.aliases}
     for alias in aliases:
         if alias not in have and alias != name:

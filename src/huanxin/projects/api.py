@@ -39,6 +39,7 @@ from huanxin.kit.clock import aware
 from huanxin.kit.limits import Schema
 from huanxin.orgs.scope import Scope
 from huanxin.projects import lights, service, vocab
+from huanxin.projects import repository as repo
 from huanxin.projects.models import Enterprise, Project, ProjectEquipment, ProjectStep
 from huanxin.projects.schemas import ProjectInput, county_regions
 from huanxin.web.deps import CurrentScope, DbSession
@@ -239,15 +240,21 @@ def _detail(db: Session, scope: Scope, item: Project) -> ProjectDetailOut:
 def list_projects(city_code: str, db: DbSession, scope: CurrentScope, status: str | None = None,
                   field: str | None = None, region_code: str | None = None, enterprise_id: int | None = None,
                   batch_id: int | None = None, q: str | None = None, page: int = 1,
-                  per_page: int = 50) -> ProjectPageOut:
+                  per_page: int = 50, stage: str | None = None, start_year: int | None = None,
+                  finish_year: int | None = None, month: int | None = None) -> ProjectPageOut:
+    """`stage=library`, `start_year` / `finish_year` and `month` select the projects behind an
+    indicator figure (projects.library_figures.source_link), as the library page does."""
     scope.require_city(city_code)
     filters = service.ProjectFilters(status=status or None, field=field or None, region_code=region_code or None,
                                      enterprise_id=enterprise_id, batch_id=batch_id, q=q, page=page,
-                                     per_page=per_page)
-    found = service.list_projects(db, scope, filters)
+                                     per_page=per_page, stage=stage or None, start_year=start_year,
+                                     finish_year=finish_year, until_month=month)
+    counts = service.counts_by_status(db, scope, filters)
+    # the counts by status are of the same filters but the status: the total is among them
+    total = counts.get(filters.status, 0) if filters.status else sum(counts.values())
+    found = repo.list_page(db, scope, filters, total=total)
     return ProjectPageOut(items=projects_out(db, city_code, found.items), total=found.total, page=found.page,
-                          per_page=found.per_page, pages=found.pages,
-                          counts=service.counts_by_status(db, scope, filters))
+                          per_page=found.per_page, pages=found.pages, counts=counts)
 
 
 def _create(db: Session, scope: Scope, body: ProjectIn) -> dict[str, Any]:

@@ -93,7 +93,9 @@ def check(session: Session, city_code: str, data: EnterpriseInput) -> Checked:
     return Checked(name, code, industry, region, flags, contact, phone, address)
 
 
-def _check_unique(session: Session, city_code: str, checked: Checked, own: Enterprise | None) -> None:
+def check_unique(session: Session, city_code: str, checked: Checked, own: Enterprise | None) -> None:
+    """Conflict (409) when another enterprise of the city has the checked credit code or name, or the
+    new name belongs to another unit; `own` is the enterprise being edited (None for a new one)."""
     own_id = own.id if own is not None else None
     same = session.scalar(select(Enterprise).where(Enterprise.city_code == city_code,
                                                    Enterprise.credit_code == checked.credit_code))

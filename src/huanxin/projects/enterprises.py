@@ -36,7 +36,7 @@ from huanxin.orgs.models import Unit
 from huanxin.orgs.roles import Role
 from huanxin.orgs.scope import Scope
 from huanxin.projects import industries, vocab
-from huanxin.projects.enterprise_checks import Checked, _check_unique, check
+from huanxin.projects.enterprise_checks import Checked, check, check_unique
 from huanxin.projects.enterprise_checks import EnterpriseInput as EnterpriseInput
 from huanxin.projects.enterprise_checks import counties as counties
 from huanxin.projects.models import Enterprise
@@ -224,7 +224,7 @@ def register(session: Session, scope: Scope, city_code: str, data: EnterpriseInp
         raise Forbidden("县（市、区）只能登记本辖区的企业", field="region_code")
     if first_account is not None and not scope.is_office:
         raise Forbidden("只有专班办公室可以在登记时开通企业账号", field="account_username")
-    _check_unique(session, city_code, checked, None)
+    check_unique(session, city_code, checked, None)
     unit = _unit_for(session, city_code, checked.name, checked.region_code)
     stamp = now()
     enterprise = Enterprise(
@@ -279,7 +279,7 @@ def update(session: Session, scope: Scope, enterprise_id: int, data: EnterpriseI
     checked = check(session, enterprise.city_code, data)
     if scope.role == Role.COUNTY and checked.region_code != scope.region_code:
         raise Forbidden("县（市、区）不能把企业改到其他辖区", field="region_code")
-    _check_unique(session, enterprise.city_code, checked, enterprise)
+    check_unique(session, enterprise.city_code, checked, enterprise)
     changed = _apply(session, enterprise, checked, data.above_scale)
     if changed:
         enterprise.updated_at = now()

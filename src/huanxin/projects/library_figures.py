@@ -13,6 +13,7 @@ from huanxin.indicators import service as indicators_service
 from huanxin.orgs.scope import Scope
 from huanxin.projects import vocab
 from huanxin.projects.indicator_feed import (
+    ADVANCED_SHARE,
     BASE_YEAR,
     ENERGY_SAVED,
     EQUIPMENT_INVESTMENT,
@@ -20,18 +21,23 @@ from huanxin.projects.indicator_feed import (
     LIBRARY_PATH,
     PROJECTS_COMPLETED,
     PROJECTS_STARTED,
+    SAVING_SHARE,
     Fact,
     in_review,
     library_facts,
 )
 
 
-def library_link(*, field: str | None = None, region_code: str | None = None, year: int | None = None) -> str:
-    """The library list of the projects behind a figure: library projects (stage=library) started in
-    `year`, of a field or a county."""
+def library_link(*, field: str | None = None, region_code: str | None = None, year: int | None = None,
+                 month: int | None = None, by: str = "start") -> str:
+    """The library list of the projects behind a figure: library projects (stage=library) started
+    (by="start") or finished (by="finish") in `year`, up to the end of `month` for a year-to-date
+    figure, of a field or a county."""
     query: dict[str, str] = {"stage": "library"}
     if year is not None:
-        query["start_year"] = str(year)
+        query[f"{by}_year"] = str(year)
+        if month is not None and month != 12:
+            query["month"] = str(month)
     if field:
         query["field"] = field
     if region_code:
@@ -39,12 +45,19 @@ def library_link(*, field: str | None = None, region_code: str | None = None, ye
     return f"{LIBRARY_PATH}?{urlencode(query)}"
 
 
-def source_link(indicator_code: str, year: int | None = None) -> str | None:
-    """Where a figure of this indicator comes from, for a link beside it (the cockpit, the indicator
-    page): the library projects behind it, or None for an indicator the library does not compute."""
-    if indicator_code in (EQUIPMENT_INVESTMENT, PROJECTS_STARTED, PROJECTS_COMPLETED, ENERGY_SAVED):
-        return library_link(year=year)
-    return None
+# Which date puts a project into each figure the library computes (indicator_feed.figures).
+BY_DATE = {EQUIPMENT_INVESTMENT: "start", PROJECTS_STARTED: "start", PROJECTS_COMPLETED: "finish",
+           ENERGY_SAVED: "finish", SAVING_SHARE: "start", ADVANCED_SHARE: "start"}
+
+
+def source_link(indicator_code: str, year: int | None = None, month: int | None = None) -> str | None:
+    """Where a figure of this indicator comes from, for a link on it (the cockpit, the indicator
+    page): the library projects behind it, the same ones the feed counted for (year, month), or
+    None for an indicator the library does not compute."""
+    by = BY_DATE.get(indicator_code)
+    if by is None:
+        return None
+    return library_link(year=year, month=month, by=by)
 
 
 @dataclass(frozen=True)

@@ -90,9 +90,15 @@ class Project(Base):
     __tablename__ = "project"
     __table_args__ = (
         UniqueConstraint("city_code", "code", name="uq_project_code"),
-        Index("ix_project_city_status", "city_code", "status"),
-        Index("ix_project_city_field", "city_code", "field"),
-        Index("ix_project_city_region", "city_code", "region_code"),
+        # newest first within a city, filtered or not: a page's ids from an index-only scan, read
+        # backwards (the id last; migration 0017), never the primary key through other cities' rows
+        Index("ix_project_city_status", "city_code", "status", "id"),
+        Index("ix_project_city_field", "city_code", "field", "id"),
+        Index("ix_project_city_region", "city_code", "region_code", "id"),
+        Index("ix_project_city_id", "city_code", "id"),
+        # the library's overview by status, field and region from the index alone (migration 0017)
+        Index("ix_project_city_overview", "city_code", "status", "field", "region_code", "total_investment_fen",
+              "equipment_investment_fen"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -117,7 +123,11 @@ class Project(Base):
     loan_need_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     loan_term_months: Mapped[int] = mapped_column(Integer, default=0)
     intended_banks: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The interest subsidy's window is a contract-signing window (财金〔2024〕54号): the contract date
+    # decides it; the disbursement date stands in only when the contract date is not known.
+    loan_signed_on: Mapped[dt.date | None] = mapped_column(Date)  # 贷款合同签订日期
     loan_disbursed_on: Mapped[dt.date | None] = mapped_column(Date)
+    relending_batch: Mapped[int | None] = mapped_column(Integer)  # 再贷款备选项目清单批次 (1, 2); None: not known
     other_central_funding: Mapped[bool] = mapped_column(Boolean, default=False)  # 已获其他中央资金支持
     # Expected benefits: per year, as declared or computed from the equipment (method says which).
     energy_saved_tce: Mapped[float] = mapped_column(Float, default=0.0)
@@ -151,11 +161,16 @@ class ProjectEquipment(Base):
     original_value_fen: Mapped[int] = mapped_column(BigInteger, default=0)  # retired items, all units
     fully_depreciated: Mapped[bool] = mapped_column(Boolean, default=False)
     # What the energy-efficiency tables read (projects.efficiency): rated power, poles, measured
-    # efficiency (%), or the product's declared grade; the level is computed and stored.
+    # efficiency (%), transformer capacity and losses, or the product's declared grade; the level
+    # is computed and stored.
     rated_power_kw: Mapped[float | None] = mapped_column(Float)
     poles: Mapped[int | None] = mapped_column(Integer)
     efficiency_pct: Mapped[float | None] = mapped_column(Float)
     declared_grade: Mapped[int | None] = mapped_column(Integer)
+    # Power transformers (GB 20052): rated capacity and the measured no-load / load losses.
+    rated_capacity_kva: Mapped[float | None] = mapped_column(Float)
+    no_load_loss_w: Mapped[float | None] = mapped_column(Float)
+    load_loss_w: Mapped[float | None] = mapped_column(Float)
     efficiency_level: Mapped[str | None] = mapped_column(String(12))  # advanced | saving | entry | below
     domestic: Mapped[bool] = mapped_column(Boolean, default=True)
     supplier: Mapped[str] = mapped_column(String(120), default="")

@@ -23,9 +23,11 @@ from huanxin.errors import DomainError, Forbidden
 from huanxin.orgs.roles import Role
 from huanxin.orgs.scope import Scope
 from huanxin.projects import enterprises as enterprises_service
+from huanxin.projects import pages_declare as declare
 from huanxin.projects import pages_forms as forms
 from huanxin.projects import pages_office, pages_review, service
 from huanxin.projects import pages_views as views
+from huanxin.projects import repository as repo
 from huanxin.projects import review as review_rules
 from huanxin.projects.models import Project
 from huanxin.projects.schemas import ProjectInput
@@ -45,6 +47,13 @@ def _see_other(url: str) -> RedirectResponse:
 def _require_enterprise(scope: Scope) -> None:
     if scope.role != Role.ENTERPRISE:
         raise Forbidden("只有企业账号可以申报项目；县（市、区）和部门请在“项目审核”中查看")
+
+
+def _require_declarer(scope: Scope) -> None:
+    """An enterprise declares its own projects; a county or the office may declare for one."""
+    if scope.role not in declare.DECLARING:
+        repo.require_reader(scope)
+        raise Forbidden("只有企业、县（市、区）和专班办公室可以申报项目；行业主管部门请在“项目审核”中查看")
 
 
 @router.get("/projects", response_class=HTMLResponse)
@@ -84,12 +93,25 @@ def _own_enterprise_or_none(db: DbSession, scope: Scope) -> Any:
 def _form(request: Request, db: DbSession, scope: Scope, values: forms.FormValues, *, project: Project | None,
           key: str = "") -> Response:
     request.state.scope = scope
-    enterprise = enterprises_service.own_enterprise(db, scope)
     action = f"/projects/{project.id}/edit" if project else "/projects/new"
     comment = views.returned_comment(db, project) if project else ""
+    choosing = project is None and declare.declares_for_others(scope)
+    listed, more = declare.options(db, scope) if choosing else ([], False)
     return render(request, "projects/form.html", values=values, project=project, action=action,
-                  key=key or new_key(), enterprise_name=enterprise.name, returned_comment=comment,
-                  regions=views.regions(db, scope.city_code), origins=forms.ORIGINS, **views.common())
+                  key=key or new_key(), enterprise_name=_enterprise_name(db, scope, project),
+                  returned_comment=comment, choosing_enterprise=choosing, enterprise_choices=listed,
+                  more_enterprises=more, back_url="/projects/mine" if scope.role == Role.ENTERPRISE else "/projects",
+                  regions=declare.regions(db, scope), origins=forms.ORIGINS, **views.common())
+
+
+def _enterprise_name(db: DbSession, scope: Scope, project: Project | None) -> str:
+    """Whose project the form is: the enterprise's own, or the one a county or the office declared for."""
+    if project is not None:
+        found = repo.enterprises_of(db, [project.enterprise_id]).get(project.enterprise_id)
+        return found.name if found else ""
+    if scope.role == Role.ENTERPRISE:
+        return enterprises_service.own_enterprise(db, scope).name
+    return ""
 
 
 def _sent_values(call: FormCall) -> forms.FormValues:
@@ -103,9 +125,12 @@ def _sent_key(call: FormCall) -> str:
 
 @router.get("/projects/new", response_class=HTMLResponse)
 def new_project(request: Request, db: DbSession, scope: CurrentScope) -> Response:
-    _require_enterprise(scope)
-    enterprise = enterprises_service.own_enterprise(db, scope)
-    return _form(request, db, scope, forms.new_values(enterprise.region_code).with_blank_rows(), project=None)
+    _require_declarer(scope)
+    if scope.role == Role.ENTERPRISE:
+        region = enterprises_service.own_enterprise(db, scope).region_code
+    else:
+        region = (scope.region_code or "") if scope.role == Role.COUNTY else ""
+    return _form(request, db, scope, forms.new_values(region).with_blank_rows(), project=None)
 
 
 def _on_new(call: FormCall) -> Response:
@@ -116,6 +141,8 @@ async def _read(request: Request) -> tuple[forms.FormValues, str, str]:
     """The form as sent (kept for the page shown again after an error), its button and key."""
     sent = await request.form()
     values = forms.values_from_form(sent)
+    for name in (declare.FIELD, declare.CODE_FIELD):  # the enterprise chosen by a county or the office
+        values.text[name] = str(sent.get(name) or "")[:40]
     key = str(sent.get("idempotency_key") or "")
     setattr(request.state, VALUES_ATTR, values)
     setattr(request.state, VALUES_ATTR + "_key", key)
@@ -137,26 +164,35 @@ def _saved(project: Project, submitted: bool) -> str:
 @router.post("/projects/new", response_class=HTMLResponse)
 @form_page(_on_new, form="project")
 async def create_project(request: Request, db: DbSession, scope: CurrentScope) -> Response:
-    _require_enterprise(scope)
+    _require_declarer(scope)
     values, action, key = await _read(request)
     if action == "add_row":
         return await run_in_threadpool(_form, request, db, scope, values.with_blank_rows(1), project=None, key=key)
 
     def work() -> Response:
+        enterprise_id = _chosen_enterprise(db, scope, values)
         data, rows = _input(values)
 
         def create() -> str:
             try:
-                project = service.create_project(db, scope, data)
+                project = service.create_project(db, scope, data, enterprise_id=enterprise_id)
                 if action == "submit":
                     service.submit_project(db, scope, project.id)
             except DomainError as exc:
                 raise forms.on_form(exc, rows) from None
             return _saved(project, action == "submit")
 
-        return once(db, scope, key, {"action": action, **data.model_dump(mode="json")}, create)
+        return once(db, scope, key, {"action": action, "enterprise_id": enterprise_id,
+                                     **data.model_dump(mode="json")}, create)
 
     return await run_in_threadpool(work)
+
+
+def _chosen_enterprise(db: DbSession, scope: Scope, values: forms.FormValues) -> int | None:
+    """The enterprise a county or the office declares for (None: an enterprise declares its own)."""
+    if not declare.declares_for_others(scope):
+        return None
+    return declare.chosen(db, scope, values.get(declare.FIELD), values.get(declare.CODE_FIELD)).id
 
 
 @router.get("/projects/{project_id}/edit", response_class=HTMLResponse)
@@ -168,7 +204,7 @@ def edit_project(request: Request, project_id: int, db: DbSession, scope: Curren
 
 def _editable(db: DbSession, scope: Scope, project_id: int) -> Project:
     project = service.get_project(db, scope, project_id)
-    _require_enterprise(scope)
+    _require_declarer(scope)
     review_rules.require_editor(db, scope, project, "修改")
     return project
 

@@ -12,13 +12,14 @@ import datetime as dt
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
 from huanxin.errors import DomainError, InvalidInput
 from huanxin.kit import limits
-from huanxin.projects.schemas import EQUIPMENT_LABELS, FIELD_LABELS
+from huanxin.projects.schemas import ALL_EQUIPMENT_LABELS, ALL_FIELD_LABELS
 
 T = TypeVar("T")
 BLANK_ROWS = 3  # empty equipment rows under a new form, and after the last filled one
@@ -26,20 +27,20 @@ MAX_ROWS = 200  # a project's equipment list on one form: more belongs in the Ex
 WAN_DECIMALS = 6  # 1 万元 = 1,000,000 分
 YUAN_DECIMALS = 2
 BANKS = 3  # at most three intended banks (relending: 意向银行不超过3家)
+TRANSFORMER = ("rated_capacity_kva", "no_load_loss_w", "load_loss_w")  # GB 20052 reads these
 
 PROJECT_TEXT = ("name", "summary", "field", "region_code", "construction", "start_on", "finish_on",
                 "total_investment", "fixed_asset", "equipment_investment", "invested_pct", "loan_need",
-                "loan_term_months", "loan_disbursed_on", "energy_saved_tce", "co2_cut_t",
-                *(f"bank_{i}" for i in range(1, BANKS + 1)))
+                "loan_term_months", "loan_signed_on", "loan_disbursed_on", "relending_batch", "energy_saved_tce",
+                "co2_cut_t", *(f"bank_{i}" for i in range(1, BANKS + 1)))
 PROJECT_LISTS = ("directions", "documents", "instruments")
 PROJECT_FLAGS = ("other_central_funding",)
 EQUIPMENT_TEXT = ("side", "category", "name", "model", "quantity", "unit_price", "year", "original_value",
-                  "rated_power_kw", "poles", "efficiency_pct", "declared_grade", "origin", "supplier")
+                  "rated_power_kw", "poles", "efficiency_pct", "declared_grade", *TRANSFORMER, "origin", "supplier")
 EQUIPMENT_FLAGS = ("fully_depreciated",)
-# What a person types in a row; a row where all of these are empty is no item (the selects
-# always carry a value and say nothing on their own).
+# What a person types in a row; all empty is no item (the selects always carry a value).
 EQUIPMENT_TYPED = ("name", "model", "quantity", "unit_price", "year", "original_value", "rated_power_kw",
-                   "poles", "efficiency_pct", "declared_grade", "supplier")
+                   "poles", "efficiency_pct", "declared_grade", *TRANSFORMER, "supplier")
 
 # A schema field and the input that carries it, where they differ.
 INPUT_OF = {"total_investment_fen": "total_investment", "fixed_asset_fen": "fixed_asset",
@@ -214,6 +215,8 @@ def _equipment_item(row: Mapping[str, str], i: int, ok: _Collected) -> dict[str,
                                             f"设备第 {n} 行的效率"), None),
         "declared_grade": ok(lambda: _int(text("declared_grade"), name("declared_grade"),
                                           f"设备第 {n} 行的能效等级"), None),
+        **{attr: ok(partial(_float, text(attr), name(attr), f"设备第 {n} 行的{ALL_EQUIPMENT_LABELS[attr]}"), None)
+           for attr in TRANSFORMER},
         "domestic": (text("origin") or "domestic") != "imported",
         "supplier": text("supplier").strip(),
     }
@@ -250,7 +253,9 @@ def parse(values: FormValues) -> Parsed:
         "loan_need_fen": wan("loan_need", "贷款需求"),
         "loan_term_months": ok(lambda: _count(t("loan_term_months"), "loan_term_months", "贷款期限（月）", 0), 0),
         "intended_banks": [b for b in banks if b],
+        "loan_signed_on": ok(lambda: _date(t("loan_signed_on"), "loan_signed_on", "贷款合同签订日期"), None),
         "loan_disbursed_on": ok(lambda: _date(t("loan_disbursed_on"), "loan_disbursed_on", "贷款发放日期"), None),
+        "relending_batch": ok(lambda: _int(t("relending_batch"), "relending_batch", "再贷款备选项目批次"), None),
         "other_central_funding": bool(t("other_central_funding")),
         "energy_saved_tce": ok(lambda: _float(t("energy_saved_tce"), "energy_saved_tce", "年节能量（吨标准煤）"), None),
         "co2_cut_t": ok(lambda: _float(t("co2_cut_t"), "co2_cut_t", "年减排二氧化碳（吨）"), None),
@@ -281,9 +286,9 @@ def _input_name(loc: Sequence[Any], rows: Sequence[int]) -> tuple[str, str]:
     if len(parts) >= 3 and parts[0] == "equipment" and isinstance(parts[1], int):
         k, attr = parts[1], str(parts[2])
         row = rows[k] if 0 <= k < len(rows) else k
-        return f"eq-{row}-{INPUT_OF.get(attr, attr)}", f"设备第 {row + 1} 行的{EQUIPMENT_LABELS.get(attr, '内容')}"
+        return f"eq-{row}-{INPUT_OF.get(attr, attr)}", f"设备第 {row + 1} 行的{ALL_EQUIPMENT_LABELS.get(attr, '内容')}"
     attr = str(parts[0]) if parts else ""
-    return INPUT_OF.get(attr, attr), FIELD_LABELS.get(attr, "输入")
+    return INPUT_OF.get(attr, attr), ALL_FIELD_LABELS.get(attr, "输入")
 
 
 def from_validation(exc: ValidationError, rows: Sequence[int]) -> InvalidInput:
@@ -365,7 +370,9 @@ def values_from_project(project: Any, equipment: Sequence[Any]) -> FormValues:
         "invested_pct": permille_as_pct(project.invested_permille),
         "loan_need": fen_as(project.loan_need_fen, WAN_DECIMALS),
         "loan_term_months": str(project.loan_term_months or ""),
+        "loan_signed_on": project.loan_signed_on.isoformat() if project.loan_signed_on else "",
         "loan_disbursed_on": project.loan_disbursed_on.isoformat() if project.loan_disbursed_on else "",
+        "relending_batch": _num(project.relending_batch),
         "other_central_funding": "1" if project.other_central_funding else "",
         "energy_saved_tce": _num(project.energy_saved_tce) if project.energy_saved_tce else "",
         "co2_cut_t": _num(project.co2_cut_t) if project.co2_cut_t else "",
@@ -379,6 +386,7 @@ def values_from_project(project: Any, equipment: Sequence[Any]) -> FormValues:
         "year": str(e.year or ""), "original_value": fen_as(e.original_value_fen, YUAN_DECIMALS),
         "fully_depreciated": "1" if e.fully_depreciated else "", "rated_power_kw": _num(e.rated_power_kw),
         "poles": _num(e.poles), "efficiency_pct": _num(e.efficiency_pct), "declared_grade": _num(e.declared_grade),
+        **{attr: _num(getattr(e, attr)) for attr in TRANSFORMER},
         "origin": "domestic" if e.domestic else "imported", "supplier": e.supplier or "",
     } for e in equipment]
     return FormValues(text=text, lists=lists, rows=rows)

@@ -55,19 +55,23 @@ def _require_library(scope: Scope) -> None:
 
 @router.get("/projects/library", response_class=HTMLResponse)
 def library_page(request: Request, db: DbSession, scope: CurrentScope, status: str = "", field: str = "",
-                 region: str = "", enterprise: str = "", q: str = "", page: int = 1) -> Response:
+                 region: str = "", enterprise: str = "", q: str = "", page: int = 1, stage: str = "",
+                 start_year: str = "", finish_year: str = "", month: str = "") -> Response:
     _require_library(scope)
     request.state.scope = scope
     filters = views.filters_from_query(status=status, field=field, region=region, enterprise=enterprise, q=q,
-                                       page=page)
-    found = service.list_projects(db, scope, filters)
+                                       page=page, stage=stage, start_year=start_year, finish_year=finish_year,
+                                       month=month)
     regions = views.regions(db, scope.city_code)
+    overview = views.library(db, scope, filters, regions)
+    # the overview counted the filtered projects already: the list takes its total from there
+    found = repo.list_page(db, scope, filters, total=overview["totals"]["count"])
     query = views.query_of(filters)
     return render(request, "projects/library.html", page=found, f=filters, query=query, regions=regions,
                   names=views.enterprise_names(db, found.items),
                   enterprises=views.enterprise_options(db, scope, filters),
-                  export_url=_url(request, LIBRARY_EXPORT, query), **views.library(db, scope, filters, regions),
-                  **views.common())
+                  export_url=_url(request, LIBRARY_EXPORT, query), figure_pairs=views.figure_pairs(filters),
+                  figure_note=views.figure_note(filters), **overview, **views.common())
 
 
 # ---- batches ------------------------------------------------------------------------------------

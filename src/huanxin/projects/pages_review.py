@@ -87,7 +87,8 @@ def project_page(request: Request, project_id: int, db: DbSession, scope: Curren
     request.state.scope = scope
     equipment = service.equipment_of(db, [project.id])[project.id]
     back_url, back_label = _back(scope)
-    can_edit = (scope.role == Role.ENTERPRISE and project.status in review_rules.SUBMITTABLE
+    # the enterprise, or the county / office unit that declared it for the enterprise (review.may_edit)
+    can_edit = (scope.role in (Role.ENTERPRISE, Role.COUNTY, Role.OFFICE) and project.status in review_rules.SUBMITTABLE
                 and review_rules.may_edit(db, scope, project))
     changes, changes_title = _changes(db, scope, project)
     batch = repo.batch_in_city(db, scope.city_code, project.batch_id) if project.batch_id else None

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from sqlalchemy import ColumnElement, false, func, or_, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from huanxin.db import is_postgres
 from huanxin.errors import Forbidden, InvalidInput, NotFound
@@ -46,6 +46,13 @@ class ProjectFilters:
     enterprise_id: int | None = None
     batch_id: int | None = None
     q: str | None = None  # part of the project's name or code
+    # The projects behind an indicator figure (projects.library_figures.source_link): stage
+    # "library" is 已入库 and after (indicator_feed.LIBRARY); the start or finish year, and with
+    # `until_month` only those from January to the end of that month (a year-to-date figure).
+    stage: str | None = None
+    start_year: int | None = None
+    finish_year: int | None = None
+    until_month: int | None = None
     page: int = 1
     per_page: int = PER_PAGE_DEFAULT
 
@@ -146,10 +153,40 @@ def _filter_conditions(filters: ProjectFilters) -> list[ColumnElement[bool]]:
         conditions.append(Project.enterprise_id == filters.enterprise_id)
     if filters.batch_id is not None:
         conditions.append(Project.batch_id == filters.batch_id)
+    conditions.extend(_figure_conditions(filters))
     q = (filters.q or "").strip()
     if q:
         pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         conditions.append(or_(Project.name.like(pattern, escape="\\"), Project.code.like(pattern, escape="\\")))
+    return conditions
+
+
+STAGES = {"library": ("approved", "batched", "reported")}  # 已入库、已编入批次、已报送省级
+YEARS = range(1900, 2201)
+
+
+def _year_conditions(column: InstrumentedAttribute[dt.date], year: int | None, until_month: int | None,
+                     label: str, name: str) -> list[ColumnElement[bool]]:
+    if year is None:
+        return []
+    if year not in YEARS:
+        raise InvalidInput(f"{label}年份“{year}”无效", field=name)
+    end = dt.date(year + 1, 1, 1) if until_month in (None, 12) else dt.date(year, int(until_month or 12) + 1, 1)
+    return [column >= dt.date(year, 1, 1), column < end]
+
+
+def _figure_conditions(filters: ProjectFilters) -> list[ColumnElement[bool]]:
+    """Stage and start / finish period: the projects an indicator figure counts."""
+    conditions: list[ColumnElement[bool]] = []
+    if filters.stage:
+        if filters.stage not in STAGES:
+            raise InvalidInput(f"项目阶段“{filters.stage}”无效，须为“入库项目”", field="stage")
+        conditions.append(Project.status.in_(STAGES[filters.stage]))
+    if filters.until_month is not None and not 1 <= filters.until_month <= 12:
+        raise InvalidInput(f"截止月份“{filters.until_month}”无效，须在1到12之间", field="month")
+    conditions += _year_conditions(Project.start_on, filters.start_year, filters.until_month, "开工", "start_year")
+    conditions += _year_conditions(Project.finish_on, filters.finish_year, filters.until_month, "完工",
+                                   "finish_year")
     return conditions
 
 
@@ -161,13 +198,24 @@ def _checked_paging(filters: ProjectFilters) -> tuple[int, int]:
     return filters.page, filters.per_page
 
 
-def list_page(session: Session, scope: Scope, filters: ProjectFilters) -> Page[Project]:
-    """One page, newest first, and the total matching (one count query)."""
+def list_page(session: Session, scope: Scope, filters: ProjectFilters, *, total: int | None = None) -> Page[Project]:
+    """One page, newest first, and the total matching (one count query, unless the caller already
+    counted them: the library page has the total from its overview).
+
+    The page's ids come first, alone: on PostgreSQL `ORDER BY id DESC` over whole rows walks the
+    primary key backwards through the other cities' newer rows, while the ids alone are an
+    index-only scan of ix_project_city_id (city_code, id); the 50 rows are then read by id."""
     page, per_page = _checked_paging(filters)
     where = [scope_condition(session, scope), *_filter_conditions(filters)]
-    total = int(session.scalar(select(func.count()).select_from(Project).where(*where)) or 0)
-    items = list(session.scalars(select(Project).where(*where).order_by(Project.id.desc())
-                                 .offset((page - 1) * per_page).limit(per_page)))
+    if total is None:
+        total = int(session.scalar(select(func.count()).select_from(Project).where(*where)) or 0)
+    # A text search matches few rows the planner cannot foresee: ordered by the id itself,
+    # PostgreSQL walks the primary key back through every newer row (425 ms for 资阳); by an
+    # expression, it finds the city's matches and sorts those (the same order).
+    newest = (Project.id + 0).desc() if (filters.q or "").strip() else Project.id.desc()
+    ids = list(session.scalars(select(Project.id).where(*where).order_by(newest)
+                               .offset((page - 1) * per_page).limit(per_page)))
+    items = list(session.scalars(select(Project).where(Project.id.in_(ids)).order_by(Project.id.desc()))) if ids else []
     return Page(items=items, total=total, page=page, per_page=per_page)
 
 
@@ -175,7 +223,12 @@ def counts_by_status(session: Session, scope: Scope, filters: ProjectFilters) ->
     """How many of the caller's projects are in each status (the queue tabs), in one query."""
     where = [scope_condition(session, scope), *_filter_conditions(
         ProjectFilters(field=filters.field, region_code=filters.region_code, enterprise_id=filters.enterprise_id,
-                       batch_id=filters.batch_id, q=filters.q))]
+                       batch_id=filters.batch_id, q=filters.q, stage=filters.stage, start_year=filters.start_year,
+                       finish_year=filters.finish_year, until_month=filters.until_month))]
+    if filters.q:
+        # a text search reads the rows: find them by (city, id) first rather than walking the
+        # (city, status) index row by row for the GROUP BY's order (SQLite: 4x slower at 50,000)
+        where = [Project.id.in_(select(Project.id).where(*where))]
     rows = session.execute(select(Project.status, func.count()).where(*where).group_by(Project.status))
     return {str(status): int(count) for status, count in rows}
 

@@ -34,6 +34,9 @@ PERMILLE_MAX = 1000
 # Half a step of 0.01万元, in fen: see the module docstring.
 ROUNDING_FEN_PER_FIGURE = 5_000
 MAX_EQUIPMENT_LINES = 500
+# The relending candidate lists (备选项目清单) whose conditions the funding rules know
+# (projects/funding/parameters/relending.yaml: relending.batch1.*, relending.batch2.*).
+RELENDING_BATCHES: dict[int, str] = {1: "第一批", 2: "第二批"}
 
 FIELD_LABELS: dict[str, str] = {
     "name": "项目名称",
@@ -79,6 +82,17 @@ EQUIPMENT_LABELS: dict[str, str] = {
 }
 
 
+# Fields added by migration 0018. Kept apart from the two dicts above for now because the review
+# snapshot (review.SNAPSHOT_FIELDS / EQUIPMENT_FIELDS) and the demo's copy of it read those dicts'
+# keys from plain demo rows that do not carry these yet; the form and the errors use the merged ones.
+FUNDING_LABELS: dict[str, str] = {"loan_signed_on": "贷款合同签订日期", "relending_batch": "再贷款备选项目批次"}
+TRANSFORMER_LABELS: dict[str, str] = {
+    "rated_capacity_kva": "额定容量（千伏安）", "no_load_loss_w": "空载损耗（瓦）", "load_loss_w": "负载损耗（瓦）",
+}
+ALL_FIELD_LABELS = {**FIELD_LABELS, **FUNDING_LABELS}
+ALL_EQUIPMENT_LABELS = {**EQUIPMENT_LABELS, **TRANSFORMER_LABELS}
+
+
 class EquipmentInput(Schema):
     side: ShortText = "new"  # vocab.EQUIPMENT_SIDES key: retired | new
     category: ShortText = ""  # vocab.EQUIPMENT_CATEGORIES key
@@ -93,6 +107,9 @@ class EquipmentInput(Schema):
     poles: int | None = None
     efficiency_pct: float | None = None
     declared_grade: int | None = None
+    rated_capacity_kva: float | None = None  # power transformers: GB 20052 reads these three
+    no_load_loss_w: float | None = None  # measured
+    load_loss_w: float | None = None  # measured, at the reference temperature
     domestic: bool = True
     supplier: ShortText = ""
 
@@ -118,7 +135,9 @@ class ProjectInput(Schema):
     loan_need_fen: FenAmount = 0
     loan_term_months: int = 0
     intended_banks: list[ShortText] = Field(default_factory=list, max_length=20)
+    loan_signed_on: dt.date | None = None  # the contract: it decides the interest subsidy's window
     loan_disbursed_on: dt.date | None = None
+    relending_batch: int | None = None  # RELENDING_BATCHES key: the candidate list the project is on
     other_central_funding: bool = False
     energy_saved_tce: float | None = None
     co2_cut_t: float | None = None
@@ -157,7 +176,7 @@ def validate_project(data: ProjectInput, *, city_code: str, session: Session) ->
 
 
 def _label(field: str) -> str:
-    return FIELD_LABELS.get(field, field)
+    return ALL_FIELD_LABELS.get(field, field)
 
 
 def _check_texts(data: ProjectInput, problems: _Problems) -> None:
@@ -263,6 +282,13 @@ def _check_loan(data: ProjectInput, problems: _Problems) -> None:
         problems.add("loan_term_months", "贷款期限（月）不能小于0")
     elif data.loan_term_months > 600:
         problems.add("loan_term_months", "贷款期限（月）不能超过600个月")
+    signed, disbursed = data.loan_signed_on, data.loan_disbursed_on
+    if signed and disbursed and signed > disbursed:
+        problems.add("loan_signed_on", f"贷款合同签订日期（{signed.isoformat()}）不能晚于贷款发放日期"
+                                       f"（{disbursed.isoformat()}）")
+    if data.relending_batch is not None and data.relending_batch not in RELENDING_BATCHES:
+        shown = "、".join(RELENDING_BATCHES.values())
+        problems.add("relending_batch", f"再贷款备选项目批次须为{shown}之一")
 
 
 def _check_benefits(data: ProjectInput, problems: _Problems) -> None:
@@ -311,6 +337,25 @@ def _check_line_figures(index: int, row: str, side: str, line: EquipmentInput, p
         problems.add(_line_field(index, "efficiency_pct"), f"{row}（{side}）：效率须在0到100%之间")
     if line.declared_grade is not None and not 1 <= line.declared_grade <= 5:
         problems.add(_line_field(index, "declared_grade"), f"{row}（{side}）：能效等级须为1到5级")
+    _check_transformer_figures(index, row, side, line, problems)
+
+
+def _check_transformer_figures(index: int, row: str, side: str, line: EquipmentInput, problems: _Problems) -> None:
+    if line.rated_capacity_kva is not None and line.rated_capacity_kva <= 0:
+        problems.add(_line_field(index, "rated_capacity_kva"), f"{row}（{side}）：额定容量须大于0")
+    for name in ("no_load_loss_w", "load_loss_w"):
+        value = getattr(line, name)
+        if value is not None and value < 0:
+            problems.add(_line_field(index, name), f"{row}（{side}）：{TRANSFORMER_LABELS[name]}不能小于0")
+    # A loss is a share of the rated power: one at or above the whole capacity is a typing slip
+    # (kW typed as W, or the capacity in MVA), never a measurement.
+    capacity = line.rated_capacity_kva
+    if capacity is not None and capacity > 0:
+        for name in ("no_load_loss_w", "load_loss_w"):
+            value = getattr(line, name)
+            if value is not None and value >= capacity * 1000:
+                problems.add(_line_field(index, name), f"{row}（{side}）：{TRANSFORMER_LABELS[name]}{value:g}瓦"
+                                                       f"不小于额定容量{capacity:g}千伏安，请核对单位")
 
 
 def new_lines_total_fen(equipment: list[EquipmentInput]) -> int:

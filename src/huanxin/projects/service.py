@@ -36,7 +36,8 @@ DECLARING_ROLES = {Role.ENTERPRISE, Role.COUNTY, Role.OFFICE}
 # The fields of a declaration copied onto the project row as they are.
 PLAIN_FIELDS = ("field", "region_code", "summary", "total_investment_fen", "fixed_asset_fen",
                 "equipment_investment_fen", "start_on", "finish_on", "construction", "invested_permille",
-                "loan_need_fen", "loan_term_months", "loan_disbursed_on", "other_central_funding")
+                "loan_need_fen", "loan_term_months", "loan_disbursed_on", "loan_signed_on", "relending_batch",
+                "other_central_funding")
 DECLARED_BENEFIT = "企业申报"
 
 

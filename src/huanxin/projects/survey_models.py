@@ -34,20 +34,32 @@ class ListUpload(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
-class EnterpriseSurvey(Base):
-    """One row of 工业领域资源循环利用企业情况调查摸底表: an enterprise and one kind of resource it
-    produces or recycles, with the yearly quantities."""
-
-    __tablename__ = "enterprise_survey"
-    __table_args__ = (UniqueConstraint("city_code", "credit_code", "resource", name="uq_enterprise_survey_key"),)
+class SurveyRow:
+    """The columns every survey row shares, whatever the sheet: the city and county it belongs to, the
+    upload it came from, the enterprise (by its credit code, linked when it is in the city's 企业库),
+    the contact and note columns every sheet ends with, and when it was written. A mixin, not a table:
+    each sheet keeps its own table (migration 0014), these columns declared once."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     city_code: Mapped[str] = mapped_column(String(6), index=True)
     region_code: Mapped[str] = mapped_column(String(6), index=True)
     upload_id: Mapped[int | None] = mapped_column(ForeignKey("project_list_upload.id"))
     enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprise.id"))  # when in the city's 企业库
-    enterprise_name: Mapped[str] = mapped_column(String(120))
     credit_code: Mapped[str] = mapped_column(String(18))
+    contact_name: Mapped[str] = mapped_column(String(40), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class EnterpriseSurvey(SurveyRow, Base):
+    """One row of 工业领域资源循环利用企业情况调查摸底表: an enterprise and one kind of resource it
+    produces or recycles, with the yearly quantities."""
+
+    __tablename__ = "enterprise_survey"
+    __table_args__ = (UniqueConstraint("city_code", "credit_code", "resource", name="uq_enterprise_survey_key"),)
+
+    enterprise_name: Mapped[str] = mapped_column(String(120))
     industry_code: Mapped[str] = mapped_column(String(5))  # GB/T 4754-2017
     above_scale: Mapped[bool] = mapped_column(Boolean, default=False)
     resource: Mapped[str] = mapped_column(String(30))  # projects.lists.words.RESOURCES key
@@ -57,13 +69,9 @@ class EnterpriseSurvey(Base):
     recycling_units: Mapped[int | None] = mapped_column(Integer)  # 现有循环利用设备（台套）
     renewal_units: Mapped[int | None] = mapped_column(Integer)  # 计划更新改造设备（台套）
     planned_investment_fen: Mapped[int | None] = mapped_column(BigInteger)
-    contact_name: Mapped[str] = mapped_column(String(40), default="")
-    note: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
-class SupplyOffering(Base):
+class SupplyOffering(SurveyRow, Base):
     """One row of 工业重点领域设备更新供给清单: equipment a local supplier offers."""
 
     __tablename__ = "supply_offering"
@@ -71,13 +79,7 @@ class SupplyOffering(Base):
         UniqueConstraint("city_code", "credit_code", "product", "model", name="uq_supply_offering_key"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    city_code: Mapped[str] = mapped_column(String(6), index=True)
-    region_code: Mapped[str] = mapped_column(String(6), index=True)
-    upload_id: Mapped[int | None] = mapped_column(ForeignKey("project_list_upload.id"))
-    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprise.id"))
     supplier_name: Mapped[str] = mapped_column(String(120))
-    credit_code: Mapped[str] = mapped_column(String(18))
     product: Mapped[str] = mapped_column(String(120))
     category: Mapped[str] = mapped_column(String(30), index=True)  # projects.vocab.EQUIPMENT_CATEGORIES key
     model: Mapped[str] = mapped_column(String(120), default="")  # 型号规格
@@ -87,13 +89,9 @@ class SupplyOffering(Base):
     price_fen: Mapped[int | None] = mapped_column(BigInteger)  # 参考单价
     annual_capacity: Mapped[int | None] = mapped_column(Integer)  # 年供给能力（台套）
     industries: Mapped[str] = mapped_column(String(200), default="")  # 适用行业 (free text)
-    contact_name: Mapped[str] = mapped_column(String(40), default="")
-    note: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
-class ConsumerSupply(Base):
+class ConsumerSupply(SurveyRow, Base):
     """One row of 消费品生产供给清单: a consumer product a local producer makes."""
 
     __tablename__ = "consumer_supply"
@@ -101,13 +99,7 @@ class ConsumerSupply(Base):
         UniqueConstraint("city_code", "credit_code", "product", "model", name="uq_consumer_supply_key"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    city_code: Mapped[str] = mapped_column(String(6), index=True)
-    region_code: Mapped[str] = mapped_column(String(6), index=True)
-    upload_id: Mapped[int | None] = mapped_column(ForeignKey("project_list_upload.id"))
-    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprise.id"))
     producer_name: Mapped[str] = mapped_column(String(120))
-    credit_code: Mapped[str] = mapped_column(String(18))
     category: Mapped[str] = mapped_column(String(30))  # projects.lists.words.CONSUMER_CATEGORIES key
     product: Mapped[str] = mapped_column(String(120))
     brand: Mapped[str] = mapped_column(String(60), default="")
@@ -115,7 +107,3 @@ class ConsumerSupply(Base):
     efficiency_grade: Mapped[int | None] = mapped_column(Integer)  # 能效等级 1–5, as labelled
     annual_output: Mapped[int | None] = mapped_column(Integer)  # 年产量（台、件）
     trade_in: Mapped[bool] = mapped_column(Boolean, default=False)  # 参与以旧换新
-    contact_name: Mapped[str] = mapped_column(String(40), default="")
-    note: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from huanxin.orgs.roles import ROLE_LABELS, STAFF_ROLES
+from huanxin.projects import library_figures
 from huanxin.web import form_pages, labels
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -24,6 +25,8 @@ def is_staff(scope: Any) -> bool:
 
 templates.env.globals["is_staff"] = is_staff
 templates.env.globals["target_sentence"] = labels.target_sentence
+# The cockpit's library-computed figures link to the projects they count (issue 12, item 7).
+templates.env.globals["library_source_link"] = library_figures.source_link
 # Every figure with a unit goes through one formatter: counts whole, measures without trailing zeros.
 templates.env.filters["quantity"] = labels.quantity
 

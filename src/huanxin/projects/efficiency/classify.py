@@ -1,7 +1,8 @@
 """One equipment line → its energy-efficiency level (先进 / 节能 / 准入 / 低于准入), the standard it was
 read against and why, in Chinese.
 
-Motors with rated power, poles and a measured efficiency are read against GB 18613-2020 表1. Every other
+Motors with rated power, poles and a measured efficiency are read against GB 18613-2020 表1; power
+transformers with rated capacity and measured no-load and load losses against GB 20052-2024 表1. Every other
 category the tables know is classified by the grade the product declares (its energy label), and the
 reason says the grade was declared, not measured. Categories without an efficiency standard, and lines
 missing what is needed, get level None and a reason, never a guess."""
@@ -10,11 +11,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from huanxin.projects import vocab
 from huanxin.projects.efficiency.motors import OutOfScope, grade_reached, limits_for
-from huanxin.projects.efficiency.tables import declared_table, motor_table
+from huanxin.projects.efficiency.tables import declared_table, motor_table, transformer_table
 
 UNRATED_LABEL = "无法评价"
 
@@ -123,10 +124,44 @@ def classify_motor(item: EquipmentLike) -> EfficiencyResult:
     return _result(level, table.citation, reason, grade=grade, measured=True)
 
 
+# Read with getattr: objects made before migration 0018 (demo rows, test doubles) need not carry them.
+TRANSFORMER_FIGURES = (("额定容量", "rated_capacity_kva"), ("空载损耗", "no_load_loss_w"), ("负载损耗", "load_loss_w"))
+
+
+def classify_transformer(item: EquipmentLike) -> EfficiencyResult:
+    """Both measured losses within a grade's maxima (不大于) reach it; the best such grade counts."""
+    table = transformer_table()
+    figures: dict[str, Any] = {attr: getattr(item, attr, None) for _, attr in TRANSFORMER_FIGURES}
+    missing = "、".join(label for label, attr in TRANSFORMER_FIGURES if figures[attr] is None)
+    if missing:
+        return classify_declared(item, missing=f"缺少{missing}，无法按 {table.citation} 查表")
+    kva, no_load, load = (float(v) if _is_number(v) else math.nan for v in figures.values())
+    if not kva > 0:  # NaN (not a number) fails every comparison
+        return _result(None, table.citation, "额定容量应为大于0的数值（kVA）")
+    if not (no_load >= 0 and load >= 0):
+        return _result(None, table.citation, "空载损耗和负载损耗应为不小于0的数值（W）")
+    row = table.row(kva)
+    if row is None:
+        listed = "、".join(f"{r.kva:g}" for r in table.rows)
+        return classify_declared(item, missing=f"额定容量 {kva:g} kVA 不是 {table.standard} 表1 所列容量"
+                                               f"（{listed} kVA），无法按实测损耗查表")
+    grade = next((g for g in sorted(row.no_load_w) if no_load <= row.no_load_w[g] and load <= row.load_w[g]), None)
+    shown = "，".join(f"{g}级 ≤{row.no_load_w[g]:g}/{row.load_w[g]:g} W" for g in sorted(row.no_load_w))
+    basis = (f"{kva:g} kVA：实测空载损耗 {no_load:g} W、负载损耗 {load:g} W；限值（空载/负载）：{shown}。"
+             "按10kV油浸式电工钢带铁心配电变压器比较，两项损耗均不超过限值方达到该级；干式或非晶合金铁心的请人工核对")
+    if grade is None:
+        return _result("below", table.citation, f"低于3级能效限定值（准入水平）。{basis}", measured=True)
+    level = table.levels[grade]
+    return _result(level, table.citation, f"达到{grade}级能效（{vocab.EFFICIENCY_LEVELS[level]}）。{basis}",
+                   grade=grade, measured=True)
+
+
 def classify(item: EquipmentLike) -> EfficiencyResult:
     """The level of one equipment line, old or new. Never raises on bad data: it explains instead."""
     if item.category not in vocab.EQUIPMENT_CATEGORIES:
         return _result(None, "", f"未知的设备类别「{item.category}」，无法评价能效")
     if item.category == "motor":
         return classify_motor(item)
+    if item.category == "transformer":
+        return classify_transformer(item)
     return classify_declared(item)

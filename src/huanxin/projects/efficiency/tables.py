@@ -168,3 +168,67 @@ def declared_table() -> DeclaredTable:
         level_source=" ".join(str(data["level_source"]).split()),
         categories=categories,
     )
+
+
+@dataclass(frozen=True)
+class TransformerRow:
+    kva: float
+    no_load_w: dict[int, float]  # grade → maximum no-load loss, W
+    load_w: dict[int, float]  # grade → maximum load loss, W
+
+
+@dataclass(frozen=True)
+class TransformerTable:
+    standard: str
+    title: str
+    table: str
+    in_force: dt.date
+    levels: dict[int, str]
+    rows: tuple[TransformerRow, ...]
+    source: str
+
+    @property
+    def citation(self) -> str:
+        return f"{self.standard}《{self.title}》{self.table}"
+
+    def row(self, kva: float) -> TransformerRow | None:
+        """The row of a standard rating; None between ratings (the table lists ratings, not a curve)."""
+        return next((r for r in self.rows if abs(r.kva - kva) < 1e-9), None)
+
+
+def _losses(raw: list[Any], where: str) -> dict[int, float]:
+    values = _floats(raw, len(GRADES), where)
+    # A better grade always allows less loss; a typo breaking that fails on load.
+    if not values[0] <= values[1] <= values[2] or values[0] <= 0:
+        raise ValueError(f"{where}: losses must be positive and not fall from grade 1 to 3")
+    return dict(zip(GRADES, values, strict=True))
+
+
+@cache
+def transformer_table() -> TransformerTable:
+    data = _load("transformers_gb20052_2024.yaml")
+    rows = tuple(
+        TransformerRow(
+            kva=float(raw["kva"]),
+            no_load_w=_losses(raw["no_load"], f"transformer {raw['kva']} kVA no-load"),
+            load_w=_losses(raw["load"], f"transformer {raw['kva']} kVA load"),
+        )
+        for raw in data["rows"]
+    )
+    kvas = [row.kva for row in rows]
+    if kvas != sorted(kvas) or len(set(kvas)) != len(kvas):
+        raise ValueError("transformer rows must be sorted by capacity without repeats")
+    for grade in GRADES:
+        for name in ("no_load_w", "load_w"):
+            column = [getattr(row, name)[grade] for row in rows]
+            if column != sorted(column):
+                raise ValueError(f"transformer grade {grade} {name}: losses must not fall as capacity rises")
+    return TransformerTable(
+        standard=str(data["standard"]),
+        title=str(data["title"]),
+        table=str(data["table"]),
+        in_force=data["in_force"],
+        levels=_levels(data["levels"], "transformer table"),
+        rows=rows,
+        source=" ".join(str(data["source"]).split()),
+    )

@@ -33,7 +33,7 @@ class ProjectFacts:
     loan_need_fen: int = 0
     loan_term_months: int = 0
     intended_banks: tuple[str, ...] = ()
-    loan_signed_on: dt.date | None = None  # loan contract signed (not in the library's model yet)
+    loan_signed_on: dt.date | None = None  # loan contract signed: decides the subsidy's window
     loan_disbursed_on: dt.date | None = None  # paid to the supplier / disbursed
     other_central_funding: bool = False  # already supported by other central funds
     relending_batch: int | None = None  # 1 or 2; None: relending.default_batch
@@ -66,7 +66,8 @@ def facts_from_project(project: Project, equipment: Iterable[ProjectEquipment]) 
         invested_permille=project.invested_permille, start_on=project.start_on, finish_on=project.finish_on,
         documents=tuple(project.documents or ()), instruments=tuple(project.instruments or ()),
         loan_need_fen=project.loan_need_fen or 0, loan_term_months=project.loan_term_months or 0,
-        intended_banks=tuple(project.intended_banks or ()), loan_disbursed_on=project.loan_disbursed_on,
+        intended_banks=tuple(project.intended_banks or ()), loan_signed_on=project.loan_signed_on,
+        loan_disbursed_on=project.loan_disbursed_on, relending_batch=project.relending_batch,
         other_central_funding=bool(project.other_central_funding), name=project.name,
     )
 

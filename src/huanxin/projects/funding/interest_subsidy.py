@@ -56,24 +56,35 @@ def relending_candidate(a: Assessment) -> bool:
 
 
 def signed_in_window(a: Assessment) -> bool:
-    signed = a.facts.loan_signed_on
-    if signed is None:
-        signed = a.on
-        basis = "放款日期" if a.facts.loan_disbursed_on else "评估日期"
-        a.say(f"未提供贷款合同签订日期，按{basis} {signed} 推定，须核实合同签订日期")
+    """The notices' windows are for signing the contract: the contract date decides; without one the
+    disbursement date (or, before disbursement, the decision date) stands in, and every reason says
+    which date was read."""
+    signed, what = contract_date(a)
     earliest, latest = a.param("signed_from"), a.param("signed_until")
     held = True
     if earliest.value is not None:
-        held &= a.check("signed_from", signed >= earliest.value, f"贷款合同签订于 {signed}，不早于 {earliest.value}",
-                        f"贷款合同签订于 {signed}，早于 {earliest.value}", earliest)
+        held &= a.check("signed_from", signed >= earliest.value, f"{what}，不早于 {earliest.value}",
+                        f"{what}，早于 {earliest.value}", earliest, value=signed.isoformat())
     else:
         a.step("signed_from", "不限合同签订的最早日期", earliest)
     if latest.value is not None:
-        held &= a.check("signed_until", signed <= latest.value, f"贷款合同签订于 {signed}，不晚于 {latest.value}",
-                        f"贷款合同签订于 {signed}，晚于 {latest.value}", latest)
+        held &= a.check("signed_until", signed <= latest.value, f"{what}，不晚于 {latest.value}",
+                        f"{what}，晚于 {latest.value}", latest, value=signed.isoformat())
     else:
         a.step("signed_until", "不限合同签订的截止日期", latest)
     return held
+
+
+def contract_date(a: Assessment) -> tuple[dt.date, str]:
+    """The date the signing window is read on, and how the reasons name it."""
+    signed = a.facts.loan_signed_on
+    if signed is not None:
+        a.step("contract_date", f"按贷款合同签订日期 {signed} 判断合同签订期间", value=signed.isoformat())
+        return signed, f"贷款合同签订于 {signed}"
+    basis = "放款日期" if a.facts.loan_disbursed_on else "评估日期"
+    a.step("contract_date", f"未提供贷款合同签订日期，以{basis} {a.on} 代替判断合同签订期间", value=a.on.isoformat())
+    a.say(f"未提供贷款合同签订日期，按{basis} {a.on} 推定，须核实合同签订日期")
+    return a.on, f"未提供贷款合同签订日期，按{basis} {a.on} 推定合同签订日期"
 
 
 def disbursed_in_window(a: Assessment) -> bool:

@@ -19,9 +19,12 @@ import pydantic
 from sqlalchemy.orm import Session
 
 from huanxin.errors import DomainError, InvalidInput
+from huanxin.kit import audit
+from huanxin.kit.clock import now, today
 from huanxin.orgs.roles import Role
 from huanxin.orgs.scope import Scope
 from huanxin.projects import industries, review, service, vocab
+from huanxin.projects import repository as repo
 from huanxin.projects.lists import queries
 from huanxin.projects.lists.layouts import EQUIPMENT, LIBRARY, Layout
 from huanxin.projects.lists.rows import Problems, Row
@@ -207,18 +210,54 @@ def _editable(session: Session, scope: Scope, layout: Layout, row: Row, project:
 
 
 def write(session: Session, scope: Scope, pending: Pending) -> list[int]:
-    """Creates and updates through the library's service (which checks and audits each); a refusal
-    there still names the row (the caller rolls everything back)."""
-    ids = []
-    for item in pending.create:
-        project = _at_row(item, lambda i=item: service.create_project(session, scope, i.data,
-                                                                       enterprise_id=i.enterprise_id))
-        ids.append(project.id)
+    """Creates the new projects all at once (`create_all`) and updates the named ones through the
+    library's service (which checks and audits each); a refusal there still names the row (the
+    caller rolls everything back)."""
+    ids = create_all(session, scope, pending.create)
     for item in pending.update:
         assert item.existing is not None
         project_id = item.existing.id
         ids.append(_at_row(item, lambda i=item, p=project_id: service.update_project(session, scope, p, i.data)).id)
     return ids
+
+
+def create_all(session: Session, scope: Scope, items: list[PendingProject]) -> list[int]:
+    """The new drafts of a sheet in a few statements instead of service.create_project per row (two
+    lookups, a code query, four flushes and an audit append each: 10,000 rows took minutes).
+
+    What create_project checks was checked by `check` for every row already: the enterprise is the
+    city's and, for a county, its own (`_enterprise`), the region the county's (parse_rows with
+    own_region), the declaration by validate_project. The project rows are filled by the service's
+    own helpers, so a project imported and one declared on the form are the same; the codes
+    continue the city's sequence of the year from one query (on PostgreSQL under the same advisory
+    lock as create_project, held to the end of the transaction); each project still gets its own
+    `project_create` audit record."""
+    if not items:
+        return []
+    at = now()
+    prefix, first = repo.next_code(session, scope.city_code, today().year).rsplit("-", 1)
+    projects = []
+    for k, item in enumerate(items):
+        project = Project(city_code=scope.city_code, code=f"{prefix}-{int(first) + k:05d}",
+                          enterprise_id=item.enterprise_id, status="draft", version=1, created_by=scope.user_id,
+                          created_at=at, updated_at=at)
+        service._apply(project, item.data)  # noqa: SLF001 - the one way a declaration fills a project
+        projects.append(project)
+    session.add_all(projects)
+    session.flush()  # one INSERT … RETURNING for the ids
+    lines: list[ProjectEquipment] = []
+    for project, item in zip(projects, items, strict=True):
+        for position, line in enumerate(service._equipment_rows(item.data.equipment)):  # noqa: SLF001
+            line.project_id, line.position = project.id, position
+            lines.append(line)
+    session.add_all(lines)
+    session.flush()
+    for project, item in zip(projects, items, strict=True):
+        audit.record(session, actor=scope.username, action="project_create", entity="project",
+                     entity_id=project.id, city_code=project.city_code,
+                     detail={"code": project.code, "enterprise_id": item.enterprise_id, "name": project.name,
+                             "equipment_lines": len(item.data.equipment), "import_row": item.row.number})
+    return [p.id for p in projects]
 
 
 class RowRefused(Exception):

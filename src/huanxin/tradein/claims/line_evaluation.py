@@ -9,15 +9,16 @@ Nothing is written and nothing is read from the database."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
-from typing import IO, Any
+from typing import Any
 
 from pydantic import ValidationError
 
 from huanxin.errors import DomainError, InvalidInput
 from huanxin.kit.identifiers import validate_id_number
+from huanxin.rules import jsonlines
+from huanxin.rules.jsonlines import read_lines
 from huanxin.rules.trace import TraceStep
 from huanxin.tradein.claims import evaluation
 from huanxin.tradein.claims import lifecycle as claims
@@ -25,8 +26,13 @@ from huanxin.tradein.qualifications import quotas
 from huanxin.tradein.rules.model import Decision
 from huanxin.tradein.schemas import EarlierClaimIn, EvaluationIn
 
-MAX_LINE_BYTES = 64 * 1024  # a claim is a few hundred bytes; a longer line is not one
-MAX_DEPTH = 8  # the deepest a valid line goes is 3 (earlier_claims → item → field); `extra` gets room
+# read_lines is the shared one, named here for `huanxin tradein evaluate` (tradein/cli.py).
+__all__ = ["answer_line", "answers", "counted_against", "decide", "parse_line", "read_lines", "refused",
+           "request_of"]
+
+# What one line is, as the shared reader's errors name it. Its limits (64 KB, 8 levels) fit a claim:
+# a few hundred bytes, 3 levels deep at most (earlier_claims → item → field), `extra` given room.
+WHAT = "一笔申请"
 
 _EXACT_MESSAGES = {  # Pydantic error types → what the user is told (with the error's own context)
     "string_too_long": "不能超过 {max_length} 字", "less_than_equal": "不能大于 {le}",
@@ -38,18 +44,6 @@ _TYPE_MESSAGES = (  # … and the rest, by prefix
     ("float", "应为数字"), ("date", "应为日期（YYYY-MM-DD）"), ("string", "应为文本"), ("list", "应为列表"),
     ("dict", "应为对象"), ("model", "应为对象"), ("bool", "应为 true 或 false"),
 )
-
-
-def read_lines(stream: IO[bytes]) -> Iterator[bytes | None]:
-    """The lines of a byte stream, each at most MAX_LINE_BYTES; None stands for a longer line,
-    whose rest is skipped without holding it in memory."""
-    while chunk := stream.readline(MAX_LINE_BYTES + 1):
-        if len(chunk) > MAX_LINE_BYTES and not chunk.endswith(b"\n"):
-            while (rest := stream.readline(MAX_LINE_BYTES)) and not rest.endswith(b"\n"):
-                pass
-            yield None
-        else:
-            yield chunk
 
 
 def answers(lines: Iterable[bytes | str | None], today: dt.date) -> Iterator[dict[str, Any]]:
@@ -65,7 +59,7 @@ def answer_line(number: int, line: bytes | str | None, today: dt.date) -> dict[s
         data = parse_line(number, line)
     except InvalidInput as exc:
         return refused(number, None, exc.message, exc.field)
-    claim_id = data.get("id") if _plain(data.get("id")) else None  # echoed back, never a structure
+    claim_id = data.get("id") if jsonlines.plain(data.get("id")) else None  # echoed back, never a structure
     try:
         decision = decide(request_of(data), today)
     except DomainError as exc:  # every refusal of the rules or the checks, each naming its field
@@ -80,46 +74,8 @@ def refused(number: int, claim_id: Any, message: str, field: str | None) -> dict
 # ---- reading one line ------------------------------------------------------------------------
 
 def parse_line(number: int, line: bytes | str | None) -> dict[str, Any]:
-    if line is None:
-        raise InvalidInput(f"第 {number} 行超过 {MAX_LINE_BYTES // 1024} KB，不是一笔申请")
-    text = line if isinstance(line, str) else _decoded(number, line)
-    try:
-        data = json.loads(text.lstrip("\ufeff"))
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(f"第 {number} 行不是合法的 JSON：{exc.msg}（第 {exc.colno} 列）") from None
-    except RecursionError:
-        raise InvalidInput(f"第 {number} 行嵌套层数过深，不是一笔申请") from None
-    if not isinstance(data, dict):
-        raise InvalidInput(f"第 {number} 行应为 JSON 对象（{{\"programme\": …, …}}）")
-    if _depth(data) > MAX_DEPTH:
-        raise InvalidInput(f"第 {number} 行嵌套超过 {MAX_DEPTH} 层，不是一笔申请")
-    return data
-
-
-def _decoded(number: int, raw: bytes) -> str:
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise InvalidInput(f"第 {number} 行不是 UTF-8 编码（可能是 GBK），请将文件另存为 UTF-8 后重试") from None
-
-
-def _depth(value: Any) -> int:
-    """Nesting depth, without recursion (a line may be nested just below Python's own limit)."""
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
-        if children is None:
-            continue
-        deepest = max(deepest, depth)
-        if deepest > MAX_DEPTH:
-            break
-        stack.extend((child, depth + 1) for child in children)
-    return deepest
-
-
-def _plain(value: Any) -> bool:
-    return value is None or isinstance(value, str | int | float | bool)
+    """The JSON object of a line, by the reader every `evaluate` command shares (rules.jsonlines)."""
+    return jsonlines.parse_line(number, line, WHAT)
 
 
 def request_of(data: dict[str, Any]) -> EvaluationIn:
