@@ -24,6 +24,7 @@ from huanxin.orgs.models import User
 from huanxin.recycling import demo_bookings, demo_invoicing, demo_network, indicator_feed
 from huanxin.recycling.demo_places import COUNTIES
 from huanxin.recycling.dispatch import day as planner
+from huanxin.recycling.invoice_models import ReverseInvoice
 from huanxin.recycling.models import (
     Booking,
     BookingEvent,
@@ -46,7 +47,7 @@ CHUNK = 5_000
 # Trade-in claims whose old appliance is picked up by a recycler (送新收旧), per city.
 TRADE_IN_PICKUPS = 12
 PLAN_SECONDS = 1.0  # the solver's time per recycler for today's routes (the dispatcher's default is 2 s)
-ID_MODELS = (ServiceArea, Site, Vehicle, Shift, Booking)  # written with explicit ids
+ID_MODELS = (ServiceArea, Site, Vehicle, Shift, Booking, ReverseInvoice)  # written with explicit ids
 
 
 @dataclass

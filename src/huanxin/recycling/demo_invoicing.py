@@ -81,9 +81,9 @@ def _sellers(session: Session, code: str, rc: Recycler, rng: random.Random, on: 
     known = set(session.scalars(select(InvoicePerson.person_key)))
     keys = sorted({str(s["person_key"]) for s in out} - known)
     session.execute(insert(InvoicePerson), [{"person_key": k, "created_at": _at(on, 8)} for k in keys])
-    first = _next_id(session, InvoiceSeller)
-    session.execute(insert(InvoiceSeller), out)
-    return [{**s, "id": first + n} for n, s in enumerate(out)]
+    # Ids from the database (a PostgreSQL sequence is not max(id) + 1), in the rows' order.
+    ids = session.scalars(insert(InvoiceSeller).returning(InvoiceSeller.id, sort_by_parameter_order=True), out).all()
+    return [{**s, "id": i} for s, i in zip(out, ids, strict=True)]
 
 
 def _waiting() -> dict[str, Any]:
