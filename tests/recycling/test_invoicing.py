@@ -292,7 +292,7 @@ def test_the_month_sheet_is_full_for_the_recycler_masked_for_the_office(client: 
     who = inv.seller(db, rc, id_number=ident, name="=HYPERLINK(\"x\")")
     blue = inv.issued(db, rc, who, 2_000)
     service.reverse(db, rc.scope(db, "dispatcher"), blue.id, "重开")
-    month = f"{rules.month_of(service.today_in_china()):%Y-%m}"
+    month = f"{rules.month_of(today()):%Y-%m}"
 
     def rows(username: str) -> list[tuple[object, ...]]:
         got = client.get(f"/api/v1/recycling/invoices/export.xlsx?month={month}", headers=api_token(client, username))

@@ -27,6 +27,7 @@ from fastapi.responses import JSONResponse, Response
 
 from huanxin.errors import InvalidInput
 from huanxin.kit import idempotency, uploads
+from huanxin.kit.clock import today
 from huanxin.kit.limits import Schema
 from huanxin.recycling.invoice_models import InvoiceSeller, RecyclerQualification, ReverseInvoice
 from huanxin.recycling.invoicing import export, qualifications, rules, sellers, service
@@ -74,7 +75,7 @@ def qualification_out(row: RecyclerQualification) -> dict[str, Any]:
             "number": row.number, "issued_on": row.issued_on.isoformat(),
             "valid_until": row.valid_until.isoformat() if row.valid_until else None,
             "verified": row.verified_at is not None,
-            "state_label": qualifications.state_label(row, service.today_in_china())}
+            "state_label": qualifications.state_label(row, today())}
 
 
 def seller_out(row: InvoiceSeller) -> dict[str, Any]:
@@ -132,13 +133,9 @@ def seller_add(body: sellers.SellerInput, db: DbSession, scope: CurrentScope) ->
 
 @router.get("/recycling/sellers/{seller_id}/quota")
 def seller_quota(seller_id: int, db: DbSession, scope: CurrentScope) -> dict[str, Any]:
-    seller = sellers.get(db, scope, seller_id)
-    day = service.today_in_china()
-    first, last = rules.window(day)
-    used = service.used_in_window(db, seller.person_key, day)
-    quota = int(str(rules.param("quota_fen", day)))
-    return {"window_from": first.isoformat(), "window_to": last.isoformat(), "used_fen": used, "quota_fen": quota,
-            "left_fen": max(0, quota - used)}
+    found = service.quota_of(db, sellers.get(db, scope, seller_id).person_key)
+    return {"window_from": found.window_from.isoformat(), "window_to": found.window_to.isoformat(),
+            "used_fen": found.used_fen, "quota_fen": found.quota_fen, "left_fen": found.left_fen}
 
 
 @router.get("/recycling/invoices")
@@ -148,7 +145,7 @@ def invoice_list(db: DbSession, scope: CurrentScope, month: str | None = None) -
 
 @router.get("/recycling/invoices/export.xlsx")
 def invoice_export(db: DbSession, scope: CurrentScope, month: str = "") -> Response:
-    chosen = parse_month(month) or rules.month_of(service.today_in_china())
+    chosen = parse_month(month) or rules.month_of(today())
     data = export.month_sheet(db, scope, chosen)
     return Response(data, media_type=export.XLSX_TYPE, headers={
         "Content-Disposition": f"attachment; filename=\"reverse-invoices-{chosen:%Y-%m}.xlsx\"",

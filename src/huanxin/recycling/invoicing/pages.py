@@ -15,8 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from huanxin.config import get_settings
 from huanxin.errors import InvalidInput
 from huanxin.kit import uploads
-from huanxin.kit.clock import CHINA, now
-from huanxin.orgs.roles import Role
+from huanxin.kit.clock import CHINA, now, today
 from huanxin.orgs.scope import Scope
 from huanxin.recycling import repository as repo
 from huanxin.recycling.invoicing import qualifications, rules, sellers, service
@@ -39,8 +38,8 @@ FLASHES = {"qualification": "已登记资质，待商务主管部门核验。", 
 def _home(request: Request, db: DbSession, scope: Scope, month: str = "", done: str = "") -> Response:
     request.state.scope = scope
     chosen = parse_month(month) if month else None
-    day = service.today_in_china()
-    writer = scope.role == Role.RECYCLER and bool(set(sellers.WRITERS) & repo.staff_functions(db, scope))
+    day = today()
+    writer = sellers.is_writer(db, scope)
     units = {u.id: u.name for u in repo.recyclers_of_city(db, scope.city_code)}
     weighings = service.unbilled_weighings(db, scope.unit_id, now() - dt.timedelta(days=60)) \
         if writer and scope.unit_id else []
@@ -71,7 +70,7 @@ async def qualification_add(db: DbSession, scope: CurrentScope, kind: Text = "",
         if document and document.filename else b""
     qualifications.record(db, scope, qualifications.QualificationInput(
         kind=kind, number=number,
-        issued_on=parse_date(issued_on, "issued_on", "发证（备案）日期") or service.today_in_china(),
+        issued_on=parse_date(issued_on, "issued_on", "发证（备案）日期") or today(),
         valid_until=parse_date(valid_until, "valid_until", "有效期至", required=False),
         document_name=(document.filename or "") if document else "",
         document_type=(document.content_type or "") if document else "", document=data))
@@ -131,14 +130,10 @@ def _detail(request: Request, db: DbSession, scope: Scope, invoice_id: int, done
     request.state.scope = scope
     invoice = service.get(db, scope, invoice_id)
     seller = sellers.get(db, scope, invoice.seller_id)
-    day = service.today_in_china()
-    first, last = rules.window(day)
-    used = service.used_in_window(db, invoice.person_key, day)
-    quota = int(str(rules.param("quota_fen", day)))
-    writer = scope.role == Role.RECYCLER and bool(set(sellers.WRITERS) & repo.staff_functions(db, scope))
+    writer = sellers.is_writer(db, scope)
     return render(request, "recycling/invoicing/detail.html", invoice=invoice, seller=seller,
                   lines=service.lines_of(db, invoice), categories=CATEGORIES, units=UNITS, labels=service.STATUS_LABELS,
-                  yuan=rules.yuan, used=used, quota=quota, window=(first, last), writer=writer,
+                  yuan=rules.yuan, quota=service.quota_of(db, invoice.person_key), writer=writer,
                   key=secrets.token_urlsafe(16), flash=FLASHES.get(done),
                   texts=service.messages_of(db, invoice) if writer and get_settings().mode != "production" else [])
 

@@ -31,9 +31,13 @@ class SellerInput(Schema):
     authorised: bool = False
 
 
+def is_writer(session: Session, scope: Scope) -> bool:
+    return scope.role == Role.RECYCLER and bool(set(WRITERS) & repo.staff_functions(session, scope))
+
+
 def require_writer(session: Session, scope: Scope) -> int:
     unit_id = repo.recycler_unit(scope)
-    if not set(WRITERS) & repo.staff_functions(session, scope):
+    if not is_writer(session, scope):
         raise Forbidden("只有回收企业的调度员或站点人员可以办理反向开票")
     return unit_id
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from huanxin.db import insert_many_unless_taken, is_postgres
 from huanxin.errors import Conflict, InvalidInput, NotFound
 from huanxin.kit import audit, pii
-from huanxin.kit.clock import CHINA, now
+from huanxin.kit.clock import CHINA, now, today
 from huanxin.kit.limits import Schema
 from huanxin.orgs.models import Unit
 from huanxin.orgs.roles import Role
@@ -71,10 +71,6 @@ class Made:
     replayed: bool
 
 
-def today_in_china() -> dt.date:
-    return now().astimezone(CHINA).date()
-
-
 # ---- reading ---------------------------------------------------------------------------------------
 
 def get(session: Session, scope: Scope, invoice_id: int, *, lock: bool = False) -> ReverseInvoice:
@@ -111,6 +107,25 @@ def messages_of(session: Session, invoice: ReverseInvoice) -> list[str]:
     no SMS gateway is connected, see docs/reverse-invoicing.md)."""
     return list(session.scalars(select(SellerMessage.body).where(SellerMessage.invoice_id == invoice.id)
                                 .order_by(SellerMessage.id)))
+
+
+@dataclass(frozen=True)
+class Quota:
+    window_from: dt.date
+    window_to: dt.date
+    used_fen: int
+    quota_fen: int
+
+    @property
+    def left_fen(self) -> int:
+        return max(0, self.quota_fen - self.used_fen)
+
+
+def quota_of(session: Session, person_key: str) -> Quota:
+    """A person's 12-month quota today: its window, what every recycler used, what is left."""
+    day = today()
+    first, last = rules.window(day)
+    return Quota(first, last, used_in_window(session, person_key, day), int(str(rules.param("quota_fen", day))))
 
 
 def used_in_window(session: Session, person_key: str, on: dt.date) -> int:
@@ -194,7 +209,7 @@ def make_pre_invoice(session: Session, scope: Scope, data: PreInvoiceInput, idem
             raise Conflict("该幂等键已用于另一张发票", field="Idempotency-Key")
         return Made(earlier, True)
     seller = sellers.get(session, scope, data.seller_id)
-    day = today_in_china()
+    day = today()
     qualifications.require_valid(session, unit_id, day)
     lines = _lines(session, unit_id, data)
     amount = sum(x.amount_fen for x in lines)
@@ -268,7 +283,7 @@ def issue(session: Session, scope: Scope, invoice_id: int) -> ReverseInvoice:
     if invoice.status != "confirmed":
         raise Conflict("只有出售方已确认的预开票可以开具" if invoice.status == "pending"
                        else f"该发票{STATUS_LABELS[invoice.status]}", field="status")
-    day = today_in_china()
+    day = today()
     qualifications.require_valid(session, unit_id, day)
     refusal = rules.quota_refusal(used_in_window(session, invoice.person_key, day), invoice.amount_fen, day)
     if refusal:
@@ -325,7 +340,7 @@ def reverse(session: Session, scope: Scope, invoice_id: int, reason: str) -> Rev
                          issued_at=now(), reason=why)
     session.add(red)
     session.flush()
-    red.number = f"FH{blue.city_code}{today_in_china():%y%m}{red.id:08d}"
+    red.number = f"FH{blue.city_code}{today():%y%m}{red.id:08d}"
     for line in lines_of(session, blue):
         session.add(ReverseInvoiceLine(invoice_id=red.id, position=line.position, category=line.category,
                                        tax_code=line.tax_code, unit=line.unit, quantity_milli=-line.quantity_milli,
