@@ -306,6 +306,8 @@ def test_the_month_sheet_is_full_for_the_recycler_masked_for_the_office(client: 
     assert red[2] == blue.number and red[17] == -2000
     city = [r for r in rows(inv.office_of(db, rc.city_code)) if r[0] != "发票类型" and r[1] in {blue.number}]
     assert city and ident not in {r[8] for r in city}
+    driver = [r for r in rows(rc.driver) if r[0] != "发票类型"]
+    assert driver and ident not in {r[8] for r in driver}  # a driver files nothing: masked
     bad = client.get("/api/v1/recycling/invoices/export.xlsx?month=2026-13", headers=api_token(client, rc.dispatcher))
     assert bad.status_code == 422 and bad.json()["field"] == "month"
 

@@ -14,10 +14,9 @@ from huanxin.kit import pii
 from huanxin.kit.clock import CHINA
 from huanxin.kit.excel import append_row, list_sheet_bytes
 from huanxin.orgs.models import Unit
-from huanxin.orgs.roles import Role
 from huanxin.orgs.scope import Scope
 from huanxin.recycling.invoice_models import InvoiceSeller
-from huanxin.recycling.invoicing import service
+from huanxin.recycling.invoicing import sellers, service
 from huanxin.recycling.vocab import CATEGORIES, UNITS
 
 COLUMNS = ("发票类型", "平台发票编号", "被红冲发票编号", "开票日期", "所属月份", "回收企业", "出售方姓名", "证件类型",
@@ -41,8 +40,10 @@ def _seller_cells(seller: InvoiceSeller, full: bool) -> list[str]:
 
 def month_sheet(session: Session, scope: Scope, month: dt.date) -> bytes:
     invoices = [i for i in service.listed(session, scope, month=month, limit=100_000) if i.status in service.COUNTED]
-    full = scope.role == Role.RECYCLER  # the recycler files the invoices; supervisors only read
-    sellers = {s.id: s for s in session.scalars(select(InvoiceSeller).where(
+    # Those who file the invoices (the recycler's office and stations) read identity in full; its
+    # drivers and the city's supervisors only read.
+    full = sellers.is_writer(session, scope)
+    by_id = {s.id: s for s in session.scalars(select(InvoiceSeller).where(
         InvoiceSeller.id.in_({i.seller_id for i in invoices})))} if invoices else {}
     units = {u.id: u.name for u in session.scalars(select(Unit).where(
         Unit.id.in_({i.recycler_unit_id for i in invoices})))} if invoices else {}
@@ -57,7 +58,7 @@ def month_sheet(session: Session, scope: Scope, month: dt.date) -> bytes:
         head = ["红字" if invoice.kind == "red" else "蓝字", invoice.number or "",
                 numbers.get(invoice.reverses_id or 0, "") if invoice.reverses_id else "", issued,
                 f"{month:%Y-%m}", units.get(invoice.recycler_unit_id, ""),
-                *_seller_cells(sellers[invoice.seller_id], full)]
+                *_seller_cells(by_id[invoice.seller_id], full)]
         rate = f"{invoice.vat_rate_permille / 10:g}%" if invoice.vat_rate_permille else "免税"
         for n, line in enumerate(service.lines_of(session, invoice)):
             # The invoice's taxes on its first line only, so that a column sum is the month's tax.
