@@ -157,3 +157,32 @@ def cli_runner(db: Session, monkeypatch: pytest.MonkeyPatch) -> Any:
 
     monkeypatch.setattr(huanxin_db, "transaction", in_test_transaction)
     return CliRunner()
+
+
+# ---- the PostgreSQL pass runs only what can differ between the two databases -----------------
+# scripts/test.sh sets HUANXIN_DB_TESTS_ONLY=1 on its second (PostgreSQL) pass: a test that reaches
+# no database (a pure function, a parser, a rule evaluation) gives the same answer on both, and
+# half the suite is such tests. A test reaches a database through the `engine` fixture (which
+# `db`, `app`, `client` and `cli_runner` stand on), through the browser tests' `server`, or by
+# opening one itself: a module that names the engine or a database URL keeps all its tests.
+_OPENS_DATABASE = re.compile(r"get_engine|create_engine|DATABASE_URL|huanxin\.db\b")
+_DATABASE_FIXTURES = {"engine", "server"}
+
+
+def _module_opens_database(path: Path, seen: dict[Path, bool]) -> bool:
+    if path not in seen:
+        seen[path] = bool(_OPENS_DATABASE.search(path.read_text(encoding="utf-8")))
+    return seen[path]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if os.environ.get("HUANXIN_DB_TESTS_ONLY") != "1":
+        return
+    seen: dict[Path, bool] = {}
+    kept, dropped = [], []
+    for item in items:
+        reaches = _DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+        (kept if reaches or _module_opens_database(Path(str(item.fspath)), seen) else dropped).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
