@@ -29,7 +29,7 @@ from huanxin import demo
 from huanxin.db import WRITE_INTENT, make_engine
 from huanxin.kit import pii
 from huanxin.kit.clock import now, today
-from huanxin.kit.identifiers import id_check_char, luhn_ok
+from huanxin.kit.identifiers import id_check_char, luhn_complete
 from huanxin.migrate import upgrade
 from huanxin.orgs import service as orgs_service
 from huanxin.orgs.models import Region, User
@@ -66,7 +66,7 @@ def _id_number(k: int) -> str:
 
 def _card(k: int) -> str:
     body = f"6222{k:014d}"
-    return next(body + d for d in "0123456789" if luhn_ok(body + d))
+    return luhn_complete(body)
 
 
 def _recycler(session: Session) -> Scope:

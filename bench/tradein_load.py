@@ -89,7 +89,7 @@ from huanxin.kit.clock import now, today  # noqa: E402
 from huanxin.kit.identifiers import (  # noqa: E402
     credit_check_char,
     id_check_char,
-    luhn_ok,
+    luhn_complete,
     validate_bank_card,
     validate_id_number,
 )
@@ -147,7 +147,7 @@ def _id_number(k: int) -> str:
 
 def _card(k: int) -> str:
     body = f"622202{k:012d}"
-    return next(body + d for d in "0123456789" if luhn_ok(body + d))
+    return luhn_complete(body)
 
 
 def _person_rows(user_ids: list[int]) -> list[dict[str, Any]]:

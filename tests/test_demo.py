@@ -415,3 +415,25 @@ def test_a_dealer_files_a_car_claim_in_the_programme_open_today(demo_url: str, d
     claim = claims.apply_car(db, scope_of(dealer), programme, buyer, purchase)
     assert claim.status != "rejected" and claim.amount_fen == 2_000_000, (claim.status, claim.decision)
     db.rollback()
+
+
+def test_second_hand_trade_resells_only_wiped_devices_and_dealers_scores_differ(db: Session) -> None:
+    from huanxin.kit.identifiers import validate_vin
+    from huanxin.secondhand import credit, devices, wipe_rules
+    from huanxin.secondhand.models import SecondhandDevice, UsedCar, WipeRefusal
+
+    sold = list(db.scalars(select(SecondhandDevice).where(SecondhandDevice.status.in_(("listed", "sold")))))
+    assert len(sold) > 100, "every city's recyclers resell wiped devices"
+    for device in sold[:200]:  # the resale gate of the service holds for the demo's history
+        assert devices.resale_blocker(db, device) is None, device.id
+    waiting = db.scalar(select(func.count()).select_from(SecondhandDevice)
+                        .where(SecondhandDevice.status == "registered"))
+    assert waiting, "some devices still wait for their wipe"
+    refusal = db.scalars(select(WipeRefusal).limit(1)).one()
+    assert wipe_rules.STANDARD in refusal.reason or "请" in refusal.reason
+    cars = list(db.scalars(select(UsedCar).limit(300)))
+    assert cars and all(validate_vin(c.vin) == c.vin for c in cars)
+    office = db.scalars(select(User).where(User.city_code == "430500", User.role == Role.OFFICE)).first()
+    assert office is not None
+    scores = {s.score for s in credit.scores(db, scope_of(office))}
+    assert len(scores) > 1, "complaints and refusals make the dealers' scores differ"

@@ -6,7 +6,7 @@ normally and rolls back when it raised. Services never commit.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -114,6 +114,23 @@ transaction = contextmanager(get_db)
 
 def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
+
+
+def next_id(session: Session, model: Any) -> int:
+    """The first free id of a table, for bulk writers (the demo) that give their rows explicit ids
+    so that rows of other tables can point at them before anything is flushed."""
+    return int(session.scalar(select(func.coalesce(func.max(model.id), 0))) or 0) + 1
+
+
+def move_sequences_past(session: Session, models: Iterable[Any]) -> None:
+    """Explicit ids leave PostgreSQL's sequences behind (a sequence is not max(id)+1): move each
+    past the rows written, so that the next ordinary insert does not collide. SQLite needs nothing."""
+    if not is_postgres(session):
+        return
+    for model in models:
+        table = model.__tablename__
+        session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                             f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"))
 
 
 def insert_unless_taken(session: Session, model: Any, values: dict[str, Any]) -> int | None:

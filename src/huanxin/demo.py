@@ -46,6 +46,8 @@ from huanxin.plans.demo_rounds import round_schedule
 from huanxin.plans.models import Closure, Plan, Report, Round, RoundItem, Task
 from huanxin.projects import demo as projects_demo
 from huanxin.recycling import demo as recycling_demo
+from huanxin.recycling.statistics import indicator_feed as trade_feed
+from huanxin.secondhand import demo as secondhand_demo
 from huanxin.tradein import demo as tradein_demo
 from huanxin.tradein.claims.events import STATUS_LABELS as CLAIM_STATUS_LABELS
 from huanxin.tradein.programmes import indicator_feed
@@ -70,7 +72,7 @@ __all__ = [
 
 SEED = 2024
 DEMO_ROUNDS = 6
-STEPS = 9
+STEPS = 10
 # Trade-in claims generated over the five cities (HUANXIN_DEMO_CLAIMS overrides; tests use fewer).
 DEMO_CLAIMS = tradein_demo.DEFAULT_CLAIMS
 # The marker of a finished build: written last, in the same transaction as the generated data,
@@ -146,7 +148,11 @@ def _build(engine: Engine, claims: int = DEMO_CLAIMS) -> dict[str, list[Login]]:
             note(projects_demo.describe(generate_projects(session, plans, rng)))
         with _step(8, "生成再生资源回收：回收企业、三级网点、流向、价格表、车辆班次、上门回收预约，并汇入指标") as note:
             note(recycling_demo.describe(generate_recycling(session, plans, rng)))
-        with _step(9, "写入代表性审计记录") as note:
+        with _step(9, "生成二手交易：二手电子产品与数据清除记录、二手车、经营者投诉") as note:
+            note(secondhand_demo.describe(secondhand_demo.generate(session, _city_codes(plans), rng, today())))
+            fed = sum(trade_feed.feed_months(session, code, today()) for code in _city_codes(plans))
+            note(f"二手交易与反向开票汇入 {fed} 个计算观测值")
+        with _step(10, "写入代表性审计记录") as note:
             for outcome in outcomes:
                 record_representative_actions(session, outcome)
             mark_built(session, {"plans": len(plans), "rounds": DEMO_ROUNDS, "claims": claims})

@@ -14,7 +14,7 @@ from tests.recycling import weighing_support as ws
 from tests.tradein.claims_support import id_number, user
 
 from huanxin.kit.clock import today
-from huanxin.kit.identifiers import luhn_ok
+from huanxin.kit.identifiers import luhn_complete
 from huanxin.orgs.roles import Role
 from huanxin.recycling.invoice_models import InvoiceSeller, ReverseInvoice, SellerMessage
 from huanxin.recycling.invoicing import qualifications, sellers, service
@@ -23,7 +23,7 @@ TAX_CODE = "1080208010000000000"  # a 19-digit code as the recycler's invoicing 
 
 
 def luhn_card(prefix: str = "622202020011223344") -> str:
-    return next(prefix + last for last in "0123456789" if luhn_ok(prefix + last))
+    return luhn_complete(prefix)
 
 
 def qualify(session: Session, rc: ws.Recycler, *, verified: bool = True, valid_until: dt.date | None = None,

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from tests.recycling.weighing_support import CITY, recycler, tag
 from tests.tradein.claims_support import user
 
-from huanxin.kit.identifiers import luhn_ok
+from huanxin.kit.identifiers import luhn_complete
 from huanxin.orgs.roles import Role
 
 OTHER_CITY = "370784"
@@ -20,7 +20,7 @@ _seq = itertools.count(1)
 
 def imei() -> str:
     body = f"35{next(_seq):012d}"
-    return next(body + d for d in "0123456789" if luhn_ok(body + d))
+    return luhn_complete(body)
 
 
 def bad_imei() -> str:

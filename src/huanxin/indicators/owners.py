@@ -48,6 +48,8 @@ DEFAULT_OWNERS: dict[str, tuple[str, ...]] = {
     "scrapped_car_recycling": COMMERCE,
     "scrapped_car_dismantling": COMMERCE,
     "used_car_transactions": COMMERCE,
+    "secondhand_electronics_traded": COMMERCE,
+    "reverse_invoiced_amount": COMMERCE,
     "used_to_new_car_ratio": COMMERCE,
     "waste_appliance_recycling": COMMERCE,
     "waste_appliance_recycling_rate": COMMERCE,

@@ -21,10 +21,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from huanxin.db import insert_rows, is_postgres
+from huanxin.db import insert_rows, is_postgres, move_sequences_past, next_id
 from huanxin.indicators import service as indicators_service
 from huanxin.kit.clock import CHINA
 from huanxin.orgs import service as orgs_service
@@ -137,9 +137,6 @@ def _fields(rng: random.Random, count: int, reviewed: set[str]) -> list[str]:
     return ["industry", *rng.choices(names, weights=weights, k=max(0, count - 1))]
 
 
-def _next_id(session: Session, model: Any) -> int:
-    return int(session.scalar(select(func.coalesce(func.max(model.id), 0))) or 0) + 1
-
 
 def _insert(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
     """Bulk insert: one set-wise statement per chunk on PostgreSQL, an executemany on SQLite."""
@@ -152,12 +149,7 @@ def _insert(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
 
 
 def _sync_sequences(session: Session) -> None:
-    if not is_postgres(session):
-        return
-    for model in (Enterprise, Project, ProjectBatch):
-        table = model.__tablename__
-        session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                             f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"))
+    move_sequences_past(session, (Enterprise, Project, ProjectBatch))
 
 
 def _walkthrough_first(planned: list[tuple[str, DemoEnterprise, dt.date, int]],
@@ -179,17 +171,17 @@ def generate_city(session: Session, city: CitySpec, rng: random.Random, on: dt.d
     enterprises = generate_enterprises(
         session, city_code=city.code, city_name=city.name, slug=city.slug, counties=city.counties,
         fields=_fields(rng, city.enterprises, reviewed), rng=rng, password_hash=password_hash, at=now,
-        first_id=_next_id(session, Enterprise))
+        first_id=next_id(session, Enterprise))
     actors = _actors(session, city, enterprises)
     lagging = rng.random() < 0.35
     pace = pace if pace is not None else NEEDED_PACE * (rng.uniform(0.3, 0.55) if lagging else rng.uniform(1.1, 1.35))
     planned = plan_projects(rng, enterprises, city.projects, _baseline(session, city), pace, on)
     _walkthrough_first(planned, enterprises[0])
-    first_id = _next_id(session, Project)
+    first_id = next_id(session, Project)
     projects = [project_row(rng, city_code=city.code, pid=first_id + i, state=state, enterprise=enterprise,
                             start=start, equipment_fen=amount, on=on)
                 for i, (state, enterprise, start, amount) in enumerate(planned)]
-    batches = make_batches(rng, city.code, city.name, _next_id(session, ProjectBatch), actors.office, on)
+    batches = make_batches(rng, city.code, city.name, next_id(session, ProjectBatch), actors.office, on)
     steps = []
     for project in projects:
         steps.extend(review_history(rng, project, actors, batches, now, snapshots=snapshots))

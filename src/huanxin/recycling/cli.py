@@ -82,9 +82,11 @@ def feed(
     year: int | None = typer.Option(None, "--year", help="年份，默认今年"),
     month: int | None = typer.Option(None, "--month", help="截至月份（1–12），默认本月"),
 ) -> None:
-    """按回收台账重新计算本市废旧家电回收量、再生资源回收量和回收网点数的年内累计值（月末定时运行；
+    """按回收台账重新计算本市废旧家电回收量、再生资源回收量、回收网点数、二手车和二手电子产品交易量、反向开票金额的年内累计值（月末定时运行；
     已有录入或导入统计数的年份以统计数为准）。"""
     from huanxin.indicators.feed_command import run_month_feed
     from huanxin.recycling import indicator_feed
+    from huanxin.recycling.statistics import indicator_feed as trade_feed
 
     run_month_feed(city, year, month, indicator_feed.feed_indicators)
+    run_month_feed(city, year, month, trade_feed.feed_indicators)

@@ -16,10 +16,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from huanxin.db import is_postgres
+from huanxin.db import move_sequences_past, next_id
 from huanxin.orgs.models import User
 from huanxin.recycling import demo_bookings, demo_invoicing, demo_network, indicator_feed
 from huanxin.recycling.demo_places import COUNTIES
@@ -68,9 +68,6 @@ class Summary:
     invoices: int = 0
 
 
-def _next_id(session: Session, model: Any) -> int:
-    return int(session.scalar(select(func.coalesce(func.max(model.id), 0))) or 0) + 1
-
 
 def _write(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
     for start in range(0, len(rows), CHUNK):
@@ -78,12 +75,7 @@ def _write(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
 
 
 def _sync_sequences(session: Session) -> None:
-    if not is_postgres(session):
-        return
-    for model in ID_MODELS:
-        table = model.__tablename__
-        session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                             f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"))
+    move_sequences_past(session, ID_MODELS)
 
 
 def _residents(session: Session, code: str) -> tuple[list[demo_bookings.Resident], list[demo_bookings.Resident]]:
@@ -123,11 +115,11 @@ def generate_city(session: Session, code: str, slug: str, rng: random.Random, on
                   summary: Summary) -> None:
     if code not in COUNTIES:
         return
-    area, site, vehicle, shift = (itertools.count(_next_id(session, m)) for m in (ServiceArea, Site, Vehicle, Shift))
+    area, site, vehicle, shift = (itertools.count(next_id(session, m)) for m in (ServiceArea, Site, Vehicle, Shift))
     ids = demo_network.Ids(area, site, vehicle, shift)
     rows = demo_network.NetRows()
     recyclers = demo_network.recyclers(session, code, slug, rng, password_hash)
-    first_site = _next_id(session, Site)
+    first_site = next_id(session, Site)
     net = demo_network.network(session, code, rng, on, ids, rows, recyclers)
     demo_network.flows(net, rows, rng, on, first_site)
     demo_network.prices(net, rows, rng, on)
@@ -141,7 +133,7 @@ def generate_city(session: Session, code: str, slug: str, rng: random.Random, on
         _write(session, model, batch)
     everyone, named = _residents(session, code)
     plates = {v["id"]: v["plate"] for v in rows.vehicles}
-    made = demo_bookings.CityBookings(net, rows, rng, on, itertools.count(_next_id(session, Booking)), everyone,
+    made = demo_bookings.CityBookings(net, rows, rng, on, itertools.count(next_id(session, Booking)), everyone,
                                       named, _claims(session, code, rng), plates).generate()
     later: list[tuple[Any, list[dict[str, Any]]]] = [
         (Booking, made.bookings), (BookingItem, made.items), (BookingEvent, made.events),

@@ -11,12 +11,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from huanxin.db import next_id
 from huanxin.kit import pii
 from huanxin.kit.clock import CHINA
-from huanxin.kit.identifiers import id_check_char, luhn_ok
+from huanxin.kit.identifiers import id_check_char, luhn_complete
 from huanxin.recycling.invoice_models import (
     InvoicePerson,
     InvoiceSeller,
@@ -45,9 +46,6 @@ class Recycler:
     dispatcher_id: int
 
 
-def _next_id(session: Session, model: Any) -> int:
-    return int(session.scalar(select(func.coalesce(func.max(model.id), 0))) or 0) + 1
-
 
 def _id_number(region: str, rng: random.Random) -> str:
     birth = dt.date(1955, 1, 1) + dt.timedelta(days=rng.randrange(16_000))
@@ -57,7 +55,7 @@ def _id_number(region: str, rng: random.Random) -> str:
 
 def _card(rng: random.Random) -> str:
     body = "62" + "".join(str(rng.randrange(10)) for _ in range(16))
-    return next(body + d for d in "0123456789" if luhn_ok(body + d))
+    return luhn_complete(body)
 
 
 def _at(day: dt.date, hour: int) -> dt.datetime:
@@ -156,7 +154,7 @@ def generate_city(session: Session, code: str, recyclers: list[Recycler], office
             "document": b"%PDF-1.4 demo", "recorded_by_user_id": rc.dispatcher_id, "recorded_at": _at(since, 9),
             "verified_by_user_id": office_user_id, "verified_at": _at(since, 15) if office_user_id else None}])
         sellers = _sellers(session, code, rc, rng, on)
-        invoices, lines = _invoices(code, rc, sellers, rng, on, _next_id(session, ReverseInvoice))
+        invoices, lines = _invoices(code, rc, sellers, rng, on, next_id(session, ReverseInvoice))
         session.execute(insert(ReverseInvoice), invoices)
         session.execute(insert(ReverseInvoiceLine), lines)
         written += len(invoices)

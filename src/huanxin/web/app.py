@@ -43,6 +43,8 @@ from huanxin.recycling.invoicing import api as recycling_invoicing_api
 from huanxin.recycling.invoicing import pages as recycling_invoicing_pages
 from huanxin.recycling.network import api as recycling_network_api
 from huanxin.recycling.network import pages as recycling_network_pages
+from huanxin.recycling.statistics import api as recycling_statistics_api
+from huanxin.recycling.statistics import pages as recycling_statistics_pages
 from huanxin.recycling.weighing import api as recycling_weighing_api
 from huanxin.recycling.weighing import pages as recycling_weighing_pages
 from huanxin.secondhand import api as secondhand_api
@@ -102,7 +104,7 @@ def create_app() -> FastAPI:
     for api in (tradein_api, payouts_api, retailers_api, whatif_api, orgs_api, plans_api, indicators_api, import_api,
                 ledger_api, projects_api, project_batches_api, project_lists_api, enterprises_api,
                 recycling_network_api, recycling_bookings_api, recycling_dispatch_api, recycling_weighing_api,
-                recycling_invoicing_api, secondhand_api):
+                recycling_invoicing_api, recycling_statistics_api, secondhand_api):
         app.include_router(api.router, prefix="/api/v1")
     for module in (
         orgs_pages, plans_pages, indicators_pages, plans_exports, import_pages, ledger_pages, tradein_pages,
@@ -110,6 +112,7 @@ def create_app() -> FastAPI:
         enterprise_pages,
         recycling_network_pages, recycling_bookings_pages, recycling_dispatch_pages, recycling_weighing_pages,
         recycling_invoicing_pages,
+        recycling_statistics_pages,
         secondhand_pages,
     ):
         app.include_router(module.router)

@@ -23,12 +23,13 @@ import random
 
 from sqlalchemy.orm import Session
 
+from huanxin.db import next_id
 from huanxin.tradein.demo.generator import _Generator
 from huanxin.tradein.demo.ledger import _fund_and_post
 from huanxin.tradein.demo.population import _programmes, _reference_prices, _residents, _retailers
 from huanxin.tradein.demo.specs import DEFAULT_CLAIMS, CitySpec, Ids, Money, Rows, Summary, city_specs
 from huanxin.tradein.demo.walkthroughs import Walkthrough, walkthroughs
-from huanxin.tradein.demo.writing import _next_id, _sync_sequences, _write
+from huanxin.tradein.demo.writing import _sync_sequences, _write
 from huanxin.tradein.models import Claim, PayoutBatch, Person, Programme, Qualification
 
 __all__ = ["DEFAULT_CLAIMS", "CitySpec", "Summary", "Walkthrough", "city_specs", "generate", "walkthroughs"]
@@ -39,7 +40,7 @@ def generate(session: Session, cities: list[CitySpec], rng: random.Random, on: d
     """Writes every city's trade-in data. `cities[i].claims` claims are generated for city i."""
     summary = Summary()
     _reference_prices(session, [city.code for city in cities], rng)
-    ids = Ids(*(itertools.count(_next_id(session, m)) for m in (Person, Qualification, Claim, PayoutBatch)))
+    ids = Ids(*(itertools.count(next_id(session, m)) for m in (Person, Qualification, Claim, PayoutBatch)))
     rows = Rows()
     per_city_money: list[tuple[CitySpec, dict[str, Programme], Money, dict[int, dict[str, int]]]] = []
     for city in cities:

@@ -11,6 +11,7 @@ from typing import Any, cast
 from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
+from huanxin.db import next_id as first_free_id
 from huanxin.kit.clock import CHINA, now
 from huanxin.ledger.models import Account, Entry, Pool, Transfer
 from huanxin.tradein import money
@@ -23,7 +24,7 @@ from huanxin.tradein.demo.specs import (
     CitySpec,
     Money,
 )
-from huanxin.tradein.demo.writing import _bulk, _next_id, _sync_sequences
+from huanxin.tradein.demo.writing import _bulk, _sync_sequences
 from huanxin.tradein.models import (
     Programme,
 )
@@ -92,7 +93,7 @@ def _fund_and_post(session: Session, city: CitySpec, programmes: dict[str, Progr
 
 
 def _write_transfers(session: Session, money_: Money, pool_of: Any, by_id: dict[int, Programme]) -> None:
-    next_id = _next_id(session, Transfer)
+    next_id = first_free_id(session, Transfer)
     transfers: list[dict[str, Any]] = []
     created = now()
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from huanxin.db import is_postgres
+from huanxin.db import is_postgres, move_sequences_past
 from huanxin.kit.clock import CHINA
 from huanxin.ledger.models import Transfer
 from huanxin.tradein.demo.specs import (
@@ -29,11 +29,6 @@ from huanxin.tradein.models import (
     QuotaSlot,
     UsedIdentifier,
 )
-
-
-def _next_id(session: Session, model: type[Any]) -> int:
-    return int(session.scalar(select(func.coalesce(func.max(model.id), 0))) or 0) + 1
-
 
 CHUNK = 20_000
 
@@ -132,9 +127,4 @@ def _write(session: Session, rows: Rows) -> None:
 
 def _sync_sequences(session: Session) -> None:
     """Explicit ids leave PostgreSQL's sequences behind: move them past the rows written."""
-    if not is_postgres(session):
-        return
-    for model in (Person, Qualification, Claim, PayoutBatch, Transfer):
-        table = model.__tablename__
-        session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                             f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"))
+    move_sequences_past(session, (Person, Qualification, Claim, PayoutBatch, Transfer))
