@@ -31,7 +31,7 @@ from huanxin.orgs import service as orgs_service
 from huanxin.orgs.models import Unit, User
 from huanxin.orgs.roles import Role
 from huanxin.orgs.scope import Scope
-from huanxin.projects import indicator_feed
+from huanxin.projects import indicator_feed, search
 from huanxin.projects.demo_enterprises import DemoEnterprise, generate_enterprises
 from huanxin.projects.demo_projects import DemoProject, plan_projects, project_row
 from huanxin.projects.demo_review import Actor, Actors, make_batches, number_projects, review_history
@@ -188,6 +188,7 @@ def generate_city(session: Session, city: CitySpec, rng: random.Random, on: dt.d
     number_projects(projects, city.code)
     _insert(session, ProjectBatch, batches.rows)
     _insert(session, Project, [p.row for p in projects])
+    search.index_rows(session, [(p.row["id"], p.row["name"]) for p in projects])
     lines = [{**line, "project_id": p.row["id"]} for p in projects for line in p.lines]
     _insert(session, ProjectEquipment, lines)
     _insert(session, ProjectStep, steps)

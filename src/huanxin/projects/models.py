@@ -7,6 +7,7 @@ Money is integer fen. Shares are whole per-mille (0–1000) so that 80% is 800, 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import (
@@ -22,8 +23,13 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    delete,
+    event,
+    insert,
+    inspect,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Mapped, Mapper, mapped_column
 
 from huanxin.db import Base
 
@@ -193,3 +199,44 @@ class ProjectStep(Base):
     comment: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int] = mapped_column(Integer, default=1)
     snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class ProjectNameGram(Base):
+    """The two-character pieces of a project's name (lower-cased), the library's text search
+    index (projects.search): a name contains a typed text of two characters or more only if it
+    holds every piece of it, so the search reads the few postings of those pieces instead of
+    scanning every name of the city with LIKE '%…%' (which no B-tree index serves). The pieces
+    are written whenever a project's name is (an ORM flush or the demo's bulk insert)."""
+
+    __tablename__ = "project_name_gram"
+
+    gram: Mapped[str] = mapped_column(String(2), primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), primary_key=True,
+                                            index=True)
+
+
+def grams(text: str) -> set[str]:
+    """The distinct two-character pieces of `text`, lower-cased (a search ignores case)."""
+    folded = text.casefold()
+    return {folded[i:i + 2] for i in range(len(folded) - 1)}
+
+
+def gram_rows(projects: Iterable[tuple[int, str]]) -> list[dict[str, Any]]:
+    return [{"gram": gram, "project_id": pid} for pid, name in projects for gram in sorted(grams(name))]
+
+
+# Every project flushed through the ORM (declared, edited, imported from a sheet) keeps its name's
+# pieces current in the same transaction; bulk Core inserts call projects.search.index_rows.
+@event.listens_for(Project, "after_insert")
+def _index_new_name(_mapper: Mapper[Project], connection: Connection, project: Project) -> None:
+    rows = gram_rows([(project.id, project.name)])
+    if rows:
+        connection.execute(insert(ProjectNameGram), rows)
+
+
+@event.listens_for(Project, "after_update")
+def _index_new_name_on_rename(_mapper: Mapper[Project], connection: Connection, project: Project) -> None:
+    if not inspect(project).attrs.name.history.has_changes():
+        return
+    connection.execute(delete(ProjectNameGram).where(ProjectNameGram.project_id == project.id))
+    _index_new_name(_mapper, connection, project)

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from sqlalchemy import ColumnElement, false, func, or_, select, text
+from sqlalchemy import ColumnElement, false, func, select, text
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from huanxin.db import is_postgres
@@ -26,7 +26,7 @@ from huanxin.errors import Forbidden, InvalidInput, NotFound
 from huanxin.orgs.models import Unit, User
 from huanxin.orgs.roles import Role
 from huanxin.orgs.scope import Scope
-from huanxin.projects import vocab
+from huanxin.projects import search, vocab
 from huanxin.projects.models import Enterprise, FieldReviewer, Project, ProjectBatch, ProjectEquipment, ProjectStep
 
 T = TypeVar("T")
@@ -156,8 +156,7 @@ def _filter_conditions(filters: ProjectFilters) -> list[ColumnElement[bool]]:
     conditions.extend(_figure_conditions(filters))
     q = (filters.q or "").strip()
     if q:
-        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        conditions.append(or_(Project.name.like(pattern, escape="\\"), Project.code.like(pattern, escape="\\")))
+        conditions.append(search.condition(q))
     return conditions
 
 
