@@ -12,6 +12,7 @@ edits: the same, while the project is a draft or returned (review.may_edit)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -74,7 +75,7 @@ def _classify(row: ProjectEquipment) -> str | None:
     return level if level in vocab.EFFICIENCY_LEVELS else None
 
 
-def _equipment_rows(lines: list[EquipmentInput]) -> list[ProjectEquipment]:
+def equipment_rows(lines: list[EquipmentInput]) -> list[ProjectEquipment]:
     rows = []
     for line in lines:
         row = ProjectEquipment(**{**line.model_dump(), "name": line.name.strip(), "model": line.model.strip(),
@@ -110,19 +111,26 @@ def _apply_benefits(project: Project, data: ProjectInput) -> None:
     project.benefit_method = estimated.method
 
 
+def new_draft(scope: Scope, enterprise_id: int, code: str, data: ProjectInput,
+              at: dt.datetime | None = None) -> Project:
+    """A draft filled from a checked declaration, not yet in the session: the one way a project is
+    made, on the form (create_project) as from a sheet (lists.project_rows.create_all)."""
+    at = at or now()
+    project = Project(city_code=scope.city_code, code=code, enterprise_id=enterprise_id, status="draft", version=1,
+                      created_by=scope.user_id, created_at=at, updated_at=at)
+    _apply(project, data)
+    return project
+
+
 def create_project(session: Session, scope: Scope, data: ProjectInput, *, enterprise_id: int | None = None) -> Project:
     """A new draft with its equipment list and the next code of the city's year."""
     enterprise = _declaring_for(session, scope, enterprise_id)
     _check_county_region(scope, data)
     validate_project(data, city_code=scope.city_code, session=session)
-    at = now()
-    project = Project(city_code=scope.city_code, code=repo.next_code(session, scope.city_code, today().year),
-                      enterprise_id=enterprise.id, status="draft", version=1, created_by=scope.user_id,
-                      created_at=at, updated_at=at)
-    _apply(project, data)
+    project = new_draft(scope, enterprise.id, repo.next_code(session, scope.city_code, today().year), data)
     session.add(project)
     session.flush()
-    repo.replace_equipment(session, project.id, _equipment_rows(data.equipment))
+    repo.replace_equipment(session, project.id, equipment_rows(data.equipment))
     audit.record(session, actor=scope.username, action="project_create", entity="project", entity_id=project.id,
                  city_code=project.city_code,
                  detail={"code": project.code, "enterprise_id": enterprise.id, "name": project.name,
@@ -140,7 +148,7 @@ def update_project(session: Session, scope: Scope, project_id: int, data: Projec
     _apply(project, data)
     project.updated_at = now()
     session.flush()
-    repo.replace_equipment(session, project.id, _equipment_rows(data.equipment))
+    repo.replace_equipment(session, project.id, equipment_rows(data.equipment))
     after = review.snapshot(project, repo.equipment_of(session, [project.id])[project.id])
     changed = sorted({c.field for c in review.differences(before, after)})
     audit.record(session, actor=scope.username, action="project_update", entity="project", entity_id=project.id,

@@ -238,16 +238,12 @@ def create_all(session: Session, scope: Scope, items: list[PendingProject]) -> l
     prefix, first = repo.next_code(session, scope.city_code, today().year).rsplit("-", 1)
     projects = []
     for k, item in enumerate(items):
-        project = Project(city_code=scope.city_code, code=f"{prefix}-{int(first) + k:05d}",
-                          enterprise_id=item.enterprise_id, status="draft", version=1, created_by=scope.user_id,
-                          created_at=at, updated_at=at)
-        service._apply(project, item.data)  # noqa: SLF001 - the one way a declaration fills a project
-        projects.append(project)
+        projects.append(service.new_draft(scope, item.enterprise_id, f"{prefix}-{int(first) + k:05d}", item.data, at))
     session.add_all(projects)
     session.flush()  # one INSERT … RETURNING for the ids
     lines: list[ProjectEquipment] = []
     for project, item in zip(projects, items, strict=True):
-        for position, line in enumerate(service._equipment_rows(item.data.equipment)):  # noqa: SLF001
+        for position, line in enumerate(service.equipment_rows(item.data.equipment)):
             line.project_id, line.position = project.id, position
             lines.append(line)
     session.add_all(lines)
