@@ -211,6 +211,8 @@ def _recycling_world(db: Session, world: World) -> None:
     _invoicing_world(db, world, other)
     from tests.secondhand.support import other_city_world
     world.ids.update(other_city_world(db, OTHER, MARK))
+    from tests.matching.boundary_support import other_city_world as matching_world
+    world.ids.update(matching_world(db, OTHER, MARK))
 
 
 def _invoicing_world(db: Session, world: World, other: Any) -> None:
@@ -436,6 +438,20 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ("POST", "/api/v1/recycling/stops/{booking_id}/progress"): lambda w: {"json": {"action": "depart"}},
     ("POST", "/api/v1/recycling/bookings/{booking_id}/answer"): lambda w: {"json": {"accept": True}},
     ("POST", "/api/v1/recycling/bookings/{booking_id}/settlement"): lambda w: {"json": {"method": "cash"}},
+    ("POST", "/api/v1/matching/products"): lambda w: {"json": {
+        "code": "越权-1", "category": "三相异步电动机", "name": "越权电动机 11kW"}},
+    ("POST", "/matching/products"): lambda w: {"data": {
+        "code": "越权-1", "category": "motor_induction", "name": "越权电动机 11kW", "price_min": "1"}},
+    ("POST", "/api/v1/matching/products/import"): lambda w: _files("供给清单.xlsx", b"PK", XLSX),
+    ("POST", "/matching/products/import"): lambda w: _files("供给清单.xlsx", b"PK", XLSX),
+    ("POST", "/api/v1/matching/demands/{equipment_id}/contacts"): lambda w: {"json": {
+        "product_id": w.ids["product_id"], "note": "越权联系"}},
+    ("POST", "/matching/demands/{equipment_id}/contacts"): lambda w: {"data": {
+        "product_id": str(w.ids["product_id"]), "note": "越权联系"}},
+    ("POST", "/api/v1/matching/contacts/{contact_id}/deal"): lambda w: {"json": {
+        "amount_fen": 100, "signed_on": today().isoformat()}},
+    ("POST", "/matching/contacts/{contact_id}/deal"): lambda w: {"data": {
+        "amount": "1", "signed_on": today().isoformat()}},
     ("POST", "/me/password"): lambda w: {"data": {"current_password": "not-the-password",
                                                   "new_password": "walker-pass-2025",
                                                   "confirm_password": "walker-pass-2025"}},

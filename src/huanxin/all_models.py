@@ -4,6 +4,7 @@ from huanxin.db import Base
 from huanxin.indicators import models as indicators_models
 from huanxin.kit import audit, idempotency
 from huanxin.ledger import models as ledger_models
+from huanxin.matching.catalogue import models as matching_models
 from huanxin.orgs import models as orgs_models
 from huanxin.plans import models as plans_models
 from huanxin.projects import models as projects_models
@@ -14,6 +15,7 @@ from huanxin.secondhand import models as secondhand_models
 from huanxin.tradein import models as tradein_models
 
 __all__ = [
-    "Base", "audit", "idempotency", "indicators_models", "invoice_models", "ledger_models", "orgs_models",
-    "plans_models", "projects_models", "recycling_models", "secondhand_models", "survey_models", "tradein_models",
+    "Base", "audit", "idempotency", "indicators_models", "invoice_models", "ledger_models", "matching_models",
+    "orgs_models", "plans_models", "projects_models", "recycling_models", "secondhand_models", "survey_models",
+    "tradein_models",
 ]

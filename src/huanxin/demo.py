@@ -37,6 +37,7 @@ from huanxin.kit import audit
 from huanxin.kit.audit import AuditRecord
 from huanxin.kit.clock import today
 from huanxin.ledger.models import Transfer as LedgerTransfer
+from huanxin.matching import demo as matching_demo
 from huanxin.migrate import upgrade
 from huanxin.orgs.models import User
 from huanxin.orgs.roles import Role
@@ -72,7 +73,7 @@ __all__ = [
 
 SEED = 2024
 DEMO_ROUNDS = 6
-STEPS = 10
+STEPS = 11
 # Trade-in claims generated over the five cities (HUANXIN_DEMO_CLAIMS overrides; tests use fewer).
 DEMO_CLAIMS = tradein_demo.DEFAULT_CLAIMS
 # The marker of a finished build: written last, in the same transaction as the generated data,
@@ -146,13 +147,16 @@ def _build(engine: Engine, claims: int = DEMO_CLAIMS) -> dict[str, list[Login]]:
             note(f"写入 {fed} 个计算观测值（已有统计数的年份以统计数为准）")
         with _step(7, "生成重点项目库：企业、各审核状态的项目、设备清单、审核记录和申报批次，并汇入指标") as note:
             note(projects_demo.describe(generate_projects(session, plans, rng)))
-        with _step(8, "生成再生资源回收：回收企业、三级网点、流向、价格表、车辆班次、上门回收预约，并汇入指标") as note:
+        with _step(8, "生成供需对接：供给产品、联系与成交") as note:
+            made = sum(matching_demo.seed(session, code, rng) for code in _city_codes(plans))
+            note(f"{made} 个供给产品")
+        with _step(9, "生成再生资源回收：回收企业、三级网点、流向、价格表、车辆班次、上门回收预约，并汇入指标") as note:
             note(recycling_demo.describe(generate_recycling(session, plans, rng)))
-        with _step(9, "生成二手交易：二手电子产品与数据清除记录、二手车、经营者投诉") as note:
+        with _step(10, "生成二手交易：二手电子产品与数据清除记录、二手车、经营者投诉") as note:
             note(secondhand_demo.describe(secondhand_demo.generate(session, _city_codes(plans), rng, today())))
             fed = sum(trade_feed.feed_months(session, code, today()) for code in _city_codes(plans))
             note(f"二手交易与反向开票汇入 {fed} 个计算观测值")
-        with _step(10, "写入代表性审计记录") as note:
+        with _step(11, "写入代表性审计记录") as note:
             for outcome in outcomes:
                 record_representative_actions(session, outcome)
             mark_built(session, {"plans": len(plans), "rounds": DEMO_ROUNDS, "claims": claims})

@@ -23,6 +23,8 @@ from huanxin.indicators import pages as indicators_pages
 from huanxin.kit import parse_process
 from huanxin.ledger import api as ledger_api
 from huanxin.ledger import pages as ledger_pages
+from huanxin.matching.catalogue import api as matching_api
+from huanxin.matching.catalogue import pages as matching_pages
 from huanxin.orgs import api as orgs_api
 from huanxin.orgs import pages as orgs_pages
 from huanxin.plans import api as plans_api
@@ -104,7 +106,7 @@ def create_app() -> FastAPI:
     for api in (tradein_api, payouts_api, retailers_api, whatif_api, orgs_api, plans_api, indicators_api, import_api,
                 ledger_api, projects_api, project_batches_api, project_lists_api, enterprises_api,
                 recycling_network_api, recycling_bookings_api, recycling_dispatch_api, recycling_weighing_api,
-                recycling_invoicing_api, recycling_statistics_api, secondhand_api):
+                recycling_invoicing_api, recycling_statistics_api, secondhand_api, matching_api):
         app.include_router(api.router, prefix="/api/v1")
     for module in (
         orgs_pages, plans_pages, indicators_pages, plans_exports, import_pages, ledger_pages, tradein_pages,
@@ -114,6 +116,7 @@ def create_app() -> FastAPI:
         recycling_invoicing_pages,
         recycling_statistics_pages,
         secondhand_pages,
+        matching_pages,
     ):
         app.include_router(module.router)
 
