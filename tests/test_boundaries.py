@@ -452,6 +452,32 @@ SAMPLES: dict[tuple[str, str], Sample] = {
         "amount_fen": 100, "signed_on": today().isoformat()}},
     ("POST", "/matching/contacts/{contact_id}/deal"): lambda w: {"data": {
         "amount": "1", "signed_on": today().isoformat()}},
+    ("POST", "/api/v1/financing/needs"): lambda w: {"json": {
+        "project_id": w.ids["project_id"], "amount_fen": 10_000_000, "term_months": 36, "bank_unit_ids": []}},
+    ("POST", "/api/v1/financing/needs/{need_id}/push"): lambda w: {"json": {"bank_unit_ids": []}},
+    ("POST", "/api/v1/financing/needs/{need_id}/answers"): lambda w: {"json": {"answer": "interested"}},
+    ("POST", "/api/v1/financing/needs/{need_id}/loans"): lambda w: {"json": {
+        "principal_fen": 10_000_000, "annual_rate_bp": 310, "term_months": 36, "contract_on": "2025-01-10",
+        "tranches": [{"amount_fen": 5_000_000, "disbursed_on": "2025-01-10"}]}},
+    ("POST", "/api/v1/financing/loans/{loan_id}/tranches"): lambda w: {"json": {
+        "amount_fen": 100, "disbursed_on": "2025-02-01"}},
+    ("POST", "/api/v1/financing/loans/{loan_id}/early-repayment"): lambda w: {"json": {"repaid_on": "2025-06-30"}},
+    ("POST", "/api/v1/financing/subsidy/fund"): lambda w: {"json": {"amount_fen": 100}},
+    ("POST", "/api/v1/financing/loans/{loan_id}/subsidy/{quarter}/preallocate"): lambda w: {"json": {}},
+    ("POST", "/api/v1/financing/loans/{loan_id}/subsidy/{quarter}/settle"): lambda w: {"json": {}},
+    ("POST", "/api/v1/financing/loans/{loan_id}/subsidy/{quarter}/correct"): lambda w: {"json": {"memo": "越权"}},
+    ("POST", "/api/v1/financing/products"): lambda w: {"json": {"name": "越权产品"}},
+    ("POST", "/api/v1/financing/events"): lambda w: {"json": {"title": "越权活动", "held_on": "2026-12-20"}},
+    ("POST", "/financing/needs"): lambda w: {"data": {
+        "project_id": str(w.ids["project_id"]), "amount": "100", "term_months": "12"}},
+    ("POST", "/financing/needs/{need_id}/answer"): lambda w: {"data": {"answer": "interested"}},
+    ("POST", "/financing/needs/{need_id}/loans"): lambda w: {"data": {
+        "principal": "1000", "rate": "3.1", "term_months": "12", "contract_on": "2025-01-10",
+        "tranche_amount": ["100"], "tranche_on": ["2025-01-10"]}},
+    ("POST", "/financing/loans/{loan_id}/tranches"): lambda w: {"data": {"amount": "1", "disbursed_on": "2025-02-01"}},
+    ("POST", "/financing/loans/{loan_id}/repayment"): lambda w: {"data": {"repaid_on": "2025-06-30"}},
+    ("POST", "/financing/loans/{loan_id}/subsidy/{quarter}/preallocate"): lambda w: {"data": {"idempotency_key": "w"}},
+    ("POST", "/financing/loans/{loan_id}/subsidy/{quarter}/settle"): lambda w: {"data": {"idempotency_key": "w"}},
     ("POST", "/me/password"): lambda w: {"data": {"current_password": "not-the-password",
                                                   "new_password": "walker-pass-2025",
                                                   "confirm_password": "walker-pass-2025"}},
@@ -487,6 +513,8 @@ BODY_REFERS = {key for key in SAMPLES if key[1].startswith(("/tradein/me/qualifi
                     ("POST", "/api/v1/recycling/flows"),
                     # a pre-invoice for the other city's seller
                     ("POST", "/api/v1/recycling/invoices"), ("POST", "/recycling/invoicing"),
+                    # a financing need for the other city's project
+                    ("POST", "/api/v1/financing/needs"), ("POST", "/financing/needs"),
                     # a complaint against the other city's dealer
                     ("POST", "/api/v1/secondhand/complaints"),
                     # a new account in the other city's unit
@@ -547,6 +575,8 @@ def test_every_route_refuses_another_citys_objects(client: TestClient, app: Fast
     _enterprise_world(db, world)
     _projects_world(db, world)
     _recycling_world(db, world)
+    from tests.financing.boundary_world import financing_world
+    world.ids.update(financing_world(db, MARK))
     batch = client.post("/api/v1/tradein/payout-batches", headers={
         **api_token(client, other.reviewer_user), "Idempotency-Key": uuid.uuid4().hex}, json={})
     world.ids["batch_id"] = batch.json().get("id", 0) if batch.status_code == 201 else 0

@@ -1,6 +1,7 @@
 """Imports every domain's tables so `Base.metadata` is complete (for Alembic and tests)."""
 
 from huanxin.db import Base
+from huanxin.financing import models as financing_models
 from huanxin.indicators import models as indicators_models
 from huanxin.kit import audit, idempotency
 from huanxin.ledger import models as ledger_models
@@ -15,7 +16,7 @@ from huanxin.secondhand import models as secondhand_models
 from huanxin.tradein import models as tradein_models
 
 __all__ = [
-    "Base", "audit", "idempotency", "indicators_models", "invoice_models", "ledger_models", "matching_models",
-    "orgs_models", "plans_models", "projects_models", "recycling_models", "secondhand_models", "survey_models",
-    "tradein_models",
+    "Base", "audit", "financing_models", "idempotency", "indicators_models", "invoice_models", "ledger_models",
+    "matching_models", "orgs_models", "plans_models", "projects_models", "recycling_models", "secondhand_models",
+    "survey_models", "tradein_models",
 ]

@@ -105,6 +105,7 @@ def pii_rotate() -> None:
 
 
 def _register_domains() -> None:
+    from huanxin.financing import cli as financing_cli
     from huanxin.indicators import cli as indicators_cli
     from huanxin.ledger import cli as ledger_cli
     from huanxin.matching import cli as matching_cli
@@ -124,6 +125,7 @@ def _register_domains() -> None:
     app.add_typer(recycling_cli.app, name="recycling")
     app.add_typer(orgs_cli.app, name="accounts")
     app.add_typer(matching_cli.app, name="match")
+    app.add_typer(financing_cli.app, name="financing")
 
 
 _register_domains()

@@ -31,6 +31,7 @@ from huanxin.bootstrap import Login, bootstrap, city_slug
 from huanxin.config import get_settings
 from huanxin.db import make_engine
 from huanxin.demo_logins import logins_from_db, print_logins
+from huanxin.financing import demo as financing_demo
 from huanxin.indicators.demo import CITY_SCALE, generate_indicators
 from huanxin.indicators.models import Baseline, Observation
 from huanxin.kit import audit
@@ -73,7 +74,7 @@ __all__ = [
 
 SEED = 2024
 DEMO_ROUNDS = 6
-STEPS = 11
+STEPS = 12
 # Trade-in claims generated over the five cities (HUANXIN_DEMO_CLAIMS overrides; tests use fewer).
 DEMO_CLAIMS = tradein_demo.DEFAULT_CLAIMS
 # The marker of a finished build: written last, in the same transaction as the generated data,
@@ -150,13 +151,18 @@ def _build(engine: Engine, claims: int = DEMO_CLAIMS) -> dict[str, list[Login]]:
         with _step(8, "生成供需对接：供给产品、联系与成交") as note:
             made = sum(matching_demo.seed(session, code, rng) for code in _city_codes(plans))
             note(f"{made} 个供给产品")
-        with _step(9, "生成再生资源回收：回收企业、三级网点、流向、价格表、车辆班次、上门回收预约，并汇入指标") as note:
+        with _step(9, "生成融资对接：银行及账号、各状态融资需求、贷款与放款、贴息计划与首季度拨付") as note:
+            # its own generator: the later steps' demo data stays the same whatever financing draws
+            financing_rng = random.Random(SEED + 18)
+            needs = sum(financing_demo.seed(session, code, financing_rng) for code in _city_codes(plans))
+            note(f"{needs} 个融资需求")
+        with _step(10, "生成再生资源回收：回收企业、三级网点、流向、价格表、车辆班次、上门预约，并汇入指标") as note:
             note(recycling_demo.describe(generate_recycling(session, plans, rng)))
-        with _step(10, "生成二手交易：二手电子产品与数据清除记录、二手车、经营者投诉") as note:
+        with _step(11, "生成二手交易：二手电子产品与数据清除记录、二手车、经营者投诉") as note:
             note(secondhand_demo.describe(secondhand_demo.generate(session, _city_codes(plans), rng, today())))
             fed = sum(trade_feed.feed_months(session, code, today()) for code in _city_codes(plans))
             note(f"二手交易与反向开票汇入 {fed} 个计算观测值")
-        with _step(11, "写入代表性审计记录") as note:
+        with _step(12, "写入代表性审计记录") as note:
             for outcome in outcomes:
                 record_representative_actions(session, outcome)
             mark_built(session, {"plans": len(plans), "rounds": DEMO_ROUNDS, "claims": claims})

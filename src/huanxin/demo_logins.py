@@ -26,7 +26,7 @@ def print_logins(logins: dict[str, list[Login]], host: str, port: int,
         if not city_logins:
             continue
         print(f"\n{city_logins[0].city}（{len(city_logins)} 个账号）")
-        for role in (Role.OFFICE, Role.LEADER, Role.REVIEWER, Role.DEPARTMENT, Role.COUNTY):
+        for role in (Role.OFFICE, Role.LEADER, Role.REVIEWER, Role.DEPARTMENT, Role.COUNTY, Role.BANK):
             members = [lg for lg in city_logins if lg.role == role]
             if members:
                 _print_role(role, members)
@@ -117,7 +117,7 @@ def _pad(value: str, width: int) -> str:
 def logins_from_db(session: Session) -> dict[str, list[Login]]:
     """The accounts of each plan's city, office first, read back so a reused database prints too."""
     order = {Role.OFFICE: 0, Role.LEADER: 1, Role.REVIEWER: 2, Role.DEPARTMENT: 3, Role.COUNTY: 4,
-             Role.RETAILER: 5, Role.RESIDENT: 6, Role.ENTERPRISE: 7, Role.RECYCLER: 8}
+             Role.RETAILER: 5, Role.RESIDENT: 6, Role.ENTERPRISE: 7, Role.RECYCLER: 8, Role.BANK: 9}
     plans = list(session.scalars(select(Plan).order_by(Plan.key)))
     many = (Role.RETAILER.value, Role.RESIDENT.value)
     rows = session.execute(
@@ -133,6 +133,8 @@ def logins_from_db(session: Session) -> dict[str, list[Login]]:
     # dispatcher, first driver and first station attendant.
     rows = [r for r in rows if r.role != Role.RECYCLER.value or "-recycler1-" in r.username
             and r.username.endswith(("-dispatcher", "-driver1", "-station1"))]
+    # Of the financing demo's bank accounts (financing.demo: bank-<city>-N), the first two.
+    rows = [r for r in rows if r.role != Role.BANK.value or r.username.endswith(("-1", "-2"))]
     out: dict[str, list[Login]] = {}
     for plan in plans:
         if any(p.city_code == plan.city_code for p in plans if p.key in out):

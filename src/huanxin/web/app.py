@@ -18,6 +18,9 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from huanxin.config import get_settings, refusal_to_start
+from huanxin.financing import api as financing_api
+from huanxin.financing import pages as financing_pages
+from huanxin.financing import pages_loans as financing_loan_pages
 from huanxin.indicators import api as indicators_api
 from huanxin.indicators import pages as indicators_pages
 from huanxin.kit import parse_process
@@ -106,7 +109,8 @@ def create_app() -> FastAPI:
     for api in (tradein_api, payouts_api, retailers_api, whatif_api, orgs_api, plans_api, indicators_api, import_api,
                 ledger_api, projects_api, project_batches_api, project_lists_api, enterprises_api,
                 recycling_network_api, recycling_bookings_api, recycling_dispatch_api, recycling_weighing_api,
-                recycling_invoicing_api, recycling_statistics_api, secondhand_api, matching_api):
+                recycling_invoicing_api, recycling_statistics_api, secondhand_api, matching_api,
+                financing_api):
         app.include_router(api.router, prefix="/api/v1")
     for module in (
         orgs_pages, plans_pages, indicators_pages, plans_exports, import_pages, ledger_pages, tradein_pages,
@@ -117,6 +121,7 @@ def create_app() -> FastAPI:
         recycling_statistics_pages,
         secondhand_pages,
         matching_pages,
+        financing_pages, financing_loan_pages,
     ):
         app.include_router(module.router)
 
