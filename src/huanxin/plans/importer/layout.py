@@ -48,9 +48,21 @@ class Layout:
 
 
 def _notice_title(lines: list[str]) -> str | None:
-    joined = squeeze("".join(lines[:40]))
-    match = re.search(r"关于印发[《<](.+?)[》>]的?通知", joined)
-    return match.group(1) if match else None
+    """The plan's title as the notice names it: 关于印发《…》的通知, 关于印发…方案的通知 (no brackets), or
+    现将《…》印发. Read only above the preamble: the preamble cites other documents the same way
+    (为贯彻落实《国务院关于印发<…行动方案>的通知》), and their titles are not this plan's."""
+    head = []
+    for line in lines[:40]:
+        if re.match(r"^\s*(?:为|根据|按照)", line):
+            break
+        head.append(line)
+    joined = squeeze("".join(head))
+    for pattern in (r"关于印发[《<](.+?)[》>]的?通知", r"关于印发(.+?" + PLAN_SUFFIX + r")的?通知",
+                    r"现将《(.+?)》(?:印发|转发)"):
+        match = re.search(pattern, joined)
+        if match:
+            return match.group(1)
+    return None
 
 
 def _standalone_title_end(lines: list[str], title: str | None) -> int | None:

@@ -35,6 +35,15 @@ class Metadata:
     implementers_note: str | None = None
     city_name: str | None = None
     source_block: int | None = None
+    uncertain: list[str] = field(default_factory=list)  # fields read from weak evidence or guessed
+
+
+def _not_title(part: str) -> bool:
+    """Header lines that are never part of the title: the issuer, the 文号, a date, the notice's
+    addressees and sentences."""
+    return bool(re.fullmatch(r"[\u4e00-\u9fa5]{2,24}" + ISSUER_TAIL + "(?:文件)?", part)
+                or DOC_NUMBER.fullmatch(part) or _date(part) and len(part) <= 24
+                or re.search(r"现将|印发给|[：:]$|[。]", part))
 
 
 def _title(layout: Layout) -> str:
@@ -43,7 +52,10 @@ def _title(layout: Layout) -> str:
     acc = ""
     for block in layout.header:
         part = squeeze(block.text)
-        if part.startswith("（") or part.startswith("("):
+        if part.startswith(("（", "(")):  # a status or period line inside a title: skipped, as before
+            continue
+        if _not_title(part):
+            acc = ""
             continue
         acc += part
         if re.search(PLAN_SUFFIX + r"$", acc):
@@ -81,7 +93,7 @@ def _signature(layout: Layout) -> tuple[str | None, dt.date | None]:
     directly above a date line. Without a notice, the date may close the whole document."""
     header = [b.text.strip() for b in layout.header]
     for i, line in enumerate(header):
-        date = _date(line) if len(line) <= 20 else None
+        date = _date(line) if len(line) <= 20 and not line.startswith("发布日期") else None
         if date is None:
             continue
         above = next((h for h in reversed(header[:i]) if h), "")
@@ -90,22 +102,49 @@ def _signature(layout: Layout) -> tuple[str | None, dt.date | None]:
     return None, None
 
 
+def _foot_signature(layout: Layout) -> tuple[str | None, dt.date | None]:
+    """A plan published without a notice is signed at its foot: the issuer's line, then the date."""
+    tail = [squeeze(b.text) for b in layout.body[-4:]]
+    for i in range(len(tail) - 1, 0, -1):
+        date = _date(tail[i]) if len(tail[i]) <= 24 else None
+        if date is not None:
+            above = tail[i - 1]
+            return (above if re.fullmatch(r"[\u4e00-\u9fa5]{2,30}" + ISSUER_TAIL, above) else None), date
+    return None, None
+
+
+def _header_date(layout: Layout) -> dt.date | None:
+    """A date printed alone in the header (a web page's 发布日期), when nothing is signed."""
+    for block in layout.header:
+        text = squeeze(block.text)
+        if len(text) <= 24 and (date := _date(text)) is not None:
+            return date
+    return None
+
+
 def _issuer_from_header(layout: Layout) -> str | None:
     for block in layout.header[:8]:
         text = squeeze(block.text)
         text = re.sub(r"文件$", "", text)
-        if re.fullmatch(r"[\u4e00-\u9fa5]{2,20}" + ISSUER_TAIL, text):
+        if re.fullmatch(r"[\u4e00-\u9fa5]{2,30}" + ISSUER_TAIL, text):
             return text
+        # 河南省人民政府关于印发…的通知: the issuer opens the notice's title line.
+        notice = re.match(r"^([\u4e00-\u9fa5]{2,30}" + ISSUER_TAIL + ")关于", text)
+        if notice:
+            return notice.group(1)
     return None
 
 
 def city_name_of(title: str) -> str | None:
-    match = re.match(r"^([\u4e00-\u9fa5]{1,8}?(?:自治州|地区|盟|市|州|县|区|旗))", title)
+    # 达州市 and not 达州: a division's suffix may itself be followed by the next level's.
+    match = re.match(r"^([\u4e00-\u9fa5]{1,8}?(?:自治州|地区|盟|市|州|县|区|旗))(?![市县区])", title)
     return match.group(1) if match else None
 
 
 def _status(layout: Layout) -> str:
-    head = "".join(squeeze(b.text) for b in layout.header[:12])
+    # （征求意见稿） printed under the title opens the body.
+    under_title = [b.text for b in layout.body[:1] if re.fullmatch(r"\s*[（(][^）)]{2,8}[）)]\s*", b.text)]
+    head = "".join(squeeze(t) for t in [*(b.text for b in layout.header[:12]), *under_title])
     return next((s for s in STATUSES if s in head), "印发")
 
 
@@ -152,14 +191,23 @@ def implementers_note_at(text: str, start: int, end: int) -> str:
 def extract(layout: Layout) -> Metadata:
     title = _title(layout)
     signed_by, signed_on = _signature(layout)
+    if signed_by is None and signed_on is None:
+        signed_by, signed_on = _foot_signature(layout)
+    uncertain = []
+    if signed_on is None:
+        signed_on = _header_date(layout)
+        uncertain.append("issued_on")  # a publication date, or none: not the date signed
     issuer = signed_by or _issuer_from_header(layout)
     city = city_name_of(title)
+    if title == "未识别标题的方案":
+        uncertain.append("title")
     if issuer is None:
-        # A draft without a notice still speaks as the city government (以"我市"口吻).
+        # A draft without a notice still speaks as the city government (以"我市"口吻): a guess, shown as one.
         issuer = f"{city}人民政府" if city else "未识别发文机关"
+        uncertain.append("issuer")
     rule, note = _rule_and_note(layout)
     return Metadata(
         title=title, issuer=issuer, doc_number=_doc_number(layout), issued_on=signed_on, status=_status(layout),
         implements=_implements(_preamble(layout)), responsibility_rule=rule, implementers_note=note,
-        city_name=city, source_block=layout.header[0].id if layout.header else None,
+        city_name=city, source_block=layout.header[0].id if layout.header else None, uncertain=uncertain,
     )

@@ -18,6 +18,7 @@ import yaml
 from huanxin.errors import InvalidInput
 from huanxin.plans.importer import layout as layout_mod
 from huanxin.plans.importer import metadata as metadata_mod
+from huanxin.plans.importer.normalise import normalise
 from huanxin.plans.importer.proposal import (
     AttachmentProposal,
     PlanInfo,
@@ -38,6 +39,8 @@ from huanxin.plans.importer.units import UnitBook, kind_of
 
 REGIONS_FILE = Path(__file__).resolve().parents[2] / "data" / "regions.yaml"
 DEFAULT_HORIZON = 2027  # 国发〔2024〕7号 sets its goals for 2027
+# …实现到2027年…的主要目标，制定本方案 / …制定本行动计划。到2027年，全区累计…
+OPENING_GOALS = re.compile(r"^(?:为|根据|按照).*(?:(?:19|20)\d\d年.*目标|。[^。]*?(?:到|至|力争)(?:19|20)\d\d年)")
 
 
 @dataclass
@@ -71,6 +74,7 @@ def parse(filename: str, data: bytes, city: CityContext | None = None, max_bytes
 
 def parse_text(text: str, *, filename: str = "plan.txt", fmt: str = "txt", encoding: str | None = "utf-8",
                city: CityContext | None = None) -> Proposal:
+    text = normalise(text)
     layout = layout_mod.split(text)
     if not layout.body:
         raise InvalidInput(f"文件“{filename}”中没有识别到方案正文（标题之后没有内容）", field="file")
@@ -91,6 +95,7 @@ def parse_text(text: str, *, filename: str = "plan.txt", fmt: str = "txt", encod
             key=city.key or _default_key(code, meta), city=code, title=meta.title, issuer=meta.issuer,
             doc_number=meta.doc_number, issued_on=meta.issued_on, status=meta.status, implements=meta.implements,
             responsibility_rule=meta.responsibility_rule, implementers_note=meta.implementers_note,
+            uncertain=[*meta.uncertain, *([] if code else ["city"])],
         ),
         units=_units(units, meta, city),
         targets=targets,
@@ -147,6 +152,10 @@ def _attachments(layout: layout_mod.Layout, units: UnitBook,
 
 def _targets(layout: layout_mod.Layout, goal_blocks: set[int],
              meta: metadata_mod.Metadata) -> tuple[list[TargetProposal], list[QualitativeProposal]]:
+    # Goals stated in the opening paragraph (…实现到2027年…的主要目标，制定本方案) count as a goals section.
+    opening = layout.body[0] if layout.body and OPENING_GOALS.search(layout.body[0].text) else None
+    if opening is not None:
+        goal_blocks = goal_blocks | {opening.id}
     goals = [b for b in layout.body if b.id in goal_blocks]
     probe = Context(horizon=DEFAULT_HORIZON, first_year=DEFAULT_HORIZON, default_baseline=2023)
     finder = TargetFinder(probe)

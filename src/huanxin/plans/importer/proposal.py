@@ -60,6 +60,9 @@ class PlanInfo(Model):
     implements: list[str] = []
     responsibility_rule: str | None = None
     implementers_note: str | None = None
+    # Fields the importer guessed or read from weak evidence (title, issuer, issued_on, city): the
+    # review screen marks them for the office to check instead of presenting them as read.
+    uncertain: list[Literal["title", "issuer", "issued_on", "city"]] = []
 
 
 class UnitProposal(Model):

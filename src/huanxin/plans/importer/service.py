@@ -148,12 +148,17 @@ def names_of(text: str) -> list[str]:
 def apply_edits(record: ImportRecord, form: Mapping[str, str]) -> None:
     """Applies the review form (plan fields, each target's fields, each task's units) to the proposal."""
     p = record.proposal
+    before = (p.plan.title, p.plan.issuer, p.plan.issued_on)
     for name in ("key", "title", "issuer", "doc_number", "status"):
         if f"plan-{name}" in form:
             value = form[f"plan-{name}"].strip()
             setattr(p.plan, name, value or (None if name == "doc_number" else getattr(p.plan, name)))
     if "plan-issued_on" in form:
         p.plan.issued_on = _date(form["plan-issued_on"])
+    # A field the office has corrected is no longer a guess.
+    corrected = {n for n, old in zip(("title", "issuer", "issued_on"), before, strict=True)
+                 if getattr(p.plan, n) != old}
+    p.plan.uncertain = [u for u in p.plan.uncertain if u not in corrected]
     if "replaces" in form:
         record.replaces = int(form["replaces"]) if form["replaces"].isdigit() else None
     if "confirm_city" in form or "confirm_city-present" in form:

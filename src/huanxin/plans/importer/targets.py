@@ -38,6 +38,20 @@ COMMITTED = re.compile(r"确保|力争|原则上")
 SUBSIDY = re.compile(r"补助|补贴|奖励|奖补|贴息|资助|给予")
 QUALITATIVE = re.compile(r"(?:基本|大幅|明显|显著|进一步|持续|全面|稳步)"
                          r"(?:达到|提升|提高|建立|建成|增强|改善|淘汰|健全|完善|形成)")
+# 4大行动、17个工程、55项具体任务: the plan counting its own parts, not a target.
+PLAN_PART = re.compile(r"(?:具体|重点|主要|专项|攻坚|配套)?(?:任务|举措|措施|(?:行动|工程|方面|板块|篇章)"
+                       r"(?=$|[、，,。；;和及]))")
+PLAN_PART_CUE = re.compile(r"实施|部署|围绕|通过|包括|涵盖|提出|明确|聚焦")
+PLAN_PARTS_LISTED = re.compile(r"\d+(?:大|项|个|条)" + PLAN_PART.pattern)
+
+
+def _counts_plan_parts(sentence: str, q: Quantity, clause: str) -> bool:
+    """55项具体任务 is the plan counting its tasks; 17个工程 only beside another such count (4大行动、…),
+    since 实施10个重点工程 alone may well be a target."""
+    part = PLAN_PART.match(sentence, q.end)
+    if part is None or not PLAN_PART_CUE.search(clause):
+        return False
+    return bool(re.search(r"任务|举措|措施|篇章|方面", part.group(0))) or len(PLAN_PARTS_LISTED.findall(clause)) >= 2
 ENUMERATION_COUNT = re.compile(r"、[^，,。；]{1,20}?等?$")
 
 
@@ -195,12 +209,14 @@ def _kind(sentence: str, q: Quantity, clause_start: int) -> tuple[str, int | Non
     baseline = BASELINE.search(sentence[clause_start:q.start])
     changing = bool(CHANGE_VERBS.search(before.rstrip()[-8:] if before else ""))
     changing = changing or bool(re.search(r"(?:增长|提高|提升|增加|上升)(?:约)?$", before))
+    # 能耗较2023年下降8%: a fall, kept as a negative change so it cannot be ticked as a rise.
+    sign = -1.0 if re.search(r"(?:下降|降低|减少)了?约?$", before.rstrip()[-6:] if before else "") else 1.0
     if q.unit in ("个百分点", "百分点"):
-        return "pp_increase", int(baseline.group(1)) if baseline else None, q.value, "个百分点"
+        return "pp_increase", int(baseline.group(1)) if baseline else None, sign * q.value, "个百分点"
     if q.unit == "倍":
         return "multiple", int(baseline.group(1)) if baseline else None, q.value, "倍"
     if q.unit == "%" and (baseline or (changing and re.search(r"增长|增加|上升", before[-6:]))):
-        return "growth", int(baseline.group(1)) if baseline else None, q.value, "%"
+        return "growth", int(baseline.group(1)) if baseline else None, sign * q.value, "%"
     return "level", None, q.value, q.unit
 
 
@@ -224,9 +240,12 @@ class TargetFinder:
 
     def _sentence(self, sentence: str, block: int, section: str, carried_year: int | None) -> None:
         qs = quantities(sentence)
-        if "分别" in sentence and len(qs) >= 2 and self._respectively(sentence, qs, block, section, carried_year):
-            at = sentence.find("分别")
-            qs = [q for q in qs if q.start < at]  # the values after 分别 are taken
+        if "分别" in sentence and len(qs) >= 2:
+            from huanxin.plans.importer.lists import respectively  # lists builds on this module
+
+            for at in [m.start() for m in re.finditer("分别", sentence)]:
+                taken = respectively(self, sentence, qs, block, section, carried_year, at)
+                qs = [q for q in qs if q not in taken]  # the list's values are read; the clauses after it are not
         for index, q in enumerate(qs):
             self._one(sentence, q, qs[index - 1] if index else None, qs[index + 1] if index + 1 < len(qs) else None,
                       block, section, carried_year)
@@ -250,6 +269,8 @@ class TargetFinder:
     def _is_target(self, sentence: str, q: Quantity, kind: str, has_year: bool, section: str) -> bool:
         start, end = _clause_bounds(sentence, q.start)
         clause = sentence[start:end]
+        if q.unit in ("项", "个", "条") and _counts_plan_parts(sentence, q, clause):
+            return False
         if q.unit in ("元", "万元") and SUBSIDY.search(clause) or SUBSIDY.search(sentence[max(0, q.start - 6):q.start]):
             return False
         if kind != "level" or q.pre or q.post or has_year:
@@ -288,39 +309,6 @@ class TargetFinder:
         self._add(sentence, subject, kind, baseline, value, unit, q.post or q.pre, year, block, section,
                   (clause_start, clause_end), q.start)
 
-    def _respectively(self, sentence: str, qs: list[Quantity], block: int, section: str,
-                      carried: int | None) -> bool:
-        """…普及率、数控化率分别超过90%、75% / 能效…,环保绩效…,较2023年分别增长15个、13个百分点以上."""
-        at = sentence.find("分别")
-        values = [q for q in qs if q.start > at]
-        head = sentence[:at]
-        tail_units = re.match(r"(?:超过|达到|增长|提高|提升|增加|不低于|不少于|为|约)*"
-                              r"((?:\d+(?:\.\d+)?[^、，,。；和]*[、和])+)"
-                              r"\d+(?:\.\d+)?", sentence[at + 2:])
-        if tail_units:  # "15个、13个百分点": the last item's unit applies to all
-            items = re.findall(r"(\d+(?:\.\d+)?)", sentence[at + 2:at + 2 + tail_units.end()])
-            last = values[-1] if values else None
-            if last is not None and len(items) >= 2:
-                values = [Quantity(last.start, last.end, float(v), last.unit, pre=last.pre, post=last.post)
-                          for v in items]
-        if len(values) < 2 or SUBSIDY.search(sentence[max(0, at - 4):values[-1].end]):
-            return False
-        clause_start, _ = _clause_bounds(sentence, at)
-        own = _clean_subject(sentence[clause_start:at])
-        subjects = [s for s in re.split(r"[、和及]", own) if len(_clean_subject(s)) >= 2] if own else []
-        if len(subjects) != len(values):
-            previous = [c for c in re.split(r"[，,；;]", head[:clause_start]) if c.strip()]
-            subjects = previous[-len(values):] if len(previous) >= len(values) else []
-        if len(subjects) != len(values):
-            return False
-        kind, baseline, _, unit = _kind(sentence, values[-1], clause_start)
-        year, _ = self._year(sentence, at, carried)
-        comparator = values[-1].post or re.match(r"(超过|达到|不低于|不少于|约)?", sentence[at + 2:]).group(1)  # type: ignore[union-attr]
-        for subject, q in zip(subjects, values, strict=True):
-            self._add(sentence, _clean_subject(subject), kind, baseline, q.value, unit, comparator or None, year,
-                      block, section, (0, len(sentence)), at)
-        return True
-
     def _all_of(self, sentence: str, match: re.Match[str], block: int, section: str, carried: int | None) -> None:
         start, end = _clause_bounds(sentence, match.start())
         year, _ = self._year(sentence, match.start(), carried)
@@ -345,7 +333,8 @@ class TargetFinder:
             year=self.ctx.first_year if annual and not _year_before(sentence, pos) else year,
             kind=kind, value=_round(value), unit=unit, comparator=comparator,
             aspirational="力争" in sentence[:pos], baseline_year=baseline,
-            cumulative="累计" in sentence[:pos], annual=annual, section=section, text=text, block=block,
+            # 累计 speaks for its own clause: "累计更新农机2000台，每年实施项目20个" is one of each.
+            cumulative="累计" in sentence[bounds[0]:pos], annual=annual, section=section, text=text, block=block,
             subject=subject,
         ))
 

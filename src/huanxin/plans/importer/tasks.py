@@ -110,6 +110,8 @@ def trailing_clause(paragraph: str) -> tuple[str, str | None]:
 def title_of(text: str, limit: int = 40) -> str:
     """The heading sentence of a paragraph: its first sentence if short, else its first clause."""
     first = re.split(r"[。；;！？]", text, maxsplit=1)[0].strip()
+    # （一）加强组织领导，（市发展改革委牵头）: the comma only separates the heading from its units.
+    first = re.sub(r"[，,]\s*$", "", first)
     if first and len(first) <= limit:
         return first
     clause = re.split(r"[，,：:]", first, maxsplit=1)[0].strip()
