@@ -213,6 +213,8 @@ def _recycling_world(db: Session, world: World) -> None:
     world.ids.update(other_city_world(db, OTHER, MARK))
     from tests.matching.boundary_support import other_city_world as matching_world
     world.ids.update(matching_world(db, OTHER, MARK))
+    from tests.recycling.scrapped.boundary_support import other_city_world as scrapped_world
+    world.ids.update(scrapped_world(db, OTHER, MARK))
 
 
 def _invoicing_world(db: Session, world: World, other: Any) -> None:
@@ -478,6 +480,14 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ("POST", "/financing/loans/{loan_id}/repayment"): lambda w: {"data": {"repaid_on": "2025-06-30"}},
     ("POST", "/financing/loans/{loan_id}/subsidy/{quarter}/preallocate"): lambda w: {"data": {"idempotency_key": "w"}},
     ("POST", "/financing/loans/{loan_id}/subsidy/{quarter}/settle"): lambda w: {"data": {"idempotency_key": "w"}},
+    ("PUT", "/api/v1/matching/weights"): lambda w: {"json": {"county": 30, "city": 20}},
+    ("POST", "/api/v1/recycling/scrapped"): lambda w: {"json": {
+        "vin": vin(), "plate": "川A12345", "owner_name": "越权", "owner_id_number": id_number(),
+        "first_registered_on": "2010-05-01", "fuel": "petrol", "emission_standard": "国三",
+        "received_on": today().isoformat(), "certificate_no": f"W-{uuid.uuid4().hex[:10]}",
+        "certificate_issued_on": today().isoformat()}},
+    ("POST", "/api/v1/recycling/scrapped/{scrapped_id}/deregistration"): lambda w: {"json": {
+        "number": "ZX-W-1", "deregistered_on": today().isoformat()}},
     ("POST", "/me/password"): lambda w: {"data": {"current_password": "not-the-password",
                                                   "new_password": "walker-pass-2025",
                                                   "confirm_password": "walker-pass-2025"}},

@@ -397,6 +397,7 @@ def test_the_summary_walks_a_visitor_through_redemption_and_a_car_claim(
 def test_a_dealer_files_a_car_claim_in_the_programme_open_today(demo_url: str, db: Session) -> None:
     """With only what the summary prints: the dealer, the buyer's ID number and the two VINs."""
     from huanxin.demo import demo_walkthroughs
+    from huanxin.recycling.scrapped.demo import walkthrough_certificate
     from huanxin.tradein.claims import lifecycle as claims
     from huanxin.tradein.models import Programme
     from huanxin.tradein.residents import identity
@@ -407,9 +408,10 @@ def test_a_dealer_files_a_car_claim_in_the_programme_open_today(demo_url: str, d
                                                    Programme.name == w.car_programme)).one()
     assert programme.active and programme.starts_on <= today() <= programme.ends_on
     buyer = identity.register_person(db, id_number=w.buyer_id_number, name="演示购车人")
+    certificate = walkthrough_certificate(dealer.city_code)  # the scrap registry holds the old car under it
     purchase = claims.Purchase(
         category="car", price_fen=12_000_000, invoice_no="DEMO-CAR-1", invoice_date=today(), brand="比亚迪",
-        model="秦PLUS DM-i", proofs={"scrap_cert": "HS-DEMO-1", "deregistration": "ZX-DEMO-1"}, new_vin=w.new_vin,
+        model="秦PLUS DM-i", proofs={"scrap_cert": certificate, "deregistration": "ZX-DEMO-1"}, new_vin=w.new_vin,
         new_vehicle_fuel="nev", old_vin=w.old_vin, old_vehicle_fuel="petrol",
         old_vehicle_registered_on=dt.date(2012, 6, 30), old_vehicle_owned_since=dt.date(2020, 1, 1))
     claim = claims.apply_car(db, scope_of(dealer), programme, buyer, purchase)

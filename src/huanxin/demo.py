@@ -48,6 +48,8 @@ from huanxin.plans.demo_rounds import round_schedule
 from huanxin.plans.models import Closure, Plan, Report, Round, RoundItem, Task
 from huanxin.projects import demo as projects_demo
 from huanxin.recycling import demo as recycling_demo
+from huanxin.recycling import indicator_feed as recycling_feed
+from huanxin.recycling.scrapped import demo as scrapped_demo
 from huanxin.recycling.statistics import indicator_feed as trade_feed
 from huanxin.secondhand import demo as secondhand_demo
 from huanxin.tradein import demo as tradein_demo
@@ -158,6 +160,10 @@ def _build(engine: Engine, claims: int = DEMO_CLAIMS) -> dict[str, list[Login]]:
             note(f"{needs} 个融资需求")
         with _step(10, "生成再生资源回收：回收企业、三级网点、流向、价格表、车辆班次、上门预约，并汇入指标") as note:
             note(recycling_demo.describe(generate_recycling(session, plans, rng)))
+            # scrapped cars after the recycling feed: the indicator is fed again with their certificates
+            cars = sum(scrapped_demo.seed(session, code, rng) for code in _city_codes(plans))
+            fed = sum(recycling_feed.feed_months(session, code, today()) for code in _city_codes(plans))
+            note(f"报废机动车 {cars} 辆（回收证明与注销、部分已用于汽车报废更新补贴），重新汇入 {fed} 个计算观测值")
         with _step(11, "生成二手交易：二手电子产品与数据清除记录、二手车、经营者投诉") as note:
             note(secondhand_demo.describe(secondhand_demo.generate(session, _city_codes(plans), rng, today())))
             fed = sum(trade_feed.feed_months(session, code, today()) for code in _city_codes(plans))

@@ -46,6 +46,8 @@ def _print_walkthrough(w: tradein_demo.Walkthrough) -> None:
         print(f"  {_pad('汽车补贴演示', 18)}经销商 {w.dealer} 代购车人申请“{w.car_programme}”")
         print(f"  {_pad('', 18)}可用 购车人身份证号 {w.buyer_id_number}（姓名任填）、"
               f"新车VIN {w.new_vin}、旧车VIN {w.old_vin}")
+        if w.scrap_certificate:
+            print(f"  {_pad('', 18)}报废机动车回收证明编号 {w.scrap_certificate}（已登记，对应该旧车VIN）")
 
 
 def _print_tradein(city_logins: list[Login]) -> None:

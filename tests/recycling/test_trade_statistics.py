@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from tests.conftest import api_token
 from tests.recycling import invoicing_support as inv
 from tests.recycling import weighing_support as ws
+from tests.recycling.scrapped import support as scrapped
 from tests.secondhand.support import imei, resident
 from tests.tradein.claims_support import user, vin
 
@@ -67,6 +68,11 @@ def _world(db: Session) -> tuple[ws.Recycler, ws.Recycler]:
     from huanxin.recycling.invoicing import service as invoicing
 
     invoicing.reverse(db, there.scope(db, "dispatcher"), blue.id, "出售方信息有误")
+    dismantler = scrapped.dismantler(db, CITY)
+    unit = db.get(Unit, dismantler.unit_id)
+    assert unit is not None
+    unit.region_code = COUNTY
+    scrapped.record(db, dismantler, received_on=today(), certificate_issued_on=today())
     return here, there
 
 
@@ -85,7 +91,7 @@ def test_the_office_sees_this_months_sales_and_net_invoices_by_county(client: Te
     _world(db)
     headers = api_token(client, user(db, f"st-off-{ws.tag()}", Role.OFFICE, CITY))
     body = client.get("/api/v1/recycling/statistics?months=3", headers=headers).json()
-    assert [m["code"] for m in body["measures"]] == ["used_cars", "electronics", "reverse_invoiced"]
+    assert [m["code"] for m in body["measures"]] == ["scrapped_cars", "used_cars", "electronics", "reverse_invoiced"]
     yanjiang, lezhi = _row(body["rows"], "雁江区"), _row(body["rows"], "乐至县")
     assert yanjiang["electronics"] >= 2 and yanjiang["used_cars"] >= 1
     assert lezhi["used_cars"] >= 1
@@ -94,6 +100,7 @@ def test_the_office_sees_this_months_sales_and_net_invoices_by_county(client: Te
     city_now, city_before = _row(body["rows"], "全市合计"), _row(before["rows"], "全市合计")
     assert city_now["electronics"] - city_before["electronics"] == 2
     assert city_now["used_cars"] - city_before["used_cars"] == 2
+    assert city_now["scrapped_cars"] - city_before["scrapped_cars"] == 1 and yanjiang["scrapped_cars"] >= 1
     assert round(city_now["reverse_invoiced"] - city_before["reverse_invoiced"], 2) == 2.0
 
 
@@ -107,7 +114,7 @@ def test_the_page_and_the_sheet_show_the_same_figures_in_chinese(client: TestCli
     sheet = client.get("/recycling/statistics.xlsx?months=3", headers=headers)
     assert sheet.status_code == 200
     rows = list(load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True))
-    assert rows[0][:3] == ("月份", "地区", "二手车交易（辆）")
+    assert rows[0][:4] == ("月份", "地区", "报废机动车回收（出具回收证明）（辆）", "二手车交易（辆）")
     assert any(r[1] == "乐至县" and r[0] == f"{today():%Y-%m}" for r in rows[1:])
 
 

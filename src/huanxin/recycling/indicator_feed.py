@@ -19,6 +19,12 @@
   are not added.
 - `recycling_points_built` (再生资源回收网点数量, 个): the community points and smart cabinets
   operating at the end of the period (opened on or before it, or with no opening date).
+- `scrapped_car_recycling` (报废汽车回收量, 辆): the 报废机动车回收证明 issued in the period by the
+  city's qualified dismantlers (recycling.scrapped: one certificate per VIN, so each car once).
+  In a city that keeps the registry every car-scrapping claim names one of these certificates, so
+  the count holds the trade-in feed's count of those claims: it is written with the COMBINED_NOTE
+  prefix and the trade-in feed leaves that month alone, as for appliances. A city with no
+  certificate in the period gets no figure here, and the trade-in feed's count stands.
 
 Precedence as in the other feeds: a year for which the city has an entered or imported figure of an
 indicator gets no computed one; a period with nothing to measure (no settlement, no flow, no
@@ -38,6 +44,7 @@ from huanxin.kit.clock import CHINA
 from huanxin.orgs.roles import Role
 from huanxin.orgs.scope import Scope
 from huanxin.recycling.models import Booking, Flow, Settlement, Site, Weighing
+from huanxin.recycling.scrapped import service as scrapped_service
 from huanxin.recycling.vocab import APPLIANCE_CATEGORIES, HOUSEHOLD_LEVELS
 from huanxin.tradein.programmes import indicator_feed as tradein_feed
 
@@ -46,7 +53,8 @@ FEED_ACTOR = "recycling-feed"
 APPLIANCES = tradein_feed.RECYCLED_APPLIANCES  # waste_appliance_recycling
 TONNAGE = "renewable_resource_recycling"
 POINTS = "recycling_points_built"
-CODES = (APPLIANCES, TONNAGE, POINTS)
+SCRAPPED_CARS = "scrapped_car_recycling"
+CODES = (APPLIANCES, TONNAGE, POINTS, SCRAPPED_CARS)
 
 
 @dataclass
@@ -63,6 +71,7 @@ class Figures:
     pickup_g: int
     dropoff_g: int
     points: int
+    scrapped_cars: int = 0  # certificates issued in the period
 
 
 def _feed_scope(city_code: str) -> Scope:
@@ -99,7 +108,8 @@ def figures(session: Session, city_code: str, year: int, month: int) -> Figures:
     tradein = tradein_feed.count_claims(session, city_code, year, month, APPLIANCES)
     return Figures(appliance_pieces=pieces, tradein_appliances=tradein,
                    settled_bookings=len({r.booking_id for r in lines}), pickup_g=sum(int(r.net_g) for r in lines),
-                   dropoff_g=int(dropoff or 0), points=int(points or 0))
+                   dropoff_g=int(dropoff or 0), points=int(points or 0),
+                   scrapped_cars=scrapped_service.certificates_issued(session, city_code, start, end))
 
 
 def _when(year: int, month: int) -> str:
@@ -118,6 +128,9 @@ def _values(fig: Figures, when: str) -> dict[str, tuple[float | None, str]]:
                   f"社区回收点和智能回收柜交投{fig.dropoff_g / 1_000_000:.3f}吨（中转站、分拣中心的转运量不重复计入）"),
         POINTS: (float(fig.points) if fig.points else None,
                  f"再生资源回收计算：{when}末正在运营的社区回收点和智能回收柜数量"),
+        SCRAPPED_CARS: (float(fig.scrapped_cars) if fig.scrapped_cars else None,
+                        f"{tradein_feed.COMBINED_NOTE}：{when}本市回收拆解企业出具报废机动车回收证明"
+                        f"{fig.scrapped_cars}份（每车一证，已含以旧换新报废更新的车辆，不重复计数）"),
     }
 
 

@@ -48,6 +48,8 @@ from huanxin.recycling.invoicing import api as recycling_invoicing_api
 from huanxin.recycling.invoicing import pages as recycling_invoicing_pages
 from huanxin.recycling.network import api as recycling_network_api
 from huanxin.recycling.network import pages as recycling_network_pages
+from huanxin.recycling.scrapped import api as recycling_scrapped_api
+from huanxin.recycling.scrapped import pages as recycling_scrapped_pages
 from huanxin.recycling.statistics import api as recycling_statistics_api
 from huanxin.recycling.statistics import pages as recycling_statistics_pages
 from huanxin.recycling.weighing import api as recycling_weighing_api
@@ -109,7 +111,7 @@ def create_app() -> FastAPI:
     for api in (tradein_api, payouts_api, retailers_api, whatif_api, orgs_api, plans_api, indicators_api, import_api,
                 ledger_api, projects_api, project_batches_api, project_lists_api, enterprises_api,
                 recycling_network_api, recycling_bookings_api, recycling_dispatch_api, recycling_weighing_api,
-                recycling_invoicing_api, recycling_statistics_api, secondhand_api, matching_api,
+                recycling_invoicing_api, recycling_statistics_api, recycling_scrapped_api, secondhand_api, matching_api,
                 financing_api):
         app.include_router(api.router, prefix="/api/v1")
     for module in (
@@ -119,6 +121,7 @@ def create_app() -> FastAPI:
         recycling_network_pages, recycling_bookings_pages, recycling_dispatch_pages, recycling_weighing_pages,
         recycling_invoicing_pages,
         recycling_statistics_pages,
+        recycling_scrapped_pages,
         secondhand_pages,
         matching_pages,
         financing_pages, financing_loan_pages,

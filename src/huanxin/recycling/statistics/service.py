@@ -1,4 +1,5 @@
-"""The city's monthly figures of recycling and second-hand trade, by county: what the commerce
+"""The city's monthly figures of recycling and second-hand trade, by county (scrapped cars, used
+cars, wiped electronics, reverse invoicing): what the commerce
 bureau and the office read each month (issue 17, item 4). Each measure comes from the domain that
 records it; this module only lays them side by side.
 
@@ -21,6 +22,7 @@ from huanxin.orgs import service as orgs_service
 from huanxin.orgs.roles import CITY_WIDE_READERS, Role
 from huanxin.orgs.scope import Scope
 from huanxin.recycling.invoicing import statistics as invoicing_statistics
+from huanxin.recycling.scrapped import statistics as scrapped_statistics
 from huanxin.secondhand import statistics as secondhand_statistics
 
 READERS = CITY_WIDE_READERS | {Role.DEPARTMENT, Role.REVIEWER, Role.COUNTY}
@@ -46,6 +48,7 @@ def _used_cars(session: Session, city: str, start: dt.date, end: dt.date) -> Cou
 
 
 MEASURES: tuple[Measure, ...] = (
+    Measure("scrapped_cars", "报废机动车回收（出具回收证明）", "辆", scrapped_statistics.certificates_by_month),
     Measure("used_cars", "二手车交易", "辆", _used_cars),
     Measure("electronics", "二手电子产品交易（经核验清除）", "台", _electronics),
     Measure("reverse_invoiced", "反向开票金额（不含税，已扣红冲）", "万元", invoicing_statistics.invoiced_fen,

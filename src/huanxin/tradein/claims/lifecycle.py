@@ -18,6 +18,7 @@ from huanxin.kit import pii
 from huanxin.kit.clock import aware, now
 from huanxin.orgs.roles import Role
 from huanxin.orgs.scope import Scope
+from huanxin.recycling.scrapped import service as scrapped_service
 from huanxin.tradein import money, outbox
 from huanxin.tradein import repository as repo
 from huanxin.tradein.claims import evaluation, events
@@ -99,6 +100,10 @@ def identifier_taken(kind: str, value: str) -> Conflict:
 def _use_identifiers(session: Session, claim: Claim, values: dict[str, str]) -> None:
     """One SN/IMEI, VIN, certificate or invoice, used once ever: the unique row decides, inside
     this transaction, so of two racing claims exactly one wins and the other gets a clear 409."""
+    if "scrap_cert" in values:  # the scrapped-vehicle registry: the certificate exists, is this VIN's, and links
+        scrapped_service.link_claim(session, city_code=claim.city_code, claim_id=claim.id,
+                                    submitted_at=claim.submitted_at, certificate_no=values["scrap_cert"],
+                                    old_vin=(claim.inputs or {}).get("old_vin"))
     for (kind, value_hash), value in identifier_hashes(values).items():
         if insert_unless_taken(session, UsedIdentifier, {"kind": kind, "value_hash": value_hash,
                                                           "claim_id": claim.id}) is None:

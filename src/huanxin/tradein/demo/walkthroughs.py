@@ -39,6 +39,7 @@ class Walkthrough:
     buyer_id_number: str
     new_vin: str
     old_vin: str
+    scrap_certificate: str = ""  # the old car's 报废机动车回收证明, in the scrap registry (recycling.scrapped)
 
 
 def walkthroughs(session: Session, city_codes: list[str]) -> dict[str, Walkthrough]:
@@ -47,6 +48,8 @@ def walkthroughs(session: Session, city_codes: list[str]) -> dict[str, Walkthrou
 
 
 def _walkthrough(session: Session, city_code: str) -> Walkthrough:
+    from huanxin.recycling.scrapped.demo import walkthrough_certificate  # imported late: that demo reads this one
+
     moment = now()
     ready = session.execute(
         select(User.username, Qualification.id, Qualification.category, Programme.kind, Programme.rules_code)
@@ -65,7 +68,8 @@ def _walkthrough(session: Session, city_code: str) -> Walkthrough:
         retailer=_admitted_login(session, city_code, kind) if kind else None,
         dealer=_admitted_login(session, city_code, car.kind) if car is not None else None,
         car_programme=car.name if car is not None else None, buyer_id_number=first17 + id_check_char(first17),
-        new_vin=_vin("LGX", 990_000 + n), old_vin=_vin("LFV", 990_000 + n))
+        new_vin=_vin("LGX", 990_000 + n), old_vin=_vin("LFV", 990_000 + n),
+        scrap_certificate=walkthrough_certificate(city_code))
 
 
 def _admitted_login(session: Session, city_code: str, kind: str) -> str | None:

@@ -1,0 +1,1 @@
+"""Tests of the scrapped-vehicle trail (recycling.scrapped)."""
