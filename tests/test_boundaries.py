@@ -481,6 +481,7 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ("POST", "/financing/loans/{loan_id}/subsidy/{quarter}/preallocate"): lambda w: {"data": {"idempotency_key": "w"}},
     ("POST", "/financing/loans/{loan_id}/subsidy/{quarter}/settle"): lambda w: {"data": {"idempotency_key": "w"}},
     ("PUT", "/api/v1/matching/weights"): lambda w: {"json": {"county": 30, "city": 20}},
+    ("POST", "/matching/weights"): lambda w: {"data": {"county": "30", "city": "20"}},
     ("POST", "/api/v1/recycling/scrapped"): lambda w: {"json": {
         "vin": vin(), "plate": "川A12345", "owner_name": "越权", "owner_id_number": id_number(),
         "first_registered_on": "2010-05-01", "fuel": "petrol", "emission_standard": "国三",

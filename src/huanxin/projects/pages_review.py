@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from huanxin.errors import Forbidden
 from huanxin.kit.clock import today
+from huanxin.matching.catalogue import matches as matching
 from huanxin.orgs.roles import Role
 from huanxin.orgs.scope import Scope
 from huanxin.projects import pages_views as views
@@ -102,7 +103,7 @@ def project_page(request: Request, project_id: int, db: DbSession, scope: Curren
         can_review=_review_level(scope, project) is not None, changes=changes, changes_title=changes_title,
         funding=views.funding_rows(project, equipment, today()), funding_note=views.FUNDING_NOTE,
         efficiency_notes=views.efficiency_notes(equipment), batch=batch, light_name=light,
-        light_note=light_note, **views.common())
+        light_note=light_note, matchable=matching.matchable(project, equipment), **views.common())
 
 
 def _on_project(call: FormCall) -> Response:

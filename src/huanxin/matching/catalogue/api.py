@@ -11,20 +11,22 @@ office reads the statistics. Another city's product or demand answers 404, a res
     POST /matching/demands/{equipment_id}/contacts {product_id, note}
     POST /matching/contacts/{id}/deal              {amount_fen, signed_on}
     GET  /matching/orders[.xlsx]?category=          我为企业找订单 (a class name filters)
-    GET  /matching/stats                           by county and field, with the local share"""
+    GET  /matching/stats                           by county and field, with the local share
+    GET  /matching/weights                         the city's score weights beside the defaults
+    PUT  /matching/weights                         {"county": 30, "city": 20, …} (a weight not sent: the default)"""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, UploadFile
+from fastapi import APIRouter, Body, File, UploadFile
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from huanxin.errors import InvalidInput
 from huanxin.kit import uploads
-from huanxin.matching.catalogue import deals, excel, matches, products, views
+from huanxin.matching.catalogue import deals, excel, matches, products, views, weights
 from huanxin.matching.catalogue import repository as repo
 from huanxin.orgs.scope import Scope
 from huanxin.web.deps import CurrentScope, DbSession
@@ -107,3 +109,14 @@ def order_export(db: DbSession, scope: CurrentScope, category: str = "") -> Resp
 def stats(db: DbSession, scope: CurrentScope) -> dict[str, Any]:
     rows, total = deals.statistics(db, scope)
     return {"rows": [views.stat_out(r) for r in rows], "total": views.stat_out(total)}
+
+
+@router.get("/matching/weights")
+def weights_get(db: DbSession, scope: CurrentScope) -> dict[str, Any]:
+    return {"weights": weights.rows(weights.read(db, scope))}
+
+
+@router.put("/matching/weights")
+def weights_put(body: Annotated[dict[str, Any], Body()], db: DbSession, scope: CurrentScope) -> dict[str, Any]:
+    # A plain mapping, checked by weights.parse: its errors name the weight in Chinese.
+    return {"weights": weights.rows(weights.save(db, scope, body))}

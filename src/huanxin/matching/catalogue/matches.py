@@ -6,7 +6,9 @@
 - a supplier's 我为企业找订单: the city's declared demand items that its products fit, ranked by the
   best of its products. What a supplier sees of a demand is its class, specification, quantity,
   county and the buyer's name — never the project's investment or financing figures, nor its budget
-  (the price part of the score is left out there)."""
+  (the price part of the score is left out there).
+
+Both, and the score kept with a contact, use the city's own weights (catalogue.weights)."""
 
 from __future__ import annotations
 
@@ -22,9 +24,10 @@ from huanxin.kit.excel import append_row, list_sheet_bytes
 from huanxin.matching import rank as engine
 from huanxin.matching.catalogue import products as catalogue_products
 from huanxin.matching.catalogue import repository as repo
+from huanxin.matching.catalogue import weights as city_weights
 from huanxin.matching.catalogue.models import SupplyProduct
 from huanxin.matching.records import Demand, from_equipment
-from huanxin.matching.score import Verdict, Weights, verdict
+from huanxin.matching.score import Verdict, exclusion
 from huanxin.matching.taxonomy import Taxonomy
 from huanxin.matching.taxonomy import load as load_taxonomy
 from huanxin.orgs import service as orgs_service
@@ -32,6 +35,9 @@ from huanxin.orgs.scope import Scope
 from huanxin.projects.models import Project, ProjectEquipment
 
 TOP = 20
+# Excluded products listed on a buyer's page: a city of 100,000 products excludes thousands for one
+# item (every withdrawn or below-准入 model of the class); the page says how many and lists the first.
+EXCLUDED_SHOWN = 50
 _CACHE: dict[str, tuple[tuple[Any, ...], engine.Catalogue]] = {}
 _LOCK = threading.Lock()
 
@@ -60,6 +66,12 @@ def demand_of(row: ProjectEquipment, project: Project) -> Demand | None:
     return from_equipment(row, project.region_code, taxonomy())
 
 
+def matchable(project: Project, rows: list[ProjectEquipment]) -> set[int]:
+    """The new-equipment lines of the project whose class the catalogue ranks (the project page links
+    them to their ranked suppliers)."""
+    return {row.id for row in rows if row.side == "new" and demand_of(row, project) is not None}
+
+
 @dataclass(frozen=True)
 class Shown:
     """One product on a buyer's list."""
@@ -77,7 +89,8 @@ class DemandView:
     demand: Demand | None
     category_name: str
     matches: list[Shown]
-    excluded: list[tuple[SupplyProduct, str, str]]  # product, supplier, reason
+    excluded: list[tuple[SupplyProduct, str, str]]  # product, supplier, reason (the first EXCLUDED_SHOWN)
+    excluded_count: int = 0  # all of them
 
 
 def for_demand(session: Session, scope: Scope, equipment_id: int) -> DemandView:
@@ -87,8 +100,10 @@ def for_demand(session: Session, scope: Scope, equipment_id: int) -> DemandView:
     if demand is None:
         return DemandView(row, project, None, "", [], [])
     cat = city_catalogue(session, scope.city_code)
-    ranked = engine.rank([demand], cat, top=TOP)[0]
-    excluded = _excluded(cat, demand, tax)
+    weights = city_weights.for_city(session, scope.city_code)
+    ranked = engine.rank([demand], cat, top=TOP, weights=weights)[0]
+    every = _excluded(cat, demand, tax)
+    excluded = every[:EXCLUDED_SHOWN]
     ids = [int(v.product_id) for v in ranked.matches] + [int(v.product_id) for v in excluded]
     rows = repo.products_by_id(session, ids)
     names = repo.enterprise_names(session, {r.enterprise_id for r in rows.values()})
@@ -96,26 +111,30 @@ def for_demand(session: Session, scope: Scope, equipment_id: int) -> DemandView:
                    v.explanation()) for v in ranked.matches]
     out = [(rows[int(v.product_id)], names.get(rows[int(v.product_id)].enterprise_id, ""), v.excluded or "")
            for v in excluded]
-    return DemandView(row, project, demand, tax.name(demand.category), shown, out)
+    return DemandView(row, project, demand, tax.name(demand.category), shown, out, len(every))
 
 
 def _excluded(cat: engine.Catalogue, demand: Demand, tax: Taxonomy) -> list[Verdict]:
     """The products of classes that fit the demand which a hard constraint removes, with the reason
-    (products of other classes are not listed: they are simply another kind of equipment)."""
-    day, weights = today(), Weights()
-    fitting = set(tax.compatible(demand.category))
+    (products of other classes are not listed: they are simply another kind of equipment). Only the
+    fitting classes' products are visited, in catalogue order, and only the constraints are checked
+    (no weights involved): at 100,000 products a visit of every product was most of a request."""
+    day = today()
+    fits = tax.compatible(demand.category)
+    rows = [cat.by_class[klass] for klass in fits if klass in cat.by_class]
     found = []
-    for product in cat.products:
-        if product.category in fitting:
-            result = verdict(demand, product, 0.0, tax, weights, day)
-            if result.excluded:
-                found.append(result)
+    for position in sorted(int(p) for part in rows for p in part):
+        product = cat.products[position]
+        reason = exclusion(demand, product, fits[product.category], tax, day)
+        if reason is not None:
+            found.append(Verdict(product.id, reason))
     return found
 
 
 def score_of(session: Session, city_code: str, demand: Demand, product: SupplyProduct) -> Verdict:
     """The verdict the buyer saw for this product (kept with the contact)."""
-    return engine.explain(city_catalogue(session, city_code), demand, str(product.id))
+    return engine.explain(city_catalogue(session, city_code), demand, str(product.id),
+                          city_weights.for_city(session, city_code))
 
 
 @dataclass(frozen=True)
@@ -151,7 +170,8 @@ def orders(session: Session, scope: Scope, category: str = "") -> list[Order]:
     lines = [(row, project, replace(demand, budget_fen=None))
              for row, project in repo.open_demand_lines(session, scope.city_code)
              if (demand := demand_of(row, project)) is not None]
-    ranked = engine.rank([d for _, _, d in lines], cat, top=1)
+    ranked = engine.rank([d for _, _, d in lines], cat, top=1,
+                         weights=city_weights.for_city(session, scope.city_code))
     by_id = {str(p.id): p for p in own}
     buyers = repo.enterprise_names(session, {project.enterprise_id for _, project, _ in lines})
     regions: dict[str, str] = {}

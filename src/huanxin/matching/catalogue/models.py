@@ -7,7 +7,10 @@
   and the engine excludes it with its reason (该型号已不允许销售).
 - A contact (联系供应商) links one new-equipment line of a buyer's project to one product, with the
   score and explanation the buyer saw; a deal (成交) is at most one per contact. The deal keeps the
-  project's county and field and how local the supplier was, so the office's statistics read one table."""
+  project's county and field and how local the supplier was, so the office's statistics read one table.
+- A city's score weights (本地企业优先 and the other parts of matching.score.Weights) are one row per city
+  holding only the weights the office changed: a city without a row ranks with the engine's defaults,
+  and a default changed in code reaches every city that did not set that weight itself."""
 
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -34,7 +38,10 @@ from huanxin.db import Base
 
 class SupplyProduct(Base):
     __tablename__ = "supply_product"
-    __table_args__ = (UniqueConstraint("enterprise_id", "code", name="uq_supply_product_code"),)
+    __table_args__ = (UniqueConstraint("enterprise_id", "code", name="uq_supply_product_code"),
+                      # the cache stamp's max(updated_at) of a city (repository.catalogue_stamp), on
+                      # every buyer's page: a scan of the city's rows without it (migration 0025)
+                      Index("ix_supply_product_city_updated", "city_code", "updated_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     city_code: Mapped[str] = mapped_column(String(6), index=True)
@@ -91,3 +98,12 @@ class MatchDeal(Base):
     local: Mapped[bool] = mapped_column(Boolean)  # supplier in the same city as the project (本地企业)
     created_by_user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class MatchingWeights(Base):
+    __tablename__ = "matching_weights"
+
+    city_code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    weights: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)  # score.Weights field -> points
+    updated_by_user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

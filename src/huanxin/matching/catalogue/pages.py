@@ -5,7 +5,8 @@
 - 需求设备 (/matching/demands, /matching/demands/{id}): a buyer's demand items; one item's ranked
   products with their breakdown, the excluded ones with the reason (collapsed), 联系供应商 and 登记成交;
 - 我为企业找订单 (/matching/orders): the demands a supplier's products fit;
-- 供需对接统计 (/matching/stats): the office's statistics by county and field, exportable."""
+- 供需对接统计 (/matching/stats): the office's statistics by county and field, exportable;
+- 评分权重 (/matching/weights): the city's score weights beside the defaults, changed or reset by the office."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from huanxin.errors import InvalidInput
-from huanxin.matching.catalogue import deals, excel, forms, matches, products, views
+from huanxin.matching.catalogue import deals, excel, forms, matches, products, views, weights
 from huanxin.matching.catalogue import repository as repo
 from huanxin.matching.catalogue.api import ORDERS_FILE, SHEET_FILE, STATS_FILE, read_sheet, xlsx
 from huanxin.matching.records import CREDENTIALS, EFFICIENCY_LABELS
@@ -31,7 +32,7 @@ router = APIRouter(include_in_schema=False)
 HOME = "/matching"
 Text = Annotated[str, Form()]
 DONE = {"saved": "已保存产品。", "withdrawn": "已停售。", "contact": "已记录联系，供应商将与您联系。",
-        "deal": "已登记成交。"}
+        "deal": "已登记成交。", "weights": "已保存评分权重，排序即按新权重计算。", "reset": "已恢复默认权重。"}
 # The service's field names → the form's
 FORM_FIELD = {"price_min_fen": "price_min", "price_max_fen": "price_max", "params": "param_value"}
 
@@ -185,3 +186,42 @@ def stats_page(request: Request, db: DbSession, scope: CurrentScope) -> Response
 @router.get(f"{HOME}/stats.xlsx")
 def stats_export(db: DbSession, scope: CurrentScope) -> Response:
     return xlsx(deals.stats_workbook(db, scope), STATS_FILE)
+
+
+def _weights_page(request: Request, db: DbSession, scope: Scope, done: str = "") -> Response:
+    request.state.scope = scope
+    current = weights.read(db, scope)
+    return render(request, "matching/weights.html", rows=weights.rows(current), flash=DONE.get(done),
+                  can_edit=scope.role == Role.OFFICE, limit=weights.MAX)
+
+
+@router.get(f"{HOME}/weights", response_class=HTMLResponse)
+def weights_page(request: Request, db: DbSession, scope: CurrentScope, done: str = "") -> Response:
+    return _weights_page(request, db, scope, done)
+
+
+def _on_weights(call: FormCall) -> Response:
+    return _weights_page(call.request, call.db, call.scope)
+
+
+@router.post(f"{HOME}/weights", response_class=HTMLResponse)
+@form_page(_on_weights, form="weights")
+def weights_submit(db: DbSession, scope: CurrentScope, exact: Text = "", parent: Text = "", sibling: Text = "",
+                   param_in: Text = "", param_out: Text = "", text: Text = "", county: Text = "", city: Text = "",
+                   province: Text = "", advanced: Text = "", saving: Text = "", credential: Text = "",
+                   credential_cap: Text = "", price_in: Text = "", price_over: Text = "", delivery_in: Text = "",
+                   delivery_late: Text = "") -> Response:
+    """One box per weight (weights.LABELS); an emptied box is the default."""
+    weights.save(db, scope, {
+        "exact": exact, "parent": parent, "sibling": sibling, "param_in": param_in, "param_out": param_out,
+        "text": text, "county": county, "city": city, "province": province, "advanced": advanced,
+        "saving": saving, "credential": credential, "credential_cap": credential_cap, "price_in": price_in,
+        "price_over": price_over, "delivery_in": delivery_in, "delivery_late": delivery_late})
+    return RedirectResponse(f"{HOME}/weights?done=weights", status_code=303)
+
+
+@router.post(f"{HOME}/weights/reset", response_class=HTMLResponse)
+@form_page(_on_weights, form="weights-reset")
+def weights_reset(db: DbSession, scope: CurrentScope) -> Response:
+    weights.reset(db, scope)
+    return RedirectResponse(f"{HOME}/weights?done=reset", status_code=303)

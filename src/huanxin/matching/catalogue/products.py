@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 from pydantic import Field
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from huanxin.errors import InvalidInput
@@ -125,8 +126,9 @@ def withdraw(session: Session, scope: Scope, product_id: int) -> SupplyProduct:
     return row
 
 
-def as_record(row: SupplyProduct, supplier_name: str = "") -> Product:
-    """The stored product as the engine reads it; its id is the row id (as text)."""
+def as_record(row: SupplyProduct | Row[Any], supplier_name: str = "") -> Product:
+    """The stored product as the engine reads it; its id is the row id (as text). `row` is the ORM
+    object or a row of repository.ENGINE_COLUMNS (the same names; what a whole city's load reads)."""
     credentials = tuple(Credential(c["kind"], dt.date.fromisoformat(c["valid_until"]) if c.get("valid_until") else None)
                         for c in row.credentials or [])
     return Product(id=str(row.id), category=row.category, name=row.name, region=row.region_code, spec=row.spec or "",

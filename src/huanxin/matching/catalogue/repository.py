@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from huanxin.errors import Forbidden, NotFound
@@ -71,10 +71,20 @@ def own_by_code(session: Session, enterprise_id: int) -> dict[str, SupplyProduct
     return {p.code: p for p in session.scalars(stmt)}
 
 
-def city_products(session: Session, city_code: str) -> list[SupplyProduct]:
-    """The city's whole catalogue, withdrawn products included (the engine says why they are out)."""
-    return list(session.scalars(select(SupplyProduct).where(SupplyProduct.city_code == city_code)
-                                .order_by(SupplyProduct.id)))
+# What the engine reads of a product (products.as_record): loading these columns as plain rows, not
+# whole ORM objects, took a 100,000-product city's load from about 9 s to a third of it (bench).
+ENGINE_COLUMNS = (SupplyProduct.id, SupplyProduct.enterprise_id, SupplyProduct.category, SupplyProduct.name,
+                  SupplyProduct.spec, SupplyProduct.params, SupplyProduct.efficiency_level,
+                  SupplyProduct.efficiency_grade, SupplyProduct.price_min_fen, SupplyProduct.price_max_fen,
+                  SupplyProduct.region_code, SupplyProduct.delivery_days, SupplyProduct.credentials,
+                  SupplyProduct.on_sale)
+
+
+def city_products(session: Session, city_code: str) -> list[Row[Any]]:
+    """The city's whole catalogue (ENGINE_COLUMNS), withdrawn products included (the engine says why
+    they are out)."""
+    return list(session.execute(select(*ENGINE_COLUMNS).where(SupplyProduct.city_code == city_code)
+                                .order_by(SupplyProduct.id)).all())
 
 
 def catalogue_stamp(session: Session, city_code: str) -> tuple[Any, ...]:

@@ -103,7 +103,8 @@ def demand_out(view: matches.DemandView) -> dict[str, Any]:
             "matches": [{"product": product_out(s.product), "supplier": s.supplier, "score": s.score,
                          "explanation": s.explanation} for s in view.matches],
             "excluded": [{"product": product_out(p), "supplier": name, "reason": reason}
-                         for p, name, reason in view.excluded]}
+                         for p, name, reason in view.excluded],
+            "excluded_count": view.excluded_count}
 
 
 def stat_out(row: deals.StatRow) -> dict[str, Any]:
