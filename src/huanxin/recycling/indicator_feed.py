@@ -33,34 +33,24 @@ site) gets no figure rather than a zero."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from huanxin.indicators import service as indicators_service
-from huanxin.indicators.catalogue import catalogue
-from huanxin.kit.clock import CHINA
-from huanxin.orgs.roles import Role
-from huanxin.orgs.scope import Scope
+from huanxin.indicators import computed
 from huanxin.recycling.models import Booking, Flow, Settlement, Site, Weighing
 from huanxin.recycling.scrapped import service as scrapped_service
 from huanxin.recycling.vocab import APPLIANCE_CATEGORIES, HOUSEHOLD_LEVELS
 from huanxin.tradein.programmes import indicator_feed as tradein_feed
 
-SOURCE = "computed"
+SOURCE = computed.SOURCE
 FEED_ACTOR = "recycling-feed"
 APPLIANCES = tradein_feed.RECYCLED_APPLIANCES  # waste_appliance_recycling
 TONNAGE = "renewable_resource_recycling"
 POINTS = "recycling_points_built"
 SCRAPPED_CARS = "scrapped_car_recycling"
 CODES = (APPLIANCES, TONNAGE, POINTS, SCRAPPED_CARS)
-
-
-@dataclass
-class FeedResult:
-    written: dict[str, float] = field(default_factory=dict)
-    skipped: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -74,25 +64,11 @@ class Figures:
     scrapped_cars: int = 0  # certificates issued in the period
 
 
-def _feed_scope(city_code: str) -> Scope:
-    # The computation acts for the city's task-force office, without a user row (like the CLI).
-    return Scope(user_id=0, username=FEED_ACTOR, display_name="再生资源回收数据汇入", role=Role.OFFICE,
-                 city_code=city_code, unit_id=None, unit_name=None, region_code=None)
-
-
-def period(year: int, month: int) -> tuple[dt.date, dt.date]:
-    return dt.date(year, 1, 1), dt.date(year + (month == 12), month % 12 + 1, 1)
-
-
-def _moment(day: dt.date) -> dt.datetime:
-    return dt.datetime(day.year, day.month, day.day, tzinfo=CHINA)
-
-
 def figures(session: Session, city_code: str, year: int, month: int) -> Figures:
-    start, end = period(year, month)
+    start, end = computed.year_to_date(year, month)
     settled = (select(Settlement.booking_id).where(Settlement.city_code == city_code,
-                                                   Settlement.paid_at >= _moment(start),
-                                                   Settlement.paid_at < _moment(end)))
+                                                   Settlement.paid_at >= computed.moment(start),
+                                                   Settlement.paid_at < computed.moment(end)))
     lines = session.execute(select(Weighing.booking_id, Booking.claim_id, Weighing.category, Weighing.pieces,
                                    Weighing.net_g).join(Booking, Booking.id == Weighing.booking_id)
                             .where(Weighing.city_code == city_code, Weighing.booking_id.in_(settled))).all()
@@ -110,10 +86,6 @@ def figures(session: Session, city_code: str, year: int, month: int) -> Figures:
                    settled_bookings=len({r.booking_id for r in lines}), pickup_g=sum(int(r.net_g) for r in lines),
                    dropoff_g=int(dropoff or 0), points=int(points or 0),
                    scrapped_cars=scrapped_service.certificates_issued(session, city_code, start, end))
-
-
-def _when(year: int, month: int) -> str:
-    return f"{year}年" if month == 12 else f"{year}年1-{month}月"
 
 
 def _values(fig: Figures, when: str) -> dict[str, tuple[float | None, str]]:
@@ -134,37 +106,15 @@ def _values(fig: Figures, when: str) -> dict[str, tuple[float | None, str]]:
     }
 
 
-def feed_indicators(session: Session, city_code: str, year: int, month: int) -> FeedResult:
+def feed_indicators(session: Session, city_code: str, year: int, month: int) -> computed.FeedResult:
     """Writes the year-to-date computed observations of (year, month) for the city."""
-    if not 1 <= month <= 12:
-        raise ValueError("month must be 1–12")
-    scope = _feed_scope(city_code)
-    known = catalogue()
-    existing = indicators_service.list_observations(session, scope, city_code, year=year)
-    stated = {o.indicator_code for o in existing if o.region_code == city_code and o.source != SOURCE}
-    result = FeedResult()
-    for code, (value, note) in _values(figures(session, city_code, year, month), _when(year, month)).items():
-        if code not in known:
-            result.skipped[code] = "指标目录中没有该指标"
-        elif code in stated:
-            result.skipped[code] = "本年度已有录入或导入的统计数，以统计数为准"
-        elif value is None:
-            result.skipped[code] = "当期没有可计入的回收数据"
-        else:
-            indicators_service.record_observation(session, scope, city_code, indicators_service.ObservationInput(
-                indicator_code=code, region_code=city_code, year=year, month=month, value=value,
-                note=note[:500]), source=SOURCE)
-            result.written[code] = value
-    session.flush()
-    return result
+    values = _values(figures(session, city_code, year, month), computed.period_words(year, month))
+    scope = computed.feed_scope(city_code, FEED_ACTOR, "再生资源回收数据汇入")
+    return computed.write(session, scope, year, month, values, empty="当期没有可计入的回收数据")
 
 
 def feed_months(session: Session, city_code: str, until: dt.date, since_year: int = 2024) -> int:
     """Quarter ends and the last full month, from `since_year` to the month before `until` (the
     demo's call, after the trade-in feed; a deployment runs `feed_indicators` every month end)."""
-    written = 0
-    for year in range(since_year, until.year + 1):
-        last = 12 if year < until.year else until.month - 1
-        for month in sorted({m for m in (3, 6, 9, 12) if m <= last} | ({last} if last >= 1 else set())):
-            written += len(feed_indicators(session, city_code, year, month).written)
-    return written
+    return sum(len(feed_indicators(session, city_code, y, m).written)
+               for y, m in computed.report_months(until, since_year))
