@@ -1,6 +1,6 @@
 """The library's text search (the `q` of every project list): part of a project's name, or of its
 code. A name is found through its two-character pieces (models.ProjectNameGram), then checked
-with LIKE, so the answer is exactly LIKE's and only the time changes: 资阳's 50,000 projects were a
+with LIKE ignoring case, so the answer is exactly that LIKE's and only the time changes: 资阳's 50,000 projects were a
 scan of every name per query (bench/projects_library.py, `q=恒达`). Codes are ASCII (SB-512000-…):
 a text with a Chinese character cannot be part of one, so only an ASCII text, or a one-character
 text (no piece to look up), is still matched by LIKE alone over name and code."""
@@ -25,13 +25,13 @@ def condition(q: str) -> ColumnElement[bool]:
     pattern = _like(q)
     pieces = grams(q)
     if q.isascii() or not pieces:
-        return or_(Project.name.like(pattern, escape="\\"), Project.code.like(pattern, escape="\\"))
+        return or_(Project.name.ilike(pattern, escape="\\"), Project.code.ilike(pattern, escape="\\"))
     holding = (select(ProjectNameGram.project_id).where(ProjectNameGram.gram.in_(sorted(pieces)))
                .group_by(ProjectNameGram.project_id)
                .having(func.count(ProjectNameGram.gram) == len(pieces)))
-    # SQLite's LIKE ignores the case of ASCII letters only; the pieces are case-folded, so a
-    # candidate is always re-checked against the name itself.
-    return and_(Project.id.in_(holding), Project.name.like(pattern, escape="\\"))
+    # The pieces are case-folded; a candidate is re-checked against the name itself, ignoring case on
+    # both databases (ILIKE on PostgreSQL, lower() LIKE lower() on SQLite), so that 5g finds 5G.
+    return and_(Project.id.in_(holding), Project.name.ilike(pattern, escape="\\"))
 
 
 def index_rows(session: Session, projects: Iterable[tuple[int, str]], chunk: int = 20_000) -> None:
