@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from huanxin.errors import InvalidInput
-from huanxin.indicators import service
+from huanxin.indicators import cockpit_market, service
 from huanxin.indicators.catalogue import catalogue
 from huanxin.indicators.progress import format_number
 from huanxin.kit import uploads
@@ -197,5 +197,6 @@ def indicator_page(
 
 @router.get("/cities/{city_code}/cockpit", response_class=HTMLResponse)
 def cockpit_page(request: Request, city_code: str, db: DbSession, scope: CurrentScope) -> Response:
-    view = service.cockpit(db, scope, city_code)
-    return render(request, "indicators/cockpit.html", **_common(request, scope), c=view)
+    view = service.cockpit(db, scope, city_code)  # refuses another city and a reader not city-wide first
+    market = cockpit_market.market_figures(db, scope)
+    return render(request, "indicators/cockpit.html", **_common(request, scope), c=view, market=market)
