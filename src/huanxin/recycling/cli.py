@@ -5,6 +5,7 @@ and the audit name it "命令行"."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import typer
 
@@ -46,6 +47,39 @@ def plan_day(
     except DomainError as exc:
         typer.echo(exc.message, err=True)
         raise typer.Exit(1) from None
+
+
+@app.command("invoices")
+def invoices(
+    user: str = typer.Option(..., "--user", help="以该账号的身份导出（回收企业的调度员或站点人员可见出售方完整信息）"),
+    month: str = typer.Option(..., "--month", help="所属月份，如 2026-11"),
+    out: Path = typer.Option(..., "--out", help="写入的 .xlsx 文件"),
+) -> None:
+    """导出某月的反向开票清单（报税平台所需字段，蓝字与红字发票逐行），与页面“导出本月清单”相同；
+    可见范围与该账号在页面上相同。每月定时导出时使用。"""
+    from sqlalchemy import select
+
+    from huanxin.db import transaction
+    from huanxin.errors import DomainError
+    from huanxin.orgs.models import User
+    from huanxin.orgs.service import scope_of
+    from huanxin.recycling.invoicing import export
+    from huanxin.recycling.invoicing.api import parse_month
+
+    try:
+        with transaction() as session:
+            account = session.scalar(select(User).where(User.username == user, User.active.is_(True)))
+            if account is None:
+                typer.echo(f"没有名为 {user} 的有效账号（--user）", err=True)
+                raise typer.Exit(2)
+            day = parse_month(month, "--month")
+            assert day is not None  # --month is required
+            data = export.month_sheet(session, scope_of(account), day)
+    except DomainError as exc:
+        typer.echo(exc.message, err=True)
+        raise typer.Exit(1) from None
+    out.write_bytes(data)
+    typer.echo(f"已写入 {out}（{month} 反向开票清单）")
 
 
 def _clock(iso: str) -> str:
