@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from huanxin.projects.funding.context import default_parameters
-from huanxin.projects.funding.interest_subsidy import DAYS_IN_YEAR, add_months
+from huanxin.projects.funding.interest_subsidy import DAYS_IN_YEAR, add_months, rate_pieces_of
 from huanxin.rules.amounts import money, percent, rate_bp
 from huanxin.rules.parameters import DatedValue, ParameterSet
 
@@ -84,16 +84,8 @@ def subsidy_end(start: dt.date, term_months: int, repaid_early_on: dt.date | Non
 
 def rate_pieces(parameters: ParameterSet, start: dt.date, end: dt.date,
                 known_on: dt.date | None = None) -> list[tuple[dt.date, dt.date, DatedValue]]:
-    """The rate over [start, end) in pieces; a later notice repeating the same rate does not split."""
-    pieces: list[tuple[dt.date, dt.date, DatedValue]] = []
-    for begin, until, dated in parameters.segments(RATE, start, end, known_on):
-        if dated is None:  # days before any notice: nothing accrues
-            continue
-        if pieces and pieces[-1][1] == begin and pieces[-1][2].value == dated.value:
-            pieces[-1] = (pieces[-1][0], until, pieces[-1][2])
-        else:
-            pieces.append((begin, until, dated))
-    return pieces
+    """The rate over [start, end) in pieces, cut as the funding rules' estimate cuts it."""
+    return rate_pieces_of(parameters, RATE, start, end, known_on)
 
 
 def by_quarter(start: dt.date, end: dt.date) -> Iterable[tuple[dt.date, dt.date]]:

@@ -13,7 +13,7 @@ import datetime as dt
 
 from huanxin.projects.funding.context import Assessment
 from huanxin.rules.amounts import money, percent, rate_bp
-from huanxin.rules.parameters import DatedValue
+from huanxin.rules.parameters import DatedValue, ParameterSet
 from huanxin.rules.trace import Found
 
 POLICY = "设备更新贷款财政贴息"
@@ -119,10 +119,16 @@ def estimate(a: Assessment) -> None:
 
 
 def rate_pieces(a: Assessment, start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date, DatedValue]]:
+    return rate_pieces_of(a.parameters, a.path("rate"), start, end, a.known_on)
+
+
+def rate_pieces_of(parameters: ParameterSet, path: str, start: dt.date, end: dt.date,
+                   known_on: dt.date | None = None) -> list[tuple[dt.date, dt.date, DatedValue]]:
     """The rate over [start, end) in pieces; a later notice that repeats the same rate (财金〔2026〕2号
-    keeps 1.5 points) does not split a loan's period."""
+    keeps 1.5 points) does not split a loan's period. The estimate here and the financing domain's
+    schedule (financing.schedule) both cut by it."""
     pieces: list[tuple[dt.date, dt.date, DatedValue]] = []
-    for begin, until, dated in a.parameters.segments(a.path("rate"), start, end, a.known_on):
+    for begin, until, dated in parameters.segments(path, start, end, known_on):
         if dated is None:  # no rate on these days (ruled out by the checks before): nothing accrues
             continue
         if pieces and pieces[-1][1] == begin and pieces[-1][2].value == dated.value:
