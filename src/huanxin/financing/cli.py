@@ -1,5 +1,6 @@
 """`huanxin financing …`: print a loan's interest-subsidy schedule, computed afresh from its
-tranches with the dated parameters in force (what the pages store, without writing)."""
+tranches with the dated parameters in force (what the pages store, without writing); feed the
+market's figures (matching deals, financing) into the indicators at month end."""
 
 from __future__ import annotations
 
@@ -35,3 +36,19 @@ def schedule_command(loan: Annotated[int, typer.Option("--loan", help="贷款编
             if row.quarter == quarter:
                 typer.echo(f"\t放款{row.tranche_id}：{row.basis}")
     typer.echo(f"合计\t{fen_to_yuan(sum(r.amount_fen for r in rows))} 元")
+
+
+@app.command("feed")
+def feed_command(
+    city: Annotated[str, typer.Option("--city", help="城市的 GB/T 2260 代码，如 512000")],
+    year: Annotated[int | None, typer.Option("--year", help="年份，默认今年")] = None,
+    month: Annotated[int | None, typer.Option("--month", help="截至月份（1–12），默认本月")] = None,
+) -> None:
+    """按平台记录重新计算本市及各县供需对接成交笔数、金额、本地企业成交占比和融资需求、签约、投放、贴息拨付金额的年内累计值
+    （月末定时运行；已有录入或导入统计数的年份以统计数为准）。"""
+    from huanxin.financing import indicator_feed as financing_feed
+    from huanxin.indicators.feed_command import run_month_feed
+    from huanxin.matching.catalogue import indicator_feed as matching_feed
+
+    run_month_feed(city, year, month, matching_feed.feed_indicators)
+    run_month_feed(city, year, month, financing_feed.feed_indicators)

@@ -6,9 +6,11 @@ that reads no financing at all, 403."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import ColumnElement, delete, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, delete, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from huanxin.errors import Forbidden, NotFound
@@ -23,6 +25,7 @@ from huanxin.financing.models import (
     SubsidyRow,
     Tranche,
 )
+from huanxin.kit.clock import midnight
 from huanxin.orgs import service as orgs_service
 from huanxin.orgs.models import Unit
 from huanxin.orgs.roles import Role
@@ -179,3 +182,36 @@ def products_of(session: Session, city_code: str) -> list[FinancialProduct]:
 def events_of(session: Session, city_code: str) -> list[BankEvent]:
     return list(session.scalars(select(BankEvent).where(BankEvent.city_code == city_code)
                                 .order_by(BankEvent.held_on.desc())))
+
+
+def period_sums(session: Session, city_code: str, start: dt.date, end: dt.date) -> dict[str, dict[str, int]]:
+    """County → fen requested (needs declared), granted (loans signed), disbursed (tranches paid
+    out) and subsidy paid (quarters settled) in [start, end), each by its own date; a loan and
+    its money count in the county of the need it finances."""
+    since, until = midnight(start), midnight(end)
+    out: dict[str, dict[str, int]] = {}
+
+    def add(measure: str, stmt: Select[Any, Any]) -> None:
+        for region, fen in session.execute(stmt):
+            bucket = out.setdefault(region, {"requested": 0, "granted": 0, "disbursed": 0, "subsidy_paid": 0})
+            bucket[measure] += int(fen or 0)
+
+    need = FinancingNeed
+    add("requested", select(need.region_code, func.sum(need.amount_fen))
+        .where(need.city_code == city_code, need.created_at >= since, need.created_at < until)
+        .group_by(need.region_code))
+    add("granted", select(need.region_code, func.sum(Loan.principal_fen))
+        .join(need, need.id == Loan.need_id)
+        .where(Loan.city_code == city_code, Loan.contract_on >= start, Loan.contract_on < end)
+        .group_by(need.region_code))
+    add("disbursed", select(need.region_code, func.sum(Tranche.amount_fen))
+        .join(Loan, Loan.id == Tranche.loan_id).join(need, need.id == Loan.need_id)
+        .where(Tranche.city_code == city_code, Tranche.disbursed_on >= start, Tranche.disbursed_on < end)
+        .group_by(need.region_code))
+    paid = SubsidyPayment
+    add("subsidy_paid", select(need.region_code, func.sum(paid.actual_fen))
+        .join(Loan, Loan.id == paid.loan_id).join(need, need.id == Loan.need_id)
+        .where(paid.city_code == city_code, paid.status == "settled", paid.updated_at >= since,
+               paid.updated_at < until)
+        .group_by(need.region_code))
+    return out

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from huanxin.indicators import service
 from huanxin.indicators.catalogue import catalogue
-from huanxin.kit.clock import CHINA
+from huanxin.kit.clock import midnight
 from huanxin.orgs.roles import Role
 from huanxin.orgs.scope import Scope
 
@@ -24,8 +24,12 @@ UNKNOWN = "指标目录中没有该指标"
 
 @dataclass
 class FeedResult:
+    """Indicator → value (the city), (indicator, county) → value, and indicator (or
+    "indicator@county") → why it was left alone."""
+
     written: dict[str, float] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
+    regions_written: dict[tuple[str, str], float] = field(default_factory=dict)
 
 
 def year_to_date(year: int, month: int) -> tuple[dt.date, dt.date]:
@@ -35,9 +39,7 @@ def year_to_date(year: int, month: int) -> tuple[dt.date, dt.date]:
     return dt.date(year, 1, 1), dt.date(year + (month == 12), month % 12 + 1, 1)
 
 
-def moment(day: dt.date) -> dt.datetime:
-    """Midnight of a China day, for comparing with timestamps."""
-    return dt.datetime(day.year, day.month, day.day, tzinfo=CHINA)
+moment = midnight  # the start of a China day, for comparing with timestamps (kit.clock)
 
 
 def period_words(year: int, month: int) -> str:
@@ -50,27 +52,36 @@ def feed_scope(city_code: str, actor: str, display_name: str) -> Scope:
                  city_code=city_code, unit_id=None, unit_name=None, region_code=None)
 
 
-def write(session: Session, scope: Scope, year: int, month: int, values: Mapping[str, tuple[float | None, str]],
-          *, empty: str) -> FeedResult:
-    """Writes the city-level figure of each indicator for (year, month) unless the precedence rule
-    says otherwise; `empty` is the reason given for a value of None."""
+Values = Mapping[str, tuple[float | None, str]]  # indicator → (value or None, note)
+
+
+def write(session: Session, scope: Scope, year: int, month: int, values: Values, *, empty: str,
+          regions: Mapping[str, Values] | None = None) -> FeedResult:
+    """Writes the city-level figure of each indicator for (year, month), and each county's of
+    `regions` (county code → its values), unless the precedence rule says otherwise (per region: a
+    county's entered figure keeps the county's series); `empty` is the reason given for a None."""
     city_code = scope.city_code
     known = catalogue()
     existing = service.list_observations(session, scope, city_code, year=year)
-    stated = {o.indicator_code for o in existing if o.region_code == city_code and o.source != SOURCE}
+    stated = {(o.indicator_code, o.region_code) for o in existing if o.source != SOURCE}
     result = FeedResult()
-    for code, (value, note) in values.items():
-        if code not in known:
-            result.skipped[code] = UNKNOWN
-        elif code in stated:
-            result.skipped[code] = STATED
-        elif value is None:
-            result.skipped[code] = empty
-        else:
-            service.record_observation(session, scope, city_code, service.ObservationInput(
-                indicator_code=code, region_code=city_code, year=year, month=month, value=value,
-                note=note[:500]), source=SOURCE)
-            result.written[code] = value
+    for region, figures in [(city_code, values), *sorted((regions or {}).items())]:
+        for code, (value, note) in figures.items():
+            label = code if region == city_code else f"{code}@{region}"
+            if code not in known:
+                result.skipped[label] = UNKNOWN
+            elif (code, region) in stated:
+                result.skipped[label] = STATED
+            elif value is None:
+                result.skipped[label] = empty
+            else:
+                service.record_observation(session, scope, city_code, service.ObservationInput(
+                    indicator_code=code, region_code=region, year=year, month=month, value=value,
+                    note=note[:500]), source=SOURCE)
+                if region == city_code:
+                    result.written[code] = value
+                else:
+                    result.regions_written[(code, region)] = value
     session.flush()
     return result
 

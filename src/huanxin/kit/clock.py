@@ -16,6 +16,11 @@ def today() -> dt.date:
     return now().date()
 
 
+def midnight(day: dt.date) -> dt.datetime:
+    """The start of a China day, for comparing dates with timestamps."""
+    return dt.datetime(day.year, day.month, day.day, tzinfo=CHINA)
+
+
 def aware(value: dt.datetime) -> dt.datetime:
     """SQLite hands back naive datetimes; they were stored in China time."""
     return value if value.tzinfo else value.replace(tzinfo=CHINA)

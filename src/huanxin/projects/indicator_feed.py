@@ -33,9 +33,10 @@ year-to-date figures (January to the end of `month`, as statistics bureaus publi
 Besides the city, `equipment_investment`, `projects_started` and `projects_completed` are written per
 county (Observation.region_code) when `regions=True`.
 
-Precedence, as for the trade-in feed: a year for which the city (or county) already has an entered
-or imported figure of an indicator gets no computed one (the series is never a mix of two
-definitions within a year), and a computed figure is only ever replaced by a newer computed one.
+Precedence, as for every feed (indicators.computed.write writes the figures): a year for which
+the city (or county) already has an entered or imported figure of an indicator gets no computed one
+(the series is never a mix of two definitions within a year), and a computed figure is only ever
+replaced by a newer computed one.
 A period without any library project gets no figure (zero would read as "nothing happened" rather
 than "not measured").
 
@@ -50,15 +51,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from huanxin.indicators import computed
 from huanxin.indicators import service as indicators_service
-from huanxin.indicators.catalogue import catalogue
-from huanxin.indicators.models import Observation
 from huanxin.kit.clock import today
 from huanxin.orgs.roles import Role
 from huanxin.orgs.scope import Scope
@@ -66,7 +66,7 @@ from huanxin.projects.models import Project, ProjectEquipment
 
 LIBRARY = ("approved", "batched", "reported")  # 已入库, 已编入批次, 已报送省级
 IN_REVIEW = ("county", "department", "office")  # not counted (see the module docstring)
-SOURCE = "computed"
+SOURCE = computed.SOURCE
 FEED_ACTOR = "projects-feed"
 BASE_YEAR = 2023
 FEN_PER_YI = 10**10  # 1 亿元 = 10^8 元 = 10^10 fen
@@ -97,14 +97,8 @@ class Fact:
     energy_saved_tce: float
 
 
-@dataclass
-class FeedResult:
-    """What one call wrote: indicator → value (the city), (indicator, county) → value, and indicator
-    (or "indicator@county") → why it was left alone."""
-
-    written: dict[str, float] = field(default_factory=dict)
-    regions_written: dict[tuple[str, str], float] = field(default_factory=dict)
-    skipped: dict[str, str] = field(default_factory=dict)
+FeedResult = computed.FeedResult  # indicators.computed: the city, (indicator, county) and what was left alone
+EMPTY = "当期没有可计入的已入库项目"
 
 
 def _feed_scope(city_code: str) -> Scope:
@@ -233,81 +227,44 @@ def _values(fig: Figures, shares: Any | None) -> dict[str, float | None]:
     return values
 
 
-def _stated_years(existing: Iterable[Observation]) -> set[tuple[str, str]]:
-    """(indicator, region) pairs of the year that already hold an entered or imported figure."""
-    return {(o.indicator_code, o.region_code) for o in existing if o.source != SOURCE}
-
-
-def _record(session: Session, scope: Scope, city_code: str, code: str, region: str, year: int, month: int,
-            value: float, note: str) -> None:
-    indicators_service.record_observation(session, scope, city_code, indicators_service.ObservationInput(
-        indicator_code=code, region_code=region, year=year, month=month, value=value, note=note[:500]),
-        source=SOURCE)
-
-
 def feed_indicators(session: Session, city_code: str, year: int, month: int, *, regions: bool = True,
                     facts: list[Fact] | None = None) -> FeedResult:
     """Writes the year-to-date computed observations of (year, month) for the city (and its counties)."""
     if not 1 <= month <= 12:
         raise ValueError("month must be 1–12")
     scope = _feed_scope(city_code)
-    known = catalogue()
     facts = library_facts(session, city_code) if facts is None else facts
     start, end = period_bounds(year, month)
-    stated = _stated_years(indicators_service.list_observations(session, scope, city_code, year=year))
-    result = FeedResult()
     fig = figures(facts, start, end)
     shares = capacity_shares(new_equipment(session, fig.started_ids)) if fig.started else None
+    not_measured: dict[str, str] = {}
     if fig.started and shares is None:
-        result.skipped[SAVING_SHARE] = result.skipped[ADVANCED_SHARE] = "能效分级模块未就绪"
+        not_measured[SAVING_SHARE] = not_measured[ADVANCED_SHARE] = "能效分级模块未就绪"
     elif shares is not None and shares.saving_permille is None:
-        result.skipped[SAVING_SHARE] = result.skipped[ADVANCED_SHARE] = "当期已入库项目的新购设备均无法评价能效"
+        not_measured[SAVING_SHARE] = not_measured[ADVANCED_SHARE] = "当期已入库项目的新购设备均无法评价能效"
     notes = _notes(session, scope, city_code, year, month, fig, shares)
-    for code, value in _values(fig, shares).items():
-        if code in result.skipped:
-            continue
-        reason = _refusal(code, city_code, value, known, stated)
-        if reason:
-            result.skipped[code] = reason
-            continue
-        assert value is not None
-        _record(session, scope, city_code, code, city_code, year, month, value, notes[code])
-        result.written[code] = value
-    if regions:
-        _feed_regions(session, scope, city_code, year, month, facts, known, stated, result)
-    session.flush()
+    values = {code: (value, notes.get(code, "")) for code, value in _values(fig, shares).items()
+              if code not in not_measured}
+    result = computed.write(session, scope, year, month, values, empty=EMPTY,
+                            regions=_county_values(city_code, year, month, facts) if regions else None)
+    result.skipped.update(not_measured)
     return result
 
 
-def _refusal(code: str, region: str, value: float | None, known: dict[str, Any],
-             stated: set[tuple[str, str]]) -> str | None:
-    if code not in known:
-        return "指标目录中没有该指标"
-    if (code, region) in stated:
-        return "本年度已有录入或导入的统计数，以统计数为准"
-    if value is None:
-        return "当期没有可计入的已入库项目"
-    return None
-
-
-def _feed_regions(session: Session, scope: Scope, city_code: str, year: int, month: int, facts: list[Fact],
-                  known: dict[str, Any], stated: set[tuple[str, str]], result: FeedResult) -> None:
+def _county_values(city_code: str, year: int, month: int, facts: list[Fact]) -> dict[str, computed.Values]:
     start, end = period_bounds(year, month)
     when = _period_text(year, month)
+    out: dict[str, computed.Values] = {}
     for region in sorted({f.region_code for f in facts if f.region_code != city_code}):
         fig = figures(facts, start, end, region)
-        values = {code: v for code, v in _values(fig, None).items() if code in REGION_CODES}
-        for code, value in values.items():
-            reason = _refusal(code, region, value, known, stated)
-            if reason:
-                result.skipped[f"{code}@{region}"] = reason
-                continue
-            assert value is not None
-            what = "设备投资合计" if code == EQUIPMENT_INVESTMENT else "项目数"
-            verb = "完工" if code == PROJECTS_COMPLETED else "开工"
-            _record(session, scope, city_code, code, region, year, month, value,
-                    f"重点项目库计算：本县（市、区）{when}{verb}的已入库项目{what}")
-            result.regions_written[(code, region)] = value
+        mine: dict[str, tuple[float | None, str]] = {}
+        for code, value in _values(fig, None).items():
+            if code in REGION_CODES:
+                what = "设备投资合计" if code == EQUIPMENT_INVESTMENT else "项目数"
+                verb = "完工" if code == PROJECTS_COMPLETED else "开工"
+                mine[code] = (value, f"重点项目库计算：本县（市、区）{when}{verb}的已入库项目{what}")
+        out[region] = mine
+    return out
 
 
 def feed_months(session: Session, city_code: str, until: dt.date, since_year: int = 2024) -> int:

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import Row, func, select
@@ -165,12 +166,16 @@ def contact_counts(session: Session, city_code: str) -> list[tuple[str, str, int
     return [(r, f, int(n)) for r, f, n in session.execute(stmt).tuples()]
 
 
-def deal_sums(session: Session, city_code: str) -> list[tuple[str, str, bool, int, int]]:
-    """(county, field, local, deals, amount fen) of the city."""
+def deal_sums(session: Session, city_code: str, signed: tuple[dt.date, dt.date] | None = None,
+              ) -> list[tuple[str, str, bool, int, int]]:
+    """(county, field, local, deals, amount fen) of the city; of the deals signed in [start, end)
+    when `signed` is given."""
     stmt = (select(MatchDeal.region_code, MatchDeal.field, MatchDeal.local, func.count(),
                    func.sum(MatchDeal.amount_fen))
             .where(MatchDeal.city_code == city_code)
             .group_by(MatchDeal.region_code, MatchDeal.field, MatchDeal.local))
+    if signed is not None:
+        stmt = stmt.where(MatchDeal.signed_on >= signed[0], MatchDeal.signed_on < signed[1])
     return [(r, f, bool(loc), int(n), int(s or 0)) for r, f, loc, n, s in session.execute(stmt).tuples()]
 
 
