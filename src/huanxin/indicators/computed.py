@@ -6,7 +6,7 @@ rather than a zero). Each domain computes its own values and hands them here to 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
@@ -95,3 +95,14 @@ def report_months(until: dt.date, since_year: int = 2024) -> list[tuple[int, int
         chosen = {m for m in (3, 6, 9, 12) if m <= last} | ({last} if last >= 1 else set())
         months += [(year, m) for m in sorted(chosen)]
     return months
+
+
+def feed_report_months(feed: Callable[[Session, str, int, int], FeedResult], session: Session, city_code: str,
+                       until: dt.date, since_year: int = 2024) -> int:
+    """Runs a domain's month feed at each of `report_months` (the demo's call); returns how many
+    observations it wrote, the counties' included."""
+    total = 0
+    for year, month in report_months(until, since_year):
+        result = feed(session, city_code, year, month)
+        total += len(result.written) + len(result.regions_written)
+    return total

@@ -16,7 +16,6 @@ class Role(StrEnum):
     RECYCLER = "recycler"
     RESIDENT = "resident"
     REVIEWER = "reviewer"  # 商务局审核员: reviews trade-in claims of its city
-    INSTITUTION = "institution"  # 公共机构 (school, hospital, agency): hands in and takes public assets
 
 
 ROLE_LABELS = {
@@ -30,7 +29,6 @@ ROLE_LABELS = {
     Role.RECYCLER: "回收企业",
     Role.RESIDENT: "居民",
     Role.REVIEWER: "补贴审核（商务局）",
-    Role.INSTITUTION: "公共机构",
 }
 
 CITY_WIDE_READERS = {Role.OFFICE, Role.LEADER}

@@ -116,5 +116,4 @@ def feed_indicators(session: Session, city_code: str, year: int, month: int) -> 
 def feed_months(session: Session, city_code: str, until: dt.date, since_year: int = 2024) -> int:
     """Quarter ends and the last full month, from `since_year` to the month before `until` (the
     demo's call, after the trade-in feed; a deployment runs `feed_indicators` every month end)."""
-    return sum(len(feed_indicators(session, city_code, y, m).written)
-               for y, m in computed.report_months(until, since_year))
+    return computed.feed_report_months(feed_indicators, session, city_code, until, since_year)

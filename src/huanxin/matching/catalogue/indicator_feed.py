@@ -55,8 +55,4 @@ def feed_indicators(session: Session, city_code: str, year: int, month: int) -> 
 
 
 def feed_months(session: Session, city_code: str, until: dt.date, since_year: int = 2024) -> int:
-    total = 0
-    for y, m in computed.report_months(until, since_year):
-        result = feed_indicators(session, city_code, y, m)
-        total += len(result.written) + len(result.regions_written)
-    return total
+    return computed.feed_report_months(feed_indicators, session, city_code, until, since_year)
