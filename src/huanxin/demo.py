@@ -78,9 +78,7 @@ __all__ = [
 
 SEED = 2024
 DEMO_ROUNDS = 6
-STEPS = 12  # the `with _step(…)` blocks of build_demo
-FIRST_STEP = "迁移数据库结构"
-_STEP_NUMBER = [0]
+STEPS = 12  # the `with step(…)` blocks of _build
 # Trade-in claims generated over the five cities (HUANXIN_DEMO_CLAIMS overrides; tests use fewer).
 DEMO_CLAIMS = tradein_demo.DEFAULT_CLAIMS
 # The marker of a finished build: written last, in the same transaction as the generated data,
@@ -121,27 +119,28 @@ def build_demo(
 
 
 def _build(engine: Engine, claims: int = DEMO_CLAIMS) -> dict[str, list[Login]]:
-    with _step(FIRST_STEP) as note:
+    step = _Steps()
+    with step("迁移数据库结构") as note:
         upgrade(engine)
         note("已升级到最新版本")
     with Session(engine) as session:
-        with _step("载入行政区划、五个城市方案和各角色账号") as note:
+        with step("载入行政区划、五个城市方案和各角色账号") as note:
             bootstrap(session)
             plans = list(session.scalars(select(Plan).order_by(Plan.key)))
             note(f"{len(plans)} 个方案，{_count(session, Task)} 项任务，{_count(session, User)} 个账号")
         rng = random.Random(SEED)
         schedule = round_schedule(today(), DEMO_ROUNDS)
-        with _step(f"生成调度轮次与进展报送（每个方案 {DEMO_ROUNDS} 轮）") as note:
+        with step(f"生成调度轮次与进展报送（每个方案 {DEMO_ROUNDS} 轮）") as note:
             outcomes = [generate_operations(session, plan, schedule, rng) for plan in plans]
             note(
                 f"{_count(session, Round)} 个轮次，{_count(session, RoundItem)} 个报送事项，"
                 f"{_count(session, Report)} 份报告，{_count(session, Closure)} 个销号申请"
             )
-        with _step("生成指标基期值与观测值（2023 年起）") as note:
+        with step("生成指标基期值与观测值（2023 年起）") as note:
             for plan in plans:
                 generate_indicators(session, plan, rng, scale=CITY_SCALE.get(city_slug(plan.key), 1.0))
             note(f"{_count(session, Baseline)} 个基期值，{_count(session, Observation)} 个观测值")
-        with _step(f"生成以旧换新：活动、预算池、经营主体、居民和约 {claims:,} 笔补贴申请") as note:
+        with step(f"生成以旧换新：活动、预算池、经营主体、居民和约 {claims:,} 笔补贴申请") as note:
             summary = generate_tradein(session, plans, rng, claims)
             note(
                 f"{summary.retailers} 家经营主体，{summary.persons} 位实名居民，"
@@ -149,32 +148,32 @@ def _build(engine: Engine, claims: int = DEMO_CLAIMS) -> dict[str, list[Login]]:
                 + "、".join(f"{CLAIM_STATUS_LABELS.get(k, k)} {v}" for k, v in sorted(summary.by_status.items()))
                 + f"），账本转账 {_count(session, LedgerTransfer)} 笔"
             )
-        with _step("以旧换新数据汇入指标观测值（报废汽车、废旧家电）") as note:
+        with step("以旧换新数据汇入指标观测值（报废汽车、废旧家电）") as note:
             fed = sum(indicator_feed.feed_months(session, code, today()) for code in _city_codes(plans))
             note(f"写入 {fed} 个计算观测值（已有统计数的年份以统计数为准）")
-        with _step("生成重点项目库：企业、各审核状态的项目、设备清单、审核记录和申报批次，并汇入指标") as note:
+        with step("生成重点项目库：企业、各审核状态的项目、设备清单、审核记录和申报批次，并汇入指标") as note:
             note(projects_demo.describe(generate_projects(session, plans, rng)))
-        with _step("生成供需对接：供给产品、联系与成交") as note:
+        with step("生成供需对接：供给产品、联系与成交") as note:
             made = sum(matching_demo.seed(session, code, rng) for code in _city_codes(plans))
             note(f"{made} 个供给产品")
-        with _step("生成融资对接：银行及账号、各状态融资需求、贷款与放款、贴息计划与首季度拨付，并汇入指标") as note:
+        with step("生成融资对接：银行及账号、各状态融资需求、贷款与放款、贴息计划与首季度拨付，并汇入指标") as note:
             # its own generator: the later steps' demo data stays the same whatever financing draws
             financing_rng = random.Random(SEED + 18)
             needs = sum(financing_demo.seed(session, code, financing_rng) for code in _city_codes(plans))
             fed = sum(feed.feed_months(session, code, today()) for feed in (matching_feed, financing_feed)
                       for code in _city_codes(plans))
             note(f"{needs} 个融资需求；供需对接与融资汇入 {fed} 个计算观测值（全市和各县）")
-        with _step("生成再生资源回收：回收企业、三级网点、流向、价格表、车辆班次、上门预约，并汇入指标") as note:
+        with step("生成再生资源回收：回收企业、三级网点、流向、价格表、车辆班次、上门预约，并汇入指标") as note:
             note(recycling_demo.describe(generate_recycling(session, plans, rng)))
             # scrapped cars after the recycling feed: the indicator is fed again with their certificates
             cars = sum(scrapped_demo.seed(session, code, rng) for code in _city_codes(plans))
             fed = sum(recycling_feed.feed_months(session, code, today()) for code in _city_codes(plans))
             note(f"报废机动车 {cars} 辆（回收证明与注销、部分已用于汽车报废更新补贴），重新汇入 {fed} 个计算观测值")
-        with _step("生成二手交易：二手电子产品与数据清除记录、二手车、经营者投诉") as note:
+        with step("生成二手交易：二手电子产品与数据清除记录、二手车、经营者投诉") as note:
             note(secondhand_demo.describe(secondhand_demo.generate(session, _city_codes(plans), rng, today())))
             fed = sum(trade_feed.feed_months(session, code, today()) for code in _city_codes(plans))
             note(f"二手交易与反向开票汇入 {fed} 个计算观测值")
-        with _step("写入代表性审计记录") as note:
+        with step("写入代表性审计记录") as note:
             for outcome in outcomes:
                 record_representative_actions(session, outcome)
             mark_built(session, {"plans": len(plans), "rounds": DEMO_ROUNDS, "claims": claims})
@@ -275,17 +274,22 @@ def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-@contextmanager
-def _step(label: str) -> Iterator[Any]:
-    """Prints `步骤 n/N label …` then what was done and how long it took; steps number themselves
-    in the order they run (the first, migrating, starts the count again)."""
-    _STEP_NUMBER[0] = 1 if label == FIRST_STEP else _STEP_NUMBER[0] + 1
-    _say(f"步骤 {_STEP_NUMBER[0]}/{STEPS} {label} …")
-    notes: list[str] = []
-    started = time.perf_counter()
-    yield notes.append
-    done = "；".join(notes)
-    _say(f"        完成{('：' + done) if done else ''}（{time.perf_counter() - started:.1f} 秒）")
+class _Steps:
+    """Prints `步骤 n/N label …` then what was done and how long it took; the steps of one build
+    number themselves in the order they run."""
+
+    def __init__(self) -> None:
+        self.number = 0
+
+    @contextmanager
+    def __call__(self, label: str) -> Iterator[Any]:
+        self.number += 1
+        _say(f"步骤 {self.number}/{STEPS} {label} …")
+        notes: list[str] = []
+        started = time.perf_counter()
+        yield notes.append
+        done = "；".join(notes)
+        _say(f"        完成{('：' + done) if done else ''}（{time.perf_counter() - started:.1f} 秒）")
 
 
 def _count(session: Session, model: type[Any]) -> int:

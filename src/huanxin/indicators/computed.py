@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from huanxin.indicators import service
 from huanxin.indicators.catalogue import catalogue
-from huanxin.kit.clock import midnight
 from huanxin.orgs.roles import Role
 from huanxin.orgs.scope import Scope
 
@@ -37,9 +36,6 @@ def year_to_date(year: int, month: int) -> tuple[dt.date, dt.date]:
     if not 1 <= month <= 12:
         raise ValueError("month must be 1–12")
     return dt.date(year, 1, 1), dt.date(year + (month == 12), month % 12 + 1, 1)
-
-
-moment = midnight  # the start of a China day, for comparing with timestamps (kit.clock)
 
 
 def period_words(year: int, month: int) -> str:

@@ -39,6 +39,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from huanxin.indicators import computed
+from huanxin.kit.clock import midnight
 from huanxin.recycling.models import Booking, Flow, Settlement, Site, Weighing
 from huanxin.recycling.scrapped import service as scrapped_service
 from huanxin.recycling.vocab import APPLIANCE_CATEGORIES, HOUSEHOLD_LEVELS
@@ -67,8 +68,8 @@ class Figures:
 def figures(session: Session, city_code: str, year: int, month: int) -> Figures:
     start, end = computed.year_to_date(year, month)
     settled = (select(Settlement.booking_id).where(Settlement.city_code == city_code,
-                                                   Settlement.paid_at >= computed.moment(start),
-                                                   Settlement.paid_at < computed.moment(end)))
+                                                   Settlement.paid_at >= midnight(start),
+                                                   Settlement.paid_at < midnight(end)))
     lines = session.execute(select(Weighing.booking_id, Booking.claim_id, Weighing.category, Weighing.pieces,
                                    Weighing.net_g).join(Booking, Booking.id == Weighing.booking_id)
                             .where(Weighing.city_code == city_code, Weighing.booking_id.in_(settled))).all()

@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from huanxin.errors import Forbidden
-from huanxin.indicators.computed import moment
-from huanxin.kit.clock import today
+from huanxin.kit.clock import midnight, today
 from huanxin.orgs import service as orgs_service
 from huanxin.orgs.roles import CITY_WIDE_READERS, Role
 from huanxin.orgs.scope import Scope
@@ -40,11 +39,11 @@ class Measure:
 
 
 def _electronics(session: Session, city: str, start: dt.date, end: dt.date) -> Counter[Key]:
-    return secondhand_statistics.electronics_sold(session, city, moment(start), moment(end))
+    return secondhand_statistics.electronics_sold(session, city, midnight(start), midnight(end))
 
 
 def _used_cars(session: Session, city: str, start: dt.date, end: dt.date) -> Counter[Key]:
-    return secondhand_statistics.used_cars_sold(session, city, moment(start), moment(end))
+    return secondhand_statistics.used_cars_sold(session, city, midnight(start), midnight(end))
 
 
 MEASURES: tuple[Measure, ...] = (
