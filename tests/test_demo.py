@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -31,6 +31,8 @@ from huanxin.plans import ledger
 from huanxin.plans import service as plans_service
 from huanxin.plans.models import Closure, Plan, Report, Round, RoundItem, Target, Task
 
+# The demo is built on SQLite whatever the pass (the README's demo runs on it): the PostgreSQL pass skips it.
+SQLITE_ONLY = True
 PLAN_KEYS = {"anqiu-2024", "panzhihua-2024", "shaoyang-2024", "yangquan-2024", "ziyang-2024"}
 # The demo generates about 200,000 claims; the tests build a smaller demo of the same shape.
 CLAIMS = 4000
@@ -198,38 +200,49 @@ def test_second_run_reuses_the_database(demo_url: str, logins: dict[str, list[Lo
     assert db.scalar(select(func.count()).select_from(AuditRecord)) == audit_before
 
 
-def test_an_unfinished_database_is_rebuilt(tmp_path: Path) -> None:
-    """A build that died before its final marker is not mistaken for a complete demo."""
+def test_an_unfinished_database_is_rebuilt_from_empty(tmp_path: Path) -> None:
+    """A build that died before its final marker is not mistaken for a complete demo: the next run
+    starts again from an empty database (nothing of the half-built one survives) and finishes."""
     from huanxin.migrate import upgrade
 
     url = f"sqlite:///{tmp_path / 'half.sqlite3'}"
     engine = make_engine(url)
     upgrade(engine)
+    _plant_stray_observation(engine)
     engine.dispose()
     logins = build_demo(url=url, claims=CLAIMS // 4)
     assert set(logins) == PLAN_KEYS
     engine = make_engine(url)
     with Session(engine) as session:
         assert (session.scalar(select(func.count()).select_from(Round)) or 0) >= 30
+        assert session.scalar(select(Observation.id).where(Observation.indicator_code == "stray")) is None
+        assert verify_chain(session)[1] is None
     engine.dispose()
 
 
-def test_rebuild_starts_from_an_empty_database(tmp_path: Path) -> None:
+def test_rebuild_empties_the_database(tmp_path: Path) -> None:
+    """`--rebuild` resets the database before building: a demo built before leaves nothing behind.
+    (What is built after the reset is the same build the other demo tests check.)"""
+    from huanxin.demo import reset_database
+    from huanxin.migrate import upgrade
+
     url = f"sqlite:///{tmp_path / 'again.sqlite3'}"
-    build_demo(url=url, claims=CLAIMS // 4)
     engine = make_engine(url)
+    upgrade(engine)
+    _plant_stray_observation(engine)
+    engine.dispose()
+    reset_database(url)
+    engine = make_engine(url)
+    assert inspect(engine).get_table_names() == []
+    engine.dispose()
+
+
+def _plant_stray_observation(engine: Engine) -> None:
     with Session(engine) as session:
         session.add(Observation(city_code="512000", indicator_code="stray", region_code="512000", year=2020,
                                 month=12, value=1.0, source="entered",
                                 entered_at=dt.datetime(2021, 1, 1, tzinfo=dt.UTC)))
         session.commit()
-    engine.dispose()
-    build_demo(rebuild=True, url=url, claims=CLAIMS // 4)
-    engine = make_engine(url)
-    with Session(engine) as session:
-        assert session.scalar(select(Observation.id).where(Observation.indicator_code == "stray")) is None
-        assert verify_chain(session)[1] is None
-    engine.dispose()
 
 
 # ---- trade-in ---------------------------------------------------------------------------------

@@ -24,6 +24,8 @@ from huanxin.bootstrap import DEMO_PASSWORD
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
+# The demo is built on SQLite whatever the pass (the README's demo runs on it): the PostgreSQL pass skips it.
+SQLITE_ONLY = True
 READY = re.compile(r"核销演示\s+居民 (\S+) 的资格 (\d+)（[^）]*） → 商户 (\S+)")
 
 
