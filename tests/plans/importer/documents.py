@@ -48,6 +48,10 @@ COUNTY_MEASURES = """\
 3\t培育再生资源回收骨干企业3家\t县商务局\t县供销社\t2025年底前
 """
 
+# The same measures issued by a county that is in no region of the GB/T 2260 table (清溪县 is invented; 清河县
+# is 河北 邢台's 130534, so 资阳's office uploading it is refused as another region's plan).
+UNLISTED_COUNTY_MEASURES = COUNTY_MEASURES.replace("清河县", "清溪县")
+
 NO_TARGETS = """\
 某某市关于加强设备更新工作的通知
 

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from tests.conftest import SEEDS_DIR, api_token, login_browser
-from tests.plans.importer.documents import COUNTY_MEASURES, NO_TARGETS
+from tests.plans.importer.documents import COUNTY_MEASURES, NO_TARGETS, UNLISTED_COUNTY_MEASURES
 
 from huanxin.orgs.models import Unit
 from huanxin.plans.importer import store
@@ -86,7 +86,7 @@ def test_department_may_not_import(client: TestClient, db: Session) -> None:
 
 def test_another_citys_import_is_not_found(client: TestClient) -> None:
     csrf = login_browser(client, "ziyang-office")
-    import_id = import_id_of(upload(client, csrf, ZIYANG, "清河.txt", COUNTY_MEASURES.encode("gb18030")))
+    import_id = import_id_of(upload(client, csrf, ZIYANG, "清溪.txt", UNLISTED_COUNTY_MEASURES.encode("gb18030")))
     other = TestClient(client.app)
     login_browser(other, "shaoyang-office")
     assert other.get(f"/cities/{SHAOYANG}/plans/import/{import_id}").status_code == 404
@@ -124,7 +124,7 @@ def test_document_without_targets_is_reviewed_but_not_committed(client: TestClie
 
 def test_unmapped_indicator_blocks_the_commit_until_reviewed(client: TestClient, db: Session) -> None:
     csrf = login_browser(client, "ziyang-office")
-    import_id = import_id_of(upload(client, csrf, ZIYANG, "清河.txt", COUNTY_MEASURES.encode()))
+    import_id = import_id_of(upload(client, csrf, ZIYANG, "清溪.txt", UNLISTED_COUNTY_MEASURES.encode()))
     record = store.load(import_id, ZIYANG)
     unmapped = next(t for t in record.proposal.targets if t.indicator is None)
     before = plan_count(db)
@@ -134,7 +134,7 @@ def test_unmapped_indicator_blocks_the_commit_until_reviewed(client: TestClient,
     assert response.status_code == 422 and "没有指标目录中的指标" in response.text
     assert plan_count(db) == before
     # Leaving it out (the default) commits the rest, creating the county's departments as new units
-    # (清河县 is no region of the list: the office confirms it as its own, see test_wrong_city.py).
+    # (清溪县 is no region of the table: the office confirms it as its own, see test_wrong_city.py).
     response = client.post(f"/cities/{ZIYANG}/plans/import/{import_id}", data={
         "csrf_token": csrf, "plan-key": "qinghe-2024", f"target-{unmapped.id}-present": "1",
         "confirm_city": "on", "action": "commit"}, follow_redirects=False)

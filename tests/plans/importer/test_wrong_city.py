@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from tests.conftest import SEEDS_DIR, api_token, login_browser
-from tests.plans.importer.documents import COUNTY_MEASURES
+from tests.plans.importer.documents import UNLISTED_COUNTY_MEASURES
 
 from huanxin.errors import InvalidInput
 from huanxin.orgs.models import Unit
@@ -107,8 +107,8 @@ def test_the_cli_refuses_another_citys_plan_too(db: Session) -> None:
 
 def test_a_plan_without_a_known_region_needs_the_offices_confirmation(client: TestClient, db: Session) -> None:
     csrf = login_browser(client, "ziyang-office")
-    # 清河县 is in no region of the list: the importer cannot tell whose plan it is.
-    import_id = import_id_of(upload(client, csrf, "清河.txt", COUNTY_MEASURES.encode()))
+    # 清溪县 is in no region of the table: the importer cannot tell whose plan it is.
+    import_id = import_id_of(upload(client, csrf, "清溪.txt", UNLISTED_COUNTY_MEASURES.encode()))
     review = client.get(f"/cities/{ZIYANG}/plans/import/{import_id}").text
     assert 'data-testid="city-warning"' in review and "未能从发文机关和标题识别方案所属地区" in review
     assert CONFIRM in review and 'name="confirm_city"' in review
@@ -127,7 +127,7 @@ def test_a_plan_without_a_known_region_needs_the_offices_confirmation(client: Te
 def test_the_api_commit_needs_the_confirmation_too(client: TestClient, db: Session) -> None:
     headers = api_token(client, "ziyang-office")
     created = client.post(f"/api/v1/cities/{ZIYANG}/plan-imports", headers=headers,
-                          files={"file": ("清河.txt", COUNTY_MEASURES.encode(), "text/plain")})
+                          files={"file": ("清溪.txt", UNLISTED_COUNTY_MEASURES.encode(), "text/plain")})
     assert created.status_code == 201, created.text[:300]
     body = created.json()
     assert body["origin"]["region"] is None and body["origin"]["needs_confirmation"] is True

@@ -10,12 +10,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import cache
-from pathlib import Path
-
-import yaml
 
 from huanxin.errors import InvalidInput
+from huanxin.orgs import regions_table
+from huanxin.plans.importer import issuer as issuer_mod
 from huanxin.plans.importer import layout as layout_mod
 from huanxin.plans.importer import metadata as metadata_mod
 from huanxin.plans.importer.normalise import normalise
@@ -37,7 +35,6 @@ from huanxin.plans.importer.targets import Context, TargetFinder, dedupe
 from huanxin.plans.importer.tasks import Node, TreeBuilder
 from huanxin.plans.importer.units import UnitBook, kind_of
 
-REGIONS_FILE = Path(__file__).resolve().parents[2] / "data" / "regions.yaml"
 DEFAULT_HORIZON = 2027  # 国发〔2024〕7号 sets its goals for 2027
 # …实现到2027年…的主要目标，制定本方案 / …制定本行动计划。到2027年，全区累计…
 OPENING_GOALS = re.compile(r"^(?:为|根据|按照).*(?:(?:19|20)\d\d年.*目标|。[^。]*?(?:到|至|力争)(?:19|20)\d\d年)")
@@ -52,19 +49,37 @@ class CityContext:
     key: str | None = None
 
 
-@cache
-def _regions() -> list[dict[str, str]]:
-    return list(yaml.safe_load(REGIONS_FILE.read_text(encoding="utf-8")) or [])
-
-
 def city_code_for(name: str | None) -> str | None:
-    if not name:
-        return None
-    return next((r["code"] for r in _regions() if r["name"] == name and r["level"] in ("city", "county")), None)
+    """The code of the one prefecture or county-level division of this name (None for none or several)."""
+    found = [r for r in regions_table.named(name or "") if r.level in ("city", "county")]
+    return found[0].code if len(found) == 1 else None
 
 
 def counties_of(code: str | None) -> dict[str, str]:
-    return {r["name"]: r["code"] for r in _regions() if code and r.get("parent") == code}
+    """The divisions directly under a region, by name: a city's counties and districts (泰安市 → 泰山区 …
+    肥城市), a province's prefectures; none under a county (its towns are below GB/T 2260's county level)."""
+    return {r.name: r.code for r in regions_table.children(code)}
+
+
+@dataclass
+class _PlanRegion:
+    code: str | None
+    # When the issuer's (or title's) region name is one several divisions bear and the document does not
+    # tell which: the name and the candidates, shown to the reviewer instead of a guess.
+    ambiguous_name: str = ""
+    candidates: tuple[regions_table.Division, ...] = ()
+
+
+def plan_region(meta: metadata_mod.Metadata, text: str) -> _PlanRegion:
+    """The plan's own region: its issuer's, else its title's (山东省人民政府 → 370000, 泰安市人民政府办公室 →
+    370900, 宁阳县人民政府 → 370921), against the whole GB/T 2260 table; a name several divisions bear is
+    told apart by the provinces and prefectures the document names, or left unresolved."""
+    context = issuer_mod.named_regions(text)
+    origin = issuer_mod.origin_of(meta.issuer, meta.title, context)
+    if origin is not None:
+        return _PlanRegion(code=origin.region.code)
+    name, candidates = issuer_mod.ambiguity(meta.issuer, meta.title, context)
+    return _PlanRegion(code=None, ambiguous_name=name, candidates=candidates)
 
 
 def parse(filename: str, data: bytes, city: CityContext | None = None, max_bytes: int = MAX_BYTES) -> Proposal:
@@ -80,8 +95,9 @@ def parse_text(text: str, *, filename: str = "plan.txt", fmt: str = "txt", encod
         raise InvalidInput(f"文件“{filename}”中没有识别到方案正文（标题之后没有内容）", field="file")
     meta = metadata_mod.extract(layout)
     city = city or CityContext()
-    code = city.code or city_code_for(meta.city_name)
-    units = UnitBook(city.units, city.counties or counties_of(code))
+    region = _PlanRegion(code=city.code) if city.code else plan_region(meta, text)
+    code = region.code
+    units = UnitBook(city.units, city.counties or counties_of(code), city=code)
     comma_rule = meta.responsibility_rule is not None
     builder = TreeBuilder(units, comma_rule=comma_rule, counties_note=meta.implementers_note is not None)
     tree = builder.build(layout.body)
@@ -97,14 +113,14 @@ def parse_text(text: str, *, filename: str = "plan.txt", fmt: str = "txt", encod
             responsibility_rule=meta.responsibility_rule, implementers_note=meta.implementers_note,
             uncertain=[*meta.uncertain, *([] if code else ["city"])],
         ),
-        units=_units(units, meta, city),
+        units=_units(units, meta, city, code),
         targets=targets,
         qualitative_targets=qualitative,
         tasks=[_task(n, counter) for n in tree.roots],
         attachments=[AttachmentProposal(title=t, kind=k, text=x, tasks=[_task(n, counter) for n in nodes], source=s)
                      for t, k, x, nodes, s in attachments],
     )
-    proposal.warnings = _warnings(proposal)
+    proposal.warnings = _warnings(proposal, region)
     return proposal
 
 
@@ -192,16 +208,32 @@ def _targets(layout: layout_mod.Layout, goal_blocks: set[int],
     return targets, qualitative
 
 
-def _units(book: UnitBook, meta: metadata_mod.Metadata, city: CityContext) -> list[UnitProposal]:
+def _units(book: UnitBook, meta: metadata_mod.Metadata, city: CityContext, code: str | None) -> list[UnitProposal]:
     out = [UnitProposal(name=e.name, kind=e.kind, aliases=e.aliases, region=e.region, known=e.known,
                         source=e.first_block) for e in book.entries()]
     names = {u.name for u in out} | {a for u in out for a in u.aliases}
     if meta.issuer not in names and meta.issuer.endswith(("人民政府", "人民政府办公室", "人民政府办公厅")):
         known = city.units.get(meta.issuer)
-        out.insert(0, UnitProposal(name=known[0] if known else meta.issuer,
-                                   kind=(known[1] if known else kind_of(meta.issuer)),
+        kind = known[1] if known else kind_of(meta.issuer)
+        # A county's own government (兰考县人民政府) works in the county's GB/T 2260 code.
+        own = issuer_mod.leading_region(meta.issuer) if kind == "county" else None
+        out.insert(0, UnitProposal(name=known[0] if known else meta.issuer, kind=kind,
+                                   region=known[2] if known else (own.code if own else None),
                                    known=known is not None))
-    return out
+    return out + _county_governments(out, city, code)
+
+
+def _county_governments(units: list[UnitProposal], city: CityContext, code: str | None) -> list[UnitProposal]:
+    """A city new to Huanxin (no units yet) gets its counties and districts proposed as units from the
+    GB/T 2260 table (泰安市 → 泰山区人民政府 … 肥城市人民政府), so county users and 各县（市、区） tasks have
+    someone to go to; those the plan names are already among the units. A city already running keeps its
+    own units, and a province's divisions are prefectures, not county governments."""
+    below = regions_table.children(code)
+    if city.units or any(d.level == "city" for d in below):
+        return []
+    named = {u.region for u in units if u.region}
+    return [UnitProposal(name=f"{d.name}人民政府", kind="county", region=d.code)
+            for d in below if d.level == "county" and d.code not in named]
 
 
 def _default_key(code: str | None, meta: metadata_mod.Metadata) -> str:
@@ -209,7 +241,7 @@ def _default_key(code: str | None, meta: metadata_mod.Metadata) -> str:
     return f"{code or 'plan'}-{year}-import"
 
 
-def _warnings(proposal: Proposal) -> list[str]:
+def _warnings(proposal: Proposal, region: _PlanRegion) -> list[str]:
     warnings = []
     if not proposal.targets:
         warnings.append("未识别到量化目标：请核对方案的目标部分，必要时在导入后手工补充")
@@ -222,6 +254,10 @@ def _warnings(proposal: Proposal) -> list[str]:
     unassigned = [t for t in proposal.iter_tasks() if t.responsibility and t.mode == "none"]
     if unassigned:
         warnings.append(f"{len(unassigned)} 个任务的责任单位未能识别，请在审核页补充")
-    if proposal.plan.city is None:
-        warnings.append("未能从标题识别所属城市，请在导入时指定城市")
+    if proposal.plan.city is None and region.candidates:
+        listed = "、".join(issuer_mod.describe(r) for r in region.candidates)
+        warnings.append(f"“{region.ambiguous_name}”所称地区有多个同名区划（{listed}），原文未写明所属省市，"
+                        "未能确定所属地区：请在导入时指定城市")
+    elif proposal.plan.city is None:
+        warnings.append("未能从发文机关和标题识别所属地区，请在导入时指定城市")
     return warnings

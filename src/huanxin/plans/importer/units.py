@@ -2,17 +2,25 @@
 (市发展改革委 / 市发改委 / 市发展和改革委员会 / 市发改局), classifying them, and matching them to the
 units a city already has.
 
-The folding table is general knowledge of how Chinese government bodies are named and shortened
-(full name, 规范简称 and colloquial short form); it is not taken from any one plan.
+The folding table is the shipped department catalogue (`data/departments.yaml`): the units any city has,
+each with its full names, 规范简称 and colloquial short forms; it is general knowledge of how Chinese
+government bodies are named, not taken from any one plan. A name that begins with the plan's own region
+(泰安市发展和改革委员会 in 泰安's plan) is that region's 市/县 unit (市发改委), so both fold together.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 
+import yaml
+
+from huanxin.orgs import regions_table
 from huanxin.orgs import service as orgs_service
 
+CATALOGUE_FILE = Path(__file__).resolve().parents[2] / "data" / "departments.yaml"
 # Endings that make a phrase an organisation rather than an object of the sentence.
 UNIT_TAIL = re.compile(
     r"(?:局|委|办|厅|部|社|总社|联社|行|分行|支行|中心|公司|分公司|集团|政府|管委会|委员会|支队|大队|海关|协|联|院|所|会|"
@@ -24,65 +32,102 @@ GENERIC = re.compile(r"^(?:市直|市级|县级|各级)?各?(?:有关|相关|行
                      r"^(?:市直|市级)?各(?:有关|相关|行业主管)")
 COUNTIES_COLLECTIVE = re.compile(r"^各(?:县|区|县区|县市区|县（市、区）|县（区）|县\(区\)|县（市）"
                                  r"|市县|镇|乡镇|镇街|街道)")
+# The level a unit's name is written at: 市委宣传部, 市商务局, 县发改局, 省发展改革委, 州财政局, 旗农牧局.
+_LEVEL_PREFIX = re.compile(r"^(市委|市|县委|县|区委|区|省委|省|州委|州|旗委|旗)")
 
-# Long form → short stem. Applied longest first so that 发展和改革委员会 wins over 委员会.
-_STEMS: list[tuple[str, str]] = [
-    ("发展和改革委员会", "发改"), ("发展和改革局", "发改"), ("发展改革委", "发改"), ("发展改革局", "发改"),
-    ("发改委", "发改"),
-    ("发改局", "发改"),
-    ("经济和信息化局", "工信"), ("经济和信息化委员会", "工信"), ("经济和信息化委", "工信"), ("工业和信息化局", "工信"),
-    ("经信局", "工信"), ("经信委", "工信"), ("工信局", "工信"),
-    ("科学技术局", "科技"), ("科技局", "科技"),
-    ("教育和体育局", "教体"), ("教育体育局", "教体"), ("教体局", "教体"),
-    ("人力资源和社会保障局", "人社"), ("人力资源社会保障局", "人社"), ("人社局", "人社"),
-    ("住房和城乡建设局", "住建"), ("住房城乡建设局", "住建"), ("住建局", "住建"),
-    ("城市管理和综合执法局", "城管"), ("城市管理综合执法局", "城管"), ("城市管理局", "城管"),
-    ("城管行政执法局", "城管"),
-    ("城管执法局", "城管"), ("城管局", "城管"),
-    ("交通运输局", "交通"), ("交通局", "交通"),
-    ("卫生健康委员会", "卫健"), ("卫生健康委", "卫健"), ("卫生健康局", "卫健"), ("卫健委", "卫健"), ("卫健局", "卫健"),
-    ("市场监督管理局", "市监"), ("市场监管局", "市监"),
-    ("文化广电旅游局", "文旅"), ("文化广电和旅游局", "文旅"), ("文化和旅游局", "文旅"), ("文化旅游局", "文旅"),
-    ("文广旅局", "文旅"), ("文旅局", "文旅"),
-    ("自然资源和规划局", "自然资源"), ("自然资源规划局", "自然资源"), ("规划和自然资源局", "自然资源"),
-    ("自然资源局", "自然资源"),
-    ("机关事务管理局", "机关事务"), ("机关事务服务中心", "机关事务中心"), ("机关事务局", "机关事务"),
-    ("供销合作社联合社", "供销"), ("供销合作总社", "供销"), ("供销合作社", "供销"), ("供销联社", "供销"),
-    ("供销社", "供销"),
-    ("应急管理局", "应急"), ("应急局", "应急"),
-    ("国有资产监督管理委员会", "国资"), ("国资委", "国资"),
-    ("国防动员办公室", "国动办"), ("国动办", "国动办"),
-    ("住房公积金管理中心", "公积金"), ("公积金中心", "公积金"),
-    ("生态环境局", "生态环境"), ("农业农村局", "农业农村"), ("商务局", "商务"), ("财政局", "财政"),
-    ("大数据局", "数据"), ("数据局", "数据"), ("行政审批服务管理局", "审批"), ("行政审批管理局", "审批"),
-    ("行政审批局", "审批"),
-]
-_STEMS.sort(key=lambda pair: -len(pair[0]))
+
+@dataclass(frozen=True)
+class Department:
+    """One entry of the catalogue: every spelling of one kind of body, at any level."""
+
+    key: str
+    name: str  # the usual full name at city level
+    county: str | None  # the usual full name at county level, where it differs
+    kind: str
+    names: tuple[str, ...]
+    pattern: str | None = None  # pboc / nfra: names that embed a region, read by a rule below
+
+
+@cache
+def catalogue() -> tuple[Department, ...]:
+    raw = yaml.safe_load(CATALOGUE_FILE.read_text(encoding="utf-8"))
+    entries = tuple(Department(key=e["key"], name=e["name"], county=e.get("county"), kind=e["kind"],
+                               names=tuple(e.get("names") or ()), pattern=e.get("pattern"))
+                    for e in raw["entries"])
+    seen: dict[str, str] = {}
+    for entry in entries:
+        for spelling in entry.names:
+            if spelling in seen:
+                raise ValueError(f"departments.yaml：“{spelling}”同时列在 {seen[spelling]} 和 {entry.key} 两个条目中")
+            seen[spelling] = entry.key
+    return entries
+
+
+@cache
+def _by_spelling() -> dict[str, Department]:
+    return {spelling: entry for entry in catalogue() for spelling in entry.names}
+
+
+@cache
+def _by_key() -> dict[str, Department]:
+    return {entry.key: entry for entry in catalogue()}
+
+
 # Central-bank and regulator branches are written many ways: 中国人民银行阳泉分行 / 人行阳泉分行 /
-# 人民银行阳泉市分行; 国家金融监督管理总局X监管分局 / 国家金融监管总局X监管分局 / 金融监管局X分局 / X金融监管分局.
+# 人民银行阳泉市分行; 国家金融监督管理总局X监管分局 / 国家金融监管总局X监管分局 / 金融监管局X分局 / X金融监管分局
+# (and, before 2023, X银保监分局).
 _PBOC = re.compile(r"^(?:中国)?(?:人民银行|人行)([\u4e00-\u9fa5]{2,4}?)市?(?:中心)?(?:分行|支行)$")
 _NFRA = re.compile(r"^(?:国家金融监督管理总局|国家金融监管总局|金融监管局|金融监管总局)?([\u4e00-\u9fa5]{2,4}?)市?"
                    r"(?:金融)?(?:监管)?(?:分局|支局|监管局)$")
 _GRID = re.compile(r"^国网([\u4e00-\u9fa5]{2,4}?)(?:供电公司|分公司|供电分公司)$|^国网[\u4e00-\u9fa5]{2,4}省电力公司"
                    r"([\u4e00-\u9fa5]{2,4}?)供电公司$")
+# Vertically managed bodies written with their headquarters first: 国家税务总局资阳市税务局 is 市税务局.
+_HEADQUARTERS = re.compile(r"^(?:国家税务总局|国家统计局(?=[\u4e00-\u9fa5]{2,6}调查队))")
 
 
-def fold_key(name: str) -> str:
-    """One key for every spelling of one organisation: 市发展改革委 and 市发改委 give 市|发改."""
+def _own_region_prefix(name: str, city: str | None) -> str:
+    """泰安市发展和改革委员会 → 市发展和改革委员会 in 泰安's plan; 宁阳县商务局 → 县商务局 in 宁阳's. Another
+    region's name (安丘市商务局 in 资阳's plan) is left as written: it is never this city's unit."""
+    region = regions_table.get(city)
+    if region is None or not name.startswith(region.name) or len(name) <= len(region.name):
+        return name
+    level = region.name[-1] if region.name[-1] in "市县区旗省盟州" else ""
+    return level + name[len(region.name):] if level else name
+
+
+def fold_key(name: str, city: str | None = None) -> str:
+    """One key for every spelling of one organisation: 市发展改革委 and 市发改委 give 市|发改. `city` is the
+    plan's region code, whose own name before a unit reads as the 市/县 prefix."""
     name = re.sub(r"\s+", "", name).strip("，,、；;。")
+    name = _HEADQUARTERS.sub("", name).replace("银保监", "金融监管")
     if m := _PBOC.match(name):
         return f"pboc|{m.group(1)}"
-    if "金融监" in name and (m := _NFRA.match(name.replace("金融监督管理", "金融监管"))):
+    if "金融监" in name and "地方金融" not in name and (m := _NFRA.match(name.replace("金融监督管理", "金融监管"))):
         return f"nfra|{m.group(1)}"
     if m := _GRID.match(name):
         return f"grid|{m.group(1) or m.group(2)}"
-    prefix_match = re.match(r"^(市委|市|县委|县|区委|区)", name)
+    name = _own_region_prefix(name, city)
+    prefix_match = _LEVEL_PREFIX.match(name)
     prefix = prefix_match.group(1) if prefix_match else ""
     rest = name[len(prefix):]
-    for long, stem in _STEMS:
-        if rest == long:
-            return f"{prefix}|{stem}"
+    entry = _by_spelling().get(rest)
+    if entry is None and prefix and name in _by_spelling():
+        # 市场监管局 written without a prefix: 市 is the first character of the body's own name.
+        prefix, entry = "", _by_spelling()[name]
+    if entry is not None:
+        return f"{prefix}|{entry.key}"
     return f"{prefix}|{rest}"
+
+
+def catalogue_entry(name: str, city: str | None = None) -> Department | None:
+    """The catalogue entry a unit's name is a spelling of (市发改局 → 发改), None for a body it lacks."""
+    key = fold_key(name, city)
+    head, _, stem = key.partition("|")
+    if head == "pboc":
+        return _by_key().get("人民银行")
+    if head == "nfra":
+        return _by_key().get("金融监管")
+    return _by_key().get(stem)
 
 
 def clean_name(raw: str) -> str:
@@ -110,14 +155,20 @@ def kind_of(name: str) -> str:
         return "zone"
     if re.search(r"(?:镇|乡|街道)(?:人民政府|政府|办事处)?$", name) or name in ("街办",):
         return "town"
+    # A province's, autonomous region's, prefecture's government (山东省人民政府, 广西壮族自治区人民政府办公厅)
+    # and a county's own government office (兰考县人民政府办公室, issuing its plan) are offices.
+    if re.search(r"(?:省|自治区|市|州|盟|地区)(?:人民政府|政府)(?:办公室|办公厅)?$", name):
+        return "office"
+    if re.search(r"(?:县|区|旗)(?:人民政府|政府)(?:办公室|办公厅)$", name):
+        return "office"
     if re.search(r"(?:县|区|旗|县级市)(?:人民政府|政府)$", name) or re.match(r"^各县", name):
         return "county"
-    if re.search(r"(?:市人民政府|市政府)(?:办公室|办公厅)?$", name):
-        return "office"
     if re.search(r"(?:中心|协会|科协|学会)$", name):
         return "agency"
-    # A company named without its 有限公司 (中车资阳机车, 百威啤酒) is still not a 市直部门.
-    return orgs_service.kind_by_name(name, "department")
+    # A company named without its 有限公司 (中车资阳机车, 百威啤酒) is still not a 市直部门; a catalogue
+    # entry says what the rest are (市政府办 is the government's office, 市税务局 an agency).
+    entry = catalogue_entry(name)
+    return orgs_service.kind_by_name(name, entry.kind if entry else "department")
 
 
 @dataclass
@@ -129,6 +180,7 @@ class UnitEntry:
     known: bool = False  # already a unit of the city in the database
     first_block: int | None = None
     uses: int = 0
+    catalogue: str | None = None  # the department catalogue's entry (发改, 工信 …), None for a body it lacks
 
 
 class UnitBook:
@@ -136,22 +188,25 @@ class UnitBook:
     spelling the city already uses in the database, then the one the document uses most."""
 
     def __init__(self, existing: dict[str, tuple[str, str, str | None]] | None = None,
-                 counties: dict[str, str] | None = None):
+                 counties: dict[str, str] | None = None, city: str | None = None):
         # existing: spelling → (canonical name, kind, region) of the city's units in the database.
         self._existing = existing or {}
         self._counties = counties or {}  # county name (安岳县) → GB/T 2260 code
+        self._city = city  # the plan's region: its own name before a unit reads as 市/县
         self._by_key: dict[str, UnitEntry] = {}
         self._spellings: dict[str, dict[str, int]] = {}
         self._existing_by_key: dict[str, tuple[str, str, str | None]] = {}
         for spelling, info in self._existing.items():
-            self._existing_by_key.setdefault(fold_key(spelling), info)
+            self._existing_by_key.setdefault(fold_key(spelling, city), info)
 
     def add(self, name: str, block: int | None) -> str:
         """Registers one use of a spelling; returns the spelling (tasks keep names as written)."""
-        key = fold_key(name)
+        key = fold_key(name, self._city)
         entry = self._by_key.get(key)
         if entry is None:
-            entry = UnitEntry(name=name, kind=kind_of(name), first_block=block, region=self._region(name))
+            department = catalogue_entry(name, self._city)
+            entry = UnitEntry(name=name, kind=kind_of(name), first_block=block, region=self._region(name),
+                              catalogue=department.key if department else None)
             known = self._existing.get(name) or self._existing_by_key.get(key)
             if known:
                 entry.name, entry.kind, entry.region, entry.known = known[0], known[1], known[2], True
@@ -160,6 +215,9 @@ class UnitBook:
         counts = self._spellings.setdefault(key, {})
         counts[name] = counts.get(name, 0) + 1
         return name
+
+    def _names_own_region(self, name: str) -> bool:
+        return _own_region_prefix(name, self._city) != name
 
     def _region(self, name: str) -> str | None:
         base = re.sub(r"(?:人民政府|政府)$", "", name)
@@ -170,8 +228,9 @@ class UnitBook:
         for key, entry in self._by_key.items():
             spellings = self._spellings.get(key, {})
             if not entry.known and spellings:
-                # Most used spelling is canonical; ties go to the longer (fuller) name.
-                entry.name = max(spellings, key=lambda s: (spellings[s], len(s)))
+                # The spelling with the city's own 市/县 prefix (市发改委 rather than 泰安市发改委) is canonical,
+                # then the most used, then the longer (fuller) name.
+                entry.name = max(spellings, key=lambda s: (not self._names_own_region(s), spellings[s], len(s)))
                 entry.kind = kind_of(entry.name)
             entry.aliases = sorted(s for s in spellings if s != entry.name)
             out.append(entry)
